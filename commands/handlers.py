@@ -1,0 +1,167 @@
+"""Command handlers: validate facts against the state as of their dates, derive, seal, append.
+
+A batch is all-or-nothing: every fact is checked (in ``occurred_on`` order among
+everything known), derived events are added (ClaimResolved above the Allowance
+adds SharesSurrendered and, where cash is due, CashIndemnityDue), the lot is
+chained and appended in one transaction. A concurrent writer's conflict makes
+the handler re-read, re-validate and retry, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from pydantic import ValidationError
+
+from commands.importer import Draft, build_event, validation_message
+from commands.store import LedgerStore
+from domain.agreement import Agreement, register
+from domain.errors import ConcurrentWrite, InvalidInput, RuleViolation
+from domain.events import (
+    CashIndemnityDue,
+    ClaimResolved,
+    EventRetracted,
+    LedgerEvent,
+    SharesSurrendered,
+)
+from domain.terms import Terms
+from projections.ledger import Ledger, effective_events
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    agreement_id: str
+    appended: tuple[LedgerEvent, ...]
+
+
+def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | None = None) -> Outcome:
+    """Preamble: create an agreement with its terms (this agreement's by default)."""
+    try:
+        event = register(agreement_id, terms or Terms(), store.clock())
+    except ValidationError as exc:
+        raise InvalidInput(f"agreement id {agreement_id[:64]!r}: {validation_message(exc)}", "preamble") from None
+    if store.exists(agreement_id):
+        raise RuleViolation(f"agreement {agreement_id!r} already exists in this store", "preamble")
+    try:
+        store.save(event)
+    except IntegrityError:
+        raise RuleViolation(f"agreement {agreement_id!r} already exists in this store", "preamble") from None
+    return Outcome(agreement_id, (event,))
+
+
+class _Planner:
+    """Checks one batch against one version of the agreement."""
+
+    def __init__(self, agreement: Agreement, recorded_at: datetime) -> None:
+        self.agreement = agreement
+        self.recorded_at = recorded_at
+        registered, base = effective_events(agreement.events)
+        self.registered = registered
+        baseline = Ledger(registered).apply_all(base, strict=False)
+        self.baseline = set(baseline.anomalies)
+        self.ledger = baseline
+        self.accepted: list[LedgerEvent] = []
+        self.lines: dict[int, Draft] = {}
+
+    def _build(self, cls: type[LedgerEvent], fields: dict[str, Any]) -> LedgerEvent:
+        return self.agreement.draft(cls, fields, len(self.accepted) + 1, self.recorded_at)
+
+    def _refold(self, candidate: list[LedgerEvent]) -> Ledger:
+        """Fold everything again (a back-dated fact or a retraction): new facts must pass,
+        and no recorded fact may become invalid because of them."""
+        registered, chosen = effective_events([*self.agreement.events, *candidate])
+        ledger = Ledger(registered)
+        for event in chosen:
+            try:
+                ledger.apply(event, strict=True)
+            except RuleViolation as violation:
+                if event.position in self.lines:
+                    raise
+                if (event.position, str(violation)) in self.baseline:
+                    ledger.anomalies.append((event.position, str(violation)))
+                    continue
+                raise RuleViolation(
+                    f"it would invalidate the recorded {event.type} at position {event.position}: "
+                    f"{violation.message}",
+                    violation.clause,
+                ) from None
+        return ledger
+
+    def _check_retraction(self, event: EventRetracted) -> None:
+        target_position = event.event_id
+        known = {e.position: e for e in (*self.agreement.events, *self.accepted)}
+        target = known.get(target_position)
+        clause = "ledger correction"
+        if target is None:
+            raise RuleViolation(f"EventRetracted: there is no event at position {target_position}", clause)
+        if target_position == 1:
+            raise RuleViolation("EventRetracted: the AgreementRegistered event cannot be retracted", clause)
+        if isinstance(target, EventRetracted):
+            raise RuleViolation("EventRetracted: a retraction cannot itself be retracted", clause)
+        if target.derived:
+            raise RuleViolation(
+                f"EventRetracted: {target.type} at position {target_position} is derived; retract the "
+                "ClaimResolved it came from",
+                clause,
+            )
+        already = [e for e in known.values() if isinstance(e, EventRetracted) and e.event_id == target_position]
+        if already:
+            raise RuleViolation(f"EventRetracted: position {target_position} is already retracted", clause)
+
+    def add(self, draft: Draft) -> None:
+        event = build_event(draft, self._build)
+        self.lines[event.position] = draft
+        try:
+            if isinstance(event, EventRetracted):
+                self._check_retraction(event)
+                self.ledger = self._refold([*self.accepted, event])
+            elif self.ledger.facts.last_date is None or event.occurred_on >= self.ledger.facts.last_date:
+                self.ledger.apply(event, strict=True)
+            else:
+                self.ledger = self._refold([*self.accepted, event])
+        except RuleViolation as violation:
+            raise RuleViolation(f"{draft.where()}{violation.message}", violation.clause) from None
+        self.accepted.append(event)
+        if isinstance(event, ClaimResolved):
+            self._derive(event)
+
+    def _derive(self, resolved: ClaimResolved) -> None:
+        """8.1(c): the escrow shares surrendered and the cash that became due on resolution."""
+        claim = self.ledger.facts.claims[resolved.claim_id]
+        base = {"occurred_on": resolved.occurred_on, "claim_id": resolved.claim_id}
+        if claim.surrendered_shares:
+            self.accepted.append(self._build(SharesSurrendered, {**base, "shares": claim.surrendered_shares}))
+        if claim.claimant == "buyer" and claim.cash_due:
+            self.accepted.append(self._build(CashIndemnityDue, {**base, "amount": claim.cash_due}))
+
+
+def plan(agreement: Agreement, drafts: Sequence[Draft], recorded_at: datetime) -> list[LedgerEvent]:
+    """The sealed events a batch would append, or a LedgerError naming the line and clause."""
+    planner = _Planner(agreement, agreement.recording_time(recorded_at))
+    for draft in drafts:
+        planner.add(draft)
+    return agreement.chain(planner.accepted)
+
+
+def apply_facts(store: LedgerStore, agreement_id: str, drafts: Sequence[Draft], dry_run: bool = False) -> Outcome:
+    """Validate and append a batch atomically (or, with ``dry_run``, only validate)."""
+    for _attempt in range(MAX_ATTEMPTS):
+        agreement = store.load(agreement_id)
+        events = plan(agreement, drafts, store.clock())
+        if dry_run:
+            return Outcome(agreement_id, tuple(events))
+        try:
+            store.save(*events)
+        except IntegrityError:
+            continue  # another writer appended first: re-read, re-validate, retry
+        return Outcome(agreement_id, tuple(events))
+    raise ConcurrentWrite(
+        f"agreement {agreement_id!r} kept changing under {MAX_ATTEMPTS} attempts; nothing was appended", "store"
+    )

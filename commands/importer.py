@@ -1,0 +1,131 @@
+"""Reading facts: JSON Lines (one fact per line, named by its event type) and CLI fields.
+
+Strict on purpose: JSON floats, NaN/Infinity, duplicate keys, unknown types or
+fields, and anything the store stamps itself (recorded_at, hashes) are refused
+with the line number, before any rule is checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.errors import InvalidInput
+from domain.events import ENVELOPE, EVENT_TYPES, USER_EVENT_TYPES, LedgerEvent, fact_fields
+from domain.values import JsonFloat
+
+MAX_LINE_BYTES = 1_000_000
+STAMPED = ENVELOPE | {"recorded_at", "position", "event_type"}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One fact as the user gave it: its event class, fields, and where it came from."""
+
+    cls: type[LedgerEvent]
+    fields: Mapping[str, Any]
+    line: int | None = None
+    source: str = field(default="", compare=False)
+
+    def where(self) -> str:
+        return f"line {self.line}: " if self.line is not None else ""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number the ledger accepts")
+
+
+def loads_strict(text: str) -> Any:
+    """json.loads that keeps floats as text (to be refused where money is expected) and
+    refuses NaN, Infinity and duplicate keys."""
+    return json.loads(
+        text, parse_float=JsonFloat, parse_constant=_no_constants, object_pairs_hook=_no_duplicates
+    )
+
+
+def validation_message(error: ValidationError) -> str:
+    """One line from pydantic's errors: the field and what is wrong with it."""
+    first = error.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"] if p not in ENVELOPE) or "fact"
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown field"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{loc}: {msg}{more}"
+
+
+def draft_from_mapping(data: Any, line: int | None = None) -> Draft:
+    """Check the type and field names of one fact."""
+    where = f"line {line}: " if line is not None else ""
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{where}each line must be a JSON object with a \"type\"", "import format")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise InvalidInput(f'{where}missing "type" (the event name, e.g. "ClosingOccurred")', "import format")
+    cls = EVENT_TYPES.get(kind)
+    if cls is None:
+        raise InvalidInput(f"{where}unknown event type {kind[:60]!r}", "event catalogue")
+    if kind not in USER_EVENT_TYPES:
+        reason = (
+            "is derived by the ledger from ClaimResolved (8.1(c)); record the ClaimResolved"
+            if cls.derived
+            else "is written by `apa-ledger new`"
+        )
+        raise InvalidInput(f"{where}{kind} {reason}", cls.clause)
+    fields = {k: v for k, v in data.items() if k != "type"}
+    stamped = sorted(set(fields) & STAMPED)
+    if stamped:
+        raise InvalidInput(f"{where}{', '.join(stamped)} is set by the store, never by a user", "DESIGN: two times")
+    unknown = sorted(set(fields) - fact_fields(cls))
+    if unknown:
+        allowed = ", ".join(sorted(fact_fields(cls)))
+        raise InvalidInput(f"{where}{kind} has no field {unknown[0][:60]!r} (fields: {allowed})", cls.clause)
+    if "occurred_on" not in fields:
+        raise InvalidInput(f"{where}{kind} needs occurred_on (YYYY-MM-DD)", cls.clause)
+    return Draft(cls=cls, fields=fields, line=line)
+
+
+def parse_jsonl(data: bytes) -> list[Draft]:
+    """Every fact of a JSON Lines document; blank lines are skipped."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput(f"line {line}: input is not valid UTF-8", "import format") from None
+    drafts = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip():
+            continue
+        if len(raw.encode()) > MAX_LINE_BYTES:
+            raise InvalidInput(f"line {number}: longer than {MAX_LINE_BYTES} bytes", "import format")
+        try:
+            value = loads_strict(raw)
+        except RecursionError:
+            raise InvalidInput(f"line {number}: JSON nested too deeply", "import format") from None
+        except ValueError as exc:
+            raise InvalidInput(f"line {number}: not valid JSON: {str(exc).splitlines()[0][:120]}", "import format") from None
+        drafts.append(draft_from_mapping(value, number))
+    if not drafts:
+        raise InvalidInput("the input holds no facts", "import format")
+    return drafts
+
+
+def build_event(draft: Draft, build: Any) -> LedgerEvent:
+    """Validate a draft's values into an event (``build`` supplies the envelope)."""
+    try:
+        return build(draft.cls, draft.fields)
+    except ValidationError as exc:
+        raise InvalidInput(f"{draft.where()}{draft.cls.__name__}: {validation_message(exc)}", draft.cls.clause) from None

@@ -1,0 +1,185 @@
+"""The event store: an eventsourcing Application on SQLite (default) or PostgreSQL.
+
+Events are pydantic models, stored through a small mapper (as in the library's
+``aggregate7`` example) that applies the library's compressor and AES cipher
+when ``APA_LEDGER_CIPHER_KEY`` is set. ``recorded_at`` comes from ``clock``,
+the only clock the ledger reads besides the CLI's defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+import orjson
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic
+
+from domain.agreement import Agreement, agreement_uuid, project_agreement
+from domain.errors import StoreError, UnknownAgreement
+from domain.events import EVENT_TYPES, AgreementRegistered, LedgerEvent
+
+DEFAULT_STORE = "apa-ledger.sqlite"
+STORE_ENV = "APA_LEDGER_STORE"
+CIPHER_ENV = "APA_LEDGER_CIPHER_KEY"
+TOPIC_PREFIX = "domain.events:"
+
+
+class PydanticMapper(Mapper[UUID]):
+    """Maps pydantic ledger events to stored events: JSON, then compress, then encrypt."""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        event: LedgerEvent = domain_event
+        state = event.model_dump(mode="json", exclude={"originator_id", "originator_version"}, by_alias=True)
+        data = self.transcoder.encode(state)
+        if self.compressor:
+            data = self.compressor.compress(data)
+        if self.cipher:
+            data = self.cipher.encrypt(data)
+        return StoredEvent(
+            originator_id=event.originator_id,
+            originator_version=event.originator_version,
+            topic=get_topic(type(event)),
+            state=data,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        data = stored_event.state
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        state = self.transcoder.decode(data)
+        topic = stored_event.topic
+        cls = EVENT_TYPES.get(topic.removeprefix(TOPIC_PREFIX)) if topic.startswith(TOPIC_PREFIX) else None
+        if cls is None:
+            raise ValueError(f"unknown event topic {topic!r}")
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        return cls.model_validate(state)
+
+
+class OrjsonTranscoder(Transcoder):
+    """JSON bytes via orjson; the events are already JSON-ready (pydantic ``mode="json"``)."""
+
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LedgerStore(Application[UUID]):
+    """The ledger's event store (the eventsourcing Application)."""
+
+    env: ClassVar[dict[str, str]] = {
+        "MAPPER_TOPIC": get_topic(PydanticMapper),
+        "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+    }
+    clock: Callable[[], datetime] = staticmethod(utc_now)
+
+    def load(self, agreement_id: str) -> Agreement:
+        """All events of one agreement, read by its id (no scan of the store)."""
+        events = list(self.events.get(agreement_uuid(agreement_id)))
+        agreement = project_agreement(None, events)
+        if agreement is None:
+            raise UnknownAgreement(f"no agreement {agreement_id!r} in this store (create it with `apa-ledger new`)")
+        return agreement
+
+    def exists(self, agreement_id: str) -> bool:
+        return bool(self.recorder.select_events(agreement_uuid(agreement_id), limit=1))
+
+    def agreement_ids(self) -> list[str]:
+        """Every agreement in the store, from the notification log's AgreementRegistered records."""
+        topic = get_topic(AgreementRegistered)
+        ids, start = [], None
+        while True:
+            page = self.recorder.select_notifications(start, 500, topics=[topic], inclusive_of_start=start is None)
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                ids.append(event.agreement_id)
+            if len(page) < 500:
+                return ids
+            start = page[-1].id
+
+    def iter_stored(self, agreement_id: str) -> Iterator[StoredEvent]:
+        yield from self.recorder.select_events(agreement_uuid(agreement_id))
+
+
+def describe_store(url: str) -> str:
+    """The store's location for messages, never with a password."""
+    if url.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(url)
+        host = parts.hostname or os.environ.get("PGHOST", "localhost")
+        user = f"{parts.username}@" if parts.username else ""
+        port = f":{parts.port}" if parts.port else ""
+        return f"postgresql://{user}{host}{port}{parts.path}"
+    return url
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    """eventsourcing's POSTGRES_* settings from a URL, with the usual PG* variables as fallbacks."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_HOST": parts.hostname or os.environ.get("PGHOST", "127.0.0.1"),
+        "POSTGRES_PORT": str(parts.port or os.environ.get("PGPORT", "5432")),
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or os.environ.get("PGDATABASE", "postgres"),
+        "POSTGRES_USER": unquote(parts.username or "") or os.environ.get("PGUSER", "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or "") or os.environ.get("PGPASSWORD", ""),
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+    }
+    if "schema" in query:
+        env["POSTGRES_SCHEMA"] = query["schema"][0]
+    return env
+
+
+def store_url(explicit: str | None) -> str:
+    """--store, else APA_LEDGER_STORE, else ./apa-ledger.sqlite."""
+    return explicit or os.environ.get(STORE_ENV) or DEFAULT_STORE
+
+
+def open_store(url: str | None = None, *, create: bool = True, clock: Callable[[], datetime] | None = None) -> LedgerStore:
+    """Open (and by default create) the store named by ``url``."""
+    url = store_url(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        env = postgres_env(url)
+    else:
+        path = Path(url)
+        if not create and not path.exists():
+            raise StoreError(f"no store at {url}", "store")
+        if path.parent and not path.parent.exists():
+            raise StoreError(f"directory {path.parent} does not exist for the store {url}", "store")
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
+    key = os.environ.get(CIPHER_ENV)
+    if key:
+        env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+        env["CIPHER_KEY"] = key
+        env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
+    try:
+        store = LedgerStore(env=env)
+    except Exception as exc:  # connection refused, bad key length, unwritable file ...
+        raise StoreError(f"cannot open the store {describe_store(url)}: {_redact(str(exc), url)}", "store") from exc
+    if clock is not None:
+        store.clock = clock  # type: ignore[method-assign]
+    return store
+
+
+def _redact(message: str, url: str) -> str:
+    password = urlsplit(url).password if "://" in url else None
+    for secret in filter(None, (password, os.environ.get("PGPASSWORD"))):
+        message = message.replace(secret, "***")
+    return message.splitlines()[0] if message else message

@@ -1,0 +1,121 @@
+"""1.5(b)-(c): the Earnout Shares, their installments, the BP Event and the M = A x N / D settlement.
+
+Readings fixed by DESIGN.md ("How the agreement is read", decisions 2 and 3).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+from domain.dates import (
+    add_days,
+    add_months,
+    first_of_next_month,
+    month_end,
+    month_of,
+    month_sequence,
+    months_through,
+    next_month,
+)
+from domain.terms import Terms
+
+EXACT_PRECISION = 80  # digits; 0.97**14 times a two-place margin needs about 40
+
+
+def installment_months(terms: Terms) -> list[str]:
+    """1.5(b): one installment for each month January 2003 - February 2004 (fourteen)."""
+    return month_sequence(terms.earnout_first_month, terms.earnout_installments)
+
+
+def installment_due_on(month: str, closing_date: date) -> date:
+    """1.5(b), DESIGN 2: a month's installment is released on the first day of the
+    next month, or at Closing if Closing is later (the catch-up)."""
+    return max(first_of_next_month(month), closing_date)
+
+
+def cumulative_installment_shares(terms: Terms, installments: int) -> int:
+    """1.5(b), DESIGN 2: after k installments the cumulative release is
+    floor(75,000 x k / 14), so that the fourteenth brings it to exactly 75,000."""
+    return terms.earnout_shares * installments // terms.earnout_installments
+
+
+def installments_due(terms: Terms, closing_date: date | None, on_or_before: date) -> int:
+    """1.5(b): how many installments have fallen due on or before a date."""
+    if closing_date is None:
+        return 0
+    return sum(
+        1 for month in installment_months(terms) if installment_due_on(month, closing_date) <= on_or_before
+    )
+
+
+def in_bp_window(terms: Terms, day: date) -> bool:
+    """"BP Event": one of (a)-(c) occurring during the 14-month period commencing
+    January 1, 2003, i.e. 2003-01-01 through 2004-02-29 (DESIGN 3)."""
+    return terms.bp_window_start <= day <= terms.bp_window_end
+
+
+def deemed_event_bounds(terms: Terms, promotion_implemented_on: date) -> tuple[date, date]:
+    """BP Event (c): the Deemed Event "shall not be less than four nor more than seven
+    months following the date Big Planet implements the action to promote"."""
+    return (
+        add_months(promotion_implemented_on, terms.deemed_event_min_months),
+        add_months(promotion_implemented_on, terms.deemed_event_max_months),
+    )
+
+
+def measurement_months(terms: Terms, governing_date: date) -> list[str]:
+    """1.5(b) "N": the Measurement Period begins on the first day of the governing month
+    and lasts n full months, n = months from that month through February 2004 inclusive."""
+    first = month_of(governing_date)
+    return month_sequence(first, months_through(first, terms.measurement_last_month))
+
+
+def margin_base_months(terms: Terms, governing_date: date) -> tuple[str, str]:
+    """1.5(b) "D": the first assumed margin is based on the lower of January 2003's
+    Gross Margin and that of the month immediately preceding the governing month."""
+    return terms.margin_base_month, next_month(month_of(governing_date), -1)
+
+
+def assumed_margins(terms: Terms, base: Decimal, months: int) -> list[Decimal]:
+    """1.5(b) "D": the first month's assumed margin is the base reduced by three percent,
+    each later one three percent less than the previous. Exact: no rounding."""
+    with localcontext() as ctx:
+        ctx.prec = EXACT_PRECISION
+        margins: list[Decimal] = []
+        current = base
+        for _ in range(months):
+            current = current * terms.margin_decay
+            margins.append(current)
+        return margins
+
+
+def capped_margin(actual_total: Decimal, assumed_total: Decimal) -> Decimal:
+    """1.5(b) "N" is the lesser of the actual cumulative Gross Margin and D."""
+    return min(actual_total, assumed_total)
+
+
+def settlement_shares(undelivered: int, capped: Decimal, assumed_total: Decimal) -> int:
+    """1.5(b): M = A x N / D, computed in exact rationals, rounded down once to whole
+    shares (DESIGN 3). A non-positive N or D gives no settlement shares."""
+    if assumed_total <= 0 or capped <= 0:
+        return 0
+    exact = Fraction(undelivered) * Fraction(capped) / Fraction(assumed_total)
+    return min(undelivered, int(exact))  # int() floors a non-negative Fraction
+
+
+def measurement_period_end(terms: Terms) -> date:
+    """1.5(b): the Measurement Period always runs through February 2004."""
+    return month_end(terms.measurement_last_month)
+
+
+def settlement_due_by(terms: Terms) -> date:
+    """1.5(b): M is delivered "within 30 days following the end of the Measurement Period"."""
+    return add_days(measurement_period_end(terms), terms.settlement_days)
+
+
+def cancellation_on(terms: Terms) -> date:
+    """1.5(c): undelivered Earnout Shares are cancelled on "the later of March 1, 2004
+    and 30 days following the end of the Measurement Period"."""
+    return max(terms.cancellation_not_before, settlement_due_by(terms))

@@ -1,0 +1,278 @@
+"""The ledger's events: immutable facts, each under a clause of the agreement.
+
+Every event carries the envelope the store needs (``originator_id``,
+``originator_version`` = its position, ``timestamp`` = ``recorded_at``) plus
+``occurred_on`` (valid time) and a hash chained to the previous event of the
+agreement. The other fields are the fact itself; they are what a user writes
+in a JSON Lines import and what ``history --json`` shows as the payload.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from domain.terms import Terms
+from domain.values import LedgerDate, Money, Month, NonNegativeMoney, PositiveShares
+
+ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "prev_hash", "hash"})
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+SECTION_RE = re.compile(r"(\d{1,2})\.(\d{1,2})((?:\([a-z0-9]{1,5}\)){0,3})")
+
+
+def _identifier(value: str) -> str:
+    if not ID_RE.fullmatch(value):
+        raise ValueError(
+            "ids are 1-64 characters: letters, digits and . _ : / - (starting with a letter or digit)"
+        )
+    return value
+
+
+def _section(value: str) -> str:
+    if not SECTION_RE.fullmatch(value):
+        raise ValueError(f'section must look like "2.14" or "8.1(a)(iii)", got {value[:40]!r}')
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+Section = Annotated[str, AfterValidator(_section)]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+def base_section(section: str) -> str:
+    """"8.1(a)(iii)" -> "8.1": the numbered section a citation falls under."""
+    match = SECTION_RE.fullmatch(section)
+    return f"{int(match.group(1))}.{int(match.group(2))}" if match else section
+
+
+class LedgerEvent(BaseModel):
+    """Envelope shared by every event of an agreement."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    clause: ClassVar[str] = "ledger"
+    derived: ClassVar[bool] = False  # emitted by the ledger itself, never typed in by a user
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    occurred_on: LedgerDate
+    prev_hash: str = ""
+    hash: str = ""
+
+    @property
+    def position(self) -> int:
+        return self.originator_version
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.timestamp
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def payload(self) -> dict[str, Any]:
+        """The fact's own fields, JSON-ready (no envelope, no occurred_on)."""
+        return self.model_dump(mode="json", exclude={*ENVELOPE, "occurred_on"})
+
+
+class AgreementRegistered(LedgerEvent):
+    clause: ClassVar[str] = "preamble"
+    agreement_id: Identifier
+    terms: Terms
+
+
+class EffectiveDateReached(LedgerEvent):
+    clause: ClassVar[str] = "1.4"
+
+
+class EscrowDeposited(LedgerEvent):
+    clause: ClassVar[str] = "8.1(c), 1.5(a)"
+    shares: PositiveShares
+
+
+class ClosingConditionSatisfied(LedgerEvent):
+    clause: ClassVar[str] = "6.1"
+    condition: Literal["6.1(a)", "6.1(b)", "6.1(c)", "6.1(d)", "6.1(e)", "6.1(f)", "6.1(g)"]
+    waived: bool = False
+
+
+class ClosingDeadlineExtended(LedgerEvent):
+    clause: ClassVar[str] = "7.1"
+    new_deadline: LedgerDate
+
+
+class ClosingOccurred(LedgerEvent):
+    clause: ClassVar[str] = "1.5, 6"
+
+
+class AgreementTerminated(LedgerEvent):
+    clause: ClassVar[str] = "7.1, 7.2"
+    reason: Literal["deadline", "mutual"]
+
+
+class GrossMarginReported(LedgerEvent):
+    clause: ClassVar[str] = "Gross Margin, 1.5(b)"
+    month: Month
+    amount: Money
+
+
+class BPEventDeclared(LedgerEvent):
+    clause: ClassVar[str] = "BP Event, 1.5(b)"
+    bp_clause: Literal["a", "b", "c"] = Field(alias="clause")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+
+class DeemedEventAgreed(LedgerEvent):
+    clause: ClassVar[str] = "BP Event (c)"
+    promotion_implemented_on: LedgerDate
+    deemed_on: LedgerDate
+
+
+class EarnoutSharesDelivered(LedgerEvent):
+    clause: ClassVar[str] = "1.5(b)"
+    shares: PositiveShares
+
+
+class ClaimAsserted(LedgerEvent):
+    clause: ClassVar[str] = "8.1, 8.2, 8.3, 7.3"
+    claim_id: Identifier
+    claimant: Literal["buyer", "sellers"]
+    sections: tuple[Section, ...] = Field(min_length=1, max_length=50)
+    basis: Text = ""
+    amount: NonNegativeMoney
+
+
+class ClaimRevised(LedgerEvent):
+    clause: ClassVar[str] = "8.3"
+    claim_id: Identifier
+    amount: NonNegativeMoney
+
+
+class ClaimResolved(LedgerEvent):
+    clause: ClassVar[str] = "8.3, 8.4"
+    claim_id: Identifier
+    amount: NonNegativeMoney
+
+
+class ClaimWithdrawn(LedgerEvent):
+    clause: ClassVar[str] = "8.3"
+    claim_id: Identifier
+    amount: NonNegativeMoney | None = None
+
+
+class SharesSurrendered(LedgerEvent):
+    clause: ClassVar[str] = "8.1(c)"
+    derived: ClassVar[bool] = True
+    claim_id: Identifier
+    shares: PositiveShares
+
+
+class CashIndemnityDue(LedgerEvent):
+    clause: ClassVar[str] = "8.1(c)"
+    derived: ClassVar[bool] = True
+    claim_id: Identifier
+    amount: Money
+
+
+class EscrowReleased(LedgerEvent):
+    clause: ClassVar[str] = "Escrow Agreement, 8.1(c)"
+    shares: PositiveShares
+
+
+class TaxLimitationPeriodRecorded(LedgerEvent):
+    clause: ClassVar[str] = "7.3(ii)"
+    expires_on: LedgerDate
+
+
+class PaymentDue(LedgerEvent):
+    clause: ClassVar[str] = "8.6"
+    payment_id: Identifier
+    amount: NonNegativeMoney
+
+
+class PaymentWithheld(LedgerEvent):
+    clause: ClassVar[str] = "8.6"
+    payment_id: Identifier
+    amount: NonNegativeMoney
+
+
+class WithheldPaymentReleased(LedgerEvent):
+    clause: ClassVar[str] = "8.6"
+    payment_id: Identifier
+    amount: NonNegativeMoney
+
+
+class RedemptionExercised(LedgerEvent):
+    clause: ClassVar[str] = "5.6"
+    shares: PositiveShares
+
+
+class EventRetracted(LedgerEvent):
+    clause: ClassVar[str] = "ledger correction"
+    event_id: int = Field(ge=1)
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+EVENT_TYPES: dict[str, type[LedgerEvent]] = {
+    cls.__name__: cls
+    for cls in (
+        AgreementRegistered,
+        EffectiveDateReached,
+        EscrowDeposited,
+        ClosingConditionSatisfied,
+        ClosingDeadlineExtended,
+        ClosingOccurred,
+        AgreementTerminated,
+        GrossMarginReported,
+        BPEventDeclared,
+        DeemedEventAgreed,
+        EarnoutSharesDelivered,
+        ClaimAsserted,
+        ClaimRevised,
+        ClaimResolved,
+        ClaimWithdrawn,
+        SharesSurrendered,
+        CashIndemnityDue,
+        EscrowReleased,
+        TaxLimitationPeriodRecorded,
+        PaymentDue,
+        PaymentWithheld,
+        WithheldPaymentReleased,
+        RedemptionExercised,
+        EventRetracted,
+    )
+}
+"""The one place that maps event type names to classes."""
+
+USER_EVENT_TYPES = {name for name, cls in EVENT_TYPES.items() if not cls.derived} - {
+    "AgreementRegistered"
+}
+
+
+def fact_fields(cls: type[LedgerEvent]) -> set[str]:
+    """The names a user may write for a fact of this type (aliases included)."""
+    names = set()
+    for name, info in cls.model_fields.items():
+        if name in ENVELOPE:
+            continue
+        names.add(info.alias or name)
+    return names
+
+
+def zero_date() -> date:
+    return date(1900, 1, 1)
+
+
+def money(value: str | int) -> Decimal:
+    """Shorthand used by callers that build facts in code."""
+    from domain.values import parse_money
+
+    return parse_money(value)

@@ -1,0 +1,146 @@
+"""The agreement's terms as data, with the Buyers United / I-Link APA as the default.
+
+Every number here is read from the text of the Asset Purchase Agreement of
+December 6, 2002; the same mechanics serve another agreement with other figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.values import LedgerDate, Money, Month, Shares
+
+# Sections of Articles II and III with their headings (headings are not part of
+# the agreement under 9.6, but they are how people name the sections).
+REPRESENTATIONS: dict[str, str] = {
+    "2.1": "Organization",
+    "2.2": "Authorization of Transaction",
+    "2.3": "Non-contravention",
+    "2.4": "Permits; Compliance with Law",
+    "2.5": "Litigation; Orders",
+    "2.6": "Periodic Reports",
+    "2.7": "Subsequent Events",
+    "2.8": "Employee Plans",
+    "2.9": "Environmental Regulation, Etc.",
+    "2.10": "Employment Practices",
+    "2.11": "Taxes",
+    "2.12": "Title to Assets",
+    "2.13": "Intellectual Property",
+    "2.14": "Assigned Contracts",
+    "2.15": "No Brokers",
+    "2.16": "Warranties",
+    "2.17": "Investment Intent",
+    "3.1": "Organization and Related Matters",
+    "3.2": "Capitalization",
+    "3.3": "Authorization",
+    "3.4": "Non-contravention",
+    "3.5": "Legal Proceedings",
+    "3.6": "Periodic Reports",
+    "3.7": "Buyer Securities",
+    "3.8": "No Brokers",
+}
+
+# Every other section a claim may cite (covenants and other undertakings).
+OTHER_SECTIONS: tuple[str, ...] = (
+    *(f"1.{i}" for i in range(1, 6)),
+    *(f"4.{i}" for i in range(1, 8)),
+    *(f"5.{i}" for i in range(1, 7)),
+    *(f"6.{i}" for i in range(1, 4)),
+    *(f"7.{i}" for i in range(1, 4)),
+    *(f"8.{i}" for i in range(1, 7)),
+    *(f"9.{i}" for i in range(1, 19)),
+)
+
+SURVIVAL_NOTES: dict[str, str] = {
+    "3.4": (
+        '7.3(i) names "3.4 (No Brokers)"; 3.4 is headed Non-contravention and No Brokers '
+        "is 3.8. Under 9.6 headings are not part of the agreement, so the number governs: "
+        "3.4 survives indefinitely (DESIGN decision 6)."
+    ),
+    "3.8": (
+        '7.3(i) names "3.4 (No Brokers)", but 9.6 makes headings no part of the agreement, '
+        "so 3.8 (No Brokers) is not among the indefinite sections and expires two years "
+        "after Closing (DESIGN decision 6)."
+    ),
+}
+
+
+class Terms(BaseModel):
+    """The economic and calendar terms the contract rules read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agreement_date: LedgerDate = date(2002, 12, 6)  # preamble; 1.4 Effective Date
+    # 1.3: 205,000 Series B shares valued at $2,050,000 ($10 liquidation value, 3.2).
+    securities_shares: Shares = 205_000
+    closing_shares: Shares = 105_000
+    escrow_shares: Shares = 25_000  # 8.1(c)
+    earnout_shares: Shares = 75_000  # "Earnout Shares", 1.5
+    liquidation_value: Money = Decimal("10.00")
+    # 1.5(b): one installment per month, January 2003 through February 2004.
+    earnout_first_month: Month = "2003-01"
+    earnout_installments: int = Field(default=14, ge=1, le=120)
+    # "BP Event": the 14-month period commencing January 1, 2003.
+    bp_window_start: LedgerDate = date(2003, 1, 1)
+    bp_window_end: LedgerDate = date(2004, 2, 29)
+    measurement_last_month: Month = "2004-02"
+    margin_base_month: Month = "2003-01"  # D: "the month of January 2003"
+    margin_decay: Decimal = Decimal("0.97")  # D: "reduced by three percent"
+    settlement_days: int = 30  # 1.5(b): "within 30 days following the end of the Measurement Period"
+    cancellation_not_before: LedgerDate = date(2004, 3, 1)  # 1.5(c): "the later of March 1, 2004"
+    deemed_event_min_months: int = 4  # BP Event (c): "not be less than four
+    deemed_event_max_months: int = 7  # nor more than seven months"
+    closing_deadline: LedgerDate = date(2003, 5, 31)  # 7.1
+    allowance: Money = Decimal("25000.00")  # 8.1(b), 8.2(b)
+    escrow_cap: Money = Decimal("250000.00")  # 8.1(c)
+    survival_years: int = 2  # 7.3
+    indefinite_sections: tuple[str, ...] = ("2.1", "2.15", "3.1", "3.2", "3.4")  # 7.3(i)
+    tax_section: str = "2.11"  # 7.3(ii)
+    tax_claim_tail_months: int = 3  # 7.3(ii): "three months after ... final resolution"
+    restricted_period_years: int = 3  # 5.1(a): "three years after the date hereof"
+    redemption_not_before: LedgerDate = date(2007, 12, 6)  # 5.6
+    offset_interest_rate: Decimal = Decimal("0.06")  # 8.6: "6% per annum"
+    offset_day_count: int = 365  # DESIGN decision 7: actual/365
+    employee_reimbursement_days: int = 10  # 4.7
+    tax_reimbursement_days: int = 10  # 8.3(b)(i)
+    net_tax_benefit_days: int = 15  # 8.3(b)(ii)
+    representations: dict[str, str] = Field(default_factory=lambda: dict(REPRESENTATIONS))
+
+    @model_validator(mode="after")
+    def _securities_add_up(self) -> Terms:
+        """1.3 and 1.5: the Buyer Securities are the closing, escrow and earnout shares."""
+        parts = self.closing_shares + self.escrow_shares + self.earnout_shares
+        if parts != self.securities_shares:
+            raise ValueError(
+                f"closing ({self.closing_shares}) + escrow ({self.escrow_shares}) + earnout "
+                f"({self.earnout_shares}) shares must equal the Buyer Securities "
+                f"({self.securities_shares}) (1.3)"
+            )
+        if self.bp_window_end < self.bp_window_start:
+            raise ValueError("the BP Event window ends before it starts")
+        if not Decimal(0) < self.margin_decay <= Decimal(1):
+            raise ValueError("margin_decay must be in (0, 1]")
+        if self.deemed_event_min_months > self.deemed_event_max_months:
+            raise ValueError("deemed_event_min_months exceeds deemed_event_max_months")
+        return self
+
+    @property
+    def securities_value(self) -> Decimal:
+        """1.3: the value of the Buyer Securities ($2,050,000)."""
+        return self.securities_shares * self.liquidation_value
+
+    @property
+    def restricted_period_end(self) -> date:
+        """5.1(a): three years after the date of the agreement."""
+        from domain.dates import add_years
+
+        return add_years(self.agreement_date, self.restricted_period_years)
+
+    def claimable_sections(self) -> set[str]:
+        return set(self.representations) | set(OTHER_SECTIONS)
+
+
+DEFAULT_TERMS = Terms()

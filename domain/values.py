@@ -1,0 +1,125 @@
+"""Value types shared by terms and events: money, share counts, dates, months.
+
+Money is ``Decimal`` with at most two places (never float); shares are ``int``.
+JSON floats are refused outright: an amount must be a decimal string (or an
+integer), so that "0.1" never becomes 0.1000000000000000055.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+
+CENT = Decimal("0.01")
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2199, 12, 31)
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_MONEY = Decimal("1000000000000")  # a trillion: far above any deal of this kind
+
+
+class JsonFloat(str):
+    """A JSON number with a fraction or exponent, kept as its source text so it can be refused."""
+
+
+def parse_money(value: Any) -> Decimal:
+    """Read an amount of money: a decimal string or an integer, at most two places."""
+    if isinstance(value, bool) or isinstance(value, float | JsonFloat):
+        raise ValueError(f'amount must be a decimal string such as "27500.00", not the number {value}')
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"-?\d{1,15}(\.\d{1,2})?", text):
+            raise ValueError(f'amount must be a decimal with at most two places, got "{value[:40]}"')
+        try:
+            amount = Decimal(text)
+        except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
+            raise ValueError(f'not a decimal amount: "{value[:40]}"') from exc
+    else:
+        raise ValueError(f"amount must be a decimal string, got {type(value).__name__}")
+    if not amount.is_finite():
+        raise ValueError("amount must be finite")
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError(f"amount {amount} has more than two decimal places")
+    if abs(amount) >= MAX_MONEY:
+        raise ValueError(f"amount {amount} is out of range")
+    return amount.quantize(CENT)
+
+
+def format_money(amount: Decimal) -> str:
+    """Money out: a string with exactly two places.
+
+    This is the single display rounding (half-up); figures are exact inside.
+    """
+    return str(amount.quantize(CENT, rounding="ROUND_HALF_UP"))
+
+
+def parse_shares(value: Any) -> int:
+    """A count of shares: a whole, non-negative integer (JSON integer or digits)."""
+    if isinstance(value, bool) or isinstance(value, float | JsonFloat):
+        raise ValueError(f"shares must be a whole number, not {value}")
+    if isinstance(value, str) and re.fullmatch(r"\d{1,12}", value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int):
+        raise ValueError(f"shares must be a whole number, got {str(value)[:40]!r}")
+    if value < 0 or value > 10**12:
+        raise ValueError(f"shares {value} out of range")
+    return value
+
+
+def parse_date(value: Any) -> date:
+    """A calendar date, ISO 8601 (YYYY-MM-DD), between 1900 and 2199."""
+    if isinstance(value, datetime):
+        raise ValueError("expected a date (YYYY-MM-DD), not a timestamp")
+    if isinstance(value, date):
+        parsed = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f'"{value}" is not a calendar date') from exc
+    else:
+        raise ValueError(f"expected a date YYYY-MM-DD, got {str(value)[:40]!r}")
+    if not MIN_DATE <= parsed <= MAX_DATE:
+        raise ValueError(f"date {parsed} is out of range ({MIN_DATE} to {MAX_DATE})")
+    return parsed
+
+
+def parse_month(value: Any) -> str:
+    """A calendar month "YYYY-MM"."""
+    if not isinstance(value, str) or not (m := MONTH_RE.fullmatch(value.strip())):
+        raise ValueError(f'month must be "YYYY-MM", got {str(value)[:40]!r}')
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12 or not MIN_DATE.year <= year <= MAX_DATE.year:
+        raise ValueError(f'"{value}" is not a calendar month')
+    return f"{year:04d}-{month:02d}"
+
+
+def _positive(shares: int) -> int:
+    if shares <= 0:
+        raise ValueError("shares must be at least 1")
+    return shares
+
+
+def _non_negative(amount: Decimal) -> Decimal:
+    if amount < 0:
+        raise ValueError("amount must not be negative")
+    return amount
+
+
+Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(format_money, return_type=str)]
+"""Any amount of money; may be negative (a month's Gross Margin can be)."""
+NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
+Shares = Annotated[int, BeforeValidator(parse_shares)]
+PositiveShares = Annotated[Shares, AfterValidator(_positive)]
+LedgerDate = Annotated[date, BeforeValidator(parse_date)]
+Month = Annotated[str, BeforeValidator(parse_month)]
+
+Figure = Annotated[Decimal, PlainSerializer(format_money, return_type=str)]
+"""A money figure of the state: exact inside, two places when shown (the one display rounding)."""

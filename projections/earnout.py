@@ -1,0 +1,102 @@
+"""1.5(b)-(c): the Earnout Shares as of a date - installments, BP Event, settlement, cancellation."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, localcontext
+
+from domain import earnout as rules
+from domain.dates import month_start
+from projections.facts import ZERO, Facts
+from projections.models import BPEventState, EarnoutState, ScheduleItem
+
+
+def _installment_schedule(facts: Facts, governing: date | None) -> list[ScheduleItem]:
+    """1.5(b): the catch-up at Closing and each monthly installment after it, stopping at
+    the BP Event's governing date (none after it)."""
+    terms, closing = facts.terms, facts.closing_date
+    if closing is None:
+        return []
+    items: list[ScheduleItem] = []
+    released = 0
+    for k, month in enumerate(rules.installment_months(terms), start=1):
+        due = rules.installment_due_on(month, closing)
+        if governing is not None and due > governing:
+            break
+        cumulative = rules.cumulative_installment_shares(terms, k)
+        kind = "catch-up" if due == closing and rules.first_of_next_month(month) <= closing else "installment"
+        if items and items[-1].kind == "catch-up" and kind == "catch-up":
+            items[-1] = ScheduleItem(on=due, shares=items[-1].shares + cumulative - released, kind=kind)
+        else:
+            items.append(ScheduleItem(on=due, shares=cumulative - released, kind=kind))
+        released = cumulative
+    return items
+
+
+def bp_event(facts: Facts, installments: list[ScheduleItem]) -> BPEventState | None:
+    """1.5(b): A, n, D, N and M for the BP Event, as far as the reported margins allow."""
+    governing = facts.bp_governing_date
+    occurred = facts.bp_occurred_on
+    if governing is None or occurred is None:
+        return None
+    terms = facts.terms
+    released_by_governing = sum(item.shares for item in installments if item.on <= governing)
+    undelivered = terms.earnout_shares - released_by_governing  # A
+    months = rules.measurement_months(terms, governing)
+    base_months = rules.margin_base_months(terms, governing)
+    missing = sorted({m for m in (*base_months, *months) if m not in facts.margins})
+    assumed_total: Decimal | None = None
+    if all(m in facts.margins for m in base_months):
+        base = min(facts.margins[m] for m in base_months)
+        with localcontext() as ctx:
+            ctx.prec = rules.EXACT_PRECISION
+            assumed_total = sum(rules.assumed_margins(terms, base, len(months)), ZERO)  # D
+    actual_total = sum((facts.margins[m] for m in months if m in facts.margins), ZERO)
+    capped = settlement = None
+    if not missing and assumed_total is not None:
+        capped = rules.capped_margin(actual_total, assumed_total)  # N
+        settlement = rules.settlement_shares(undelivered, capped, assumed_total)  # M
+    return BPEventState(
+        clause=facts.bp_clause or "c",
+        occurred_on=occurred,
+        governing_date=governing,
+        undelivered_shares=undelivered,
+        measurement_start=month_start(months[0]) if months else governing,
+        measurement_end=rules.measurement_period_end(terms),
+        months=len(months),
+        assumed_margin_total=assumed_total,
+        actual_margin_total=actual_total,
+        capped_margin=capped,
+        settlement_shares=settlement,
+        missing_months=missing,
+        settlement_due_by=rules.settlement_due_by(terms),
+        cancellation_on=rules.cancellation_on(terms),
+    )
+
+
+def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
+    """1.5(b)-(c): released, cancelled and pending Earnout Shares as of ``as_of``.
+
+    Released shares are what the agreement entitles Sellers to by then (installments
+    due, and M once its delivery date has come); ``delivered_shares`` is what CRS is
+    recorded to have delivered (EarnoutSharesDelivered), for reconciliation.
+    """
+    terms = facts.terms
+    governing = facts.bp_governing_date
+    schedule = _installment_schedule(facts, governing)
+    bp = bp_event(facts, schedule)
+    if bp is not None and bp.settlement_shares is not None:
+        schedule.append(ScheduleItem(on=bp.settlement_due_by, shares=bp.settlement_shares, kind="settlement"))
+        cancelled_count = bp.undelivered_shares - bp.settlement_shares
+        schedule.append(ScheduleItem(on=bp.cancellation_on, shares=cancelled_count, kind="cancellation"))
+    released = sum(i.shares for i in schedule if i.kind != "cancellation" and i.on <= as_of)
+    cancelled = sum(i.shares for i in schedule if i.kind == "cancellation" and i.on <= as_of)
+    return EarnoutState(
+        total_shares=terms.earnout_shares,
+        released_shares=released,
+        cancelled_shares=cancelled,
+        pending_shares=terms.earnout_shares - released - cancelled,
+        delivered_shares=facts.delivered_shares,
+        bp_event=bp,
+        schedule=schedule,
+    )

@@ -1,0 +1,121 @@
+"""What the fold accumulates: the facts of an agreement as of a date, with their sources.
+
+Plain mutable records, owned by one fold at a time (never shared), so the fold
+stays cheap; the state built from them is immutable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from domain.terms import Terms
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Claim:
+    """A claim for indemnification under 8.1 (claimant "buyer") or 8.2 ("sellers")."""
+
+    claim_id: str
+    claimant: str
+    sections: tuple[str, ...]
+    basis: str
+    asserted_on: date
+    amount: Decimal
+    status: str = "pending"  # pending | resolved | withdrawn
+    resolved_amount: Decimal | None = None
+    closed_on: date | None = None
+    surrendered_shares: int = 0  # 8.1(c): escrow shares its resolution surrendered
+    cash_due: Decimal = ZERO  # 8.1(c): change in cash due its resolution caused
+    positions: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Payment:
+    """A payment due from Buyer to Sellers on the Buyer Securities (8.6)."""
+
+    payment_id: str
+    due_on: date
+    amount: Decimal
+    withheld: Decimal = ZERO
+    withheld_on: date | None = None
+    released: Decimal = ZERO
+    released_on: date | None = None
+    interest: Decimal = ZERO
+    positions: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Movement:
+    """One movement of escrow shares (deposit, surrender, release) or earnout delivery."""
+
+    on: date
+    kind: str
+    shares: int
+    ref: str
+    position: int
+
+
+@dataclass
+class Facts:
+    terms: Terms
+    agreement_id: str
+    effective_date: date | None = None
+    closing_date: date | None = None
+    terminated_on: date | None = None
+    termination_reason: str | None = None
+    deadline: date | None = None
+    conditions: dict[str, tuple[date, bool]] = field(default_factory=dict)
+    margins: dict[str, Decimal] = field(default_factory=dict)
+    bp_declared_on: date | None = None
+    bp_clause: str | None = None
+    deemed_agreed_on: date | None = None
+    promotion_implemented_on: date | None = None
+    deemed_on: date | None = None
+    delivered_shares: int = 0
+    claims: dict[str, Claim] = field(default_factory=dict)
+    escrow_deposited: int = 0
+    escrow_surrendered: int = 0
+    escrow_released: int = 0
+    escrow_movements: list[Movement] = field(default_factory=list)
+    deliveries: list[Movement] = field(default_factory=list)
+    tax_statute: date | None = None
+    payments: dict[str, Payment] = field(default_factory=dict)
+    redeemed_shares: int = 0
+    redemptions: list[Movement] = field(default_factory=list)
+    sources: dict[str, list[int]] = field(default_factory=dict)
+    last_date: date | None = None
+
+    def cite(self, figure: str, position: int, replace: bool = False) -> None:
+        """Remember that ``figure`` rests on the event at ``position`` (for explanations)."""
+        if replace:
+            self.sources[figure] = [position]
+        else:
+            self.sources.setdefault(figure, []).append(position)
+
+    @property
+    def bp_governing_date(self) -> date | None:
+        """DESIGN 3: the Deemed Event date for clause (c) when one is agreed, else the BP Event's date."""
+        return self.deemed_on if self.deemed_on is not None else self.bp_declared_on
+
+    @property
+    def bp_occurred_on(self) -> date | None:
+        return self.bp_declared_on if self.bp_declared_on is not None else self.deemed_on
+
+    def claims_of(self, claimant: str, status: str | None = None) -> list[Claim]:
+        return [
+            c for c in self.claims.values() if c.claimant == claimant and (status is None or c.status == status)
+        ]
+
+    def resolved_losses(self, claimant: str) -> Decimal:
+        return sum((c.resolved_amount or ZERO for c in self.claims_of(claimant, "resolved")), ZERO)
+
+    def pending_losses(self, claimant: str) -> Decimal:
+        return sum((c.amount for c in self.claims_of(claimant, "pending")), ZERO)
+
+    @property
+    def escrow_balance(self) -> int:
+        return self.escrow_deposited - self.escrow_surrendered - self.escrow_released

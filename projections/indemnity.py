@@ -1,0 +1,48 @@
+"""8.1-8.2: each side's Losses, the Allowance, and how the payable amount is satisfied."""
+
+from __future__ import annotations
+
+from domain.indemnity import allowance_exceeded, payable_losses
+from projections.facts import Facts
+from projections.models import ClaimState, IndemnitySide, IndemnityState
+
+
+def indemnity_side(facts: Facts, claimant: str) -> IndemnitySide:
+    """8.1(b)/8.2(b): tipping Allowance; 8.1(c): Buyer's payable Losses are satisfied in
+    escrow shares at $10 (up to $250,000), the rest in cash. Sellers' claims against
+    Buyer under 8.2 are paid in cash."""
+    terms = facts.terms
+    resolved = facts.resolved_losses(claimant)
+    payable = payable_losses(terms, resolved)
+    in_shares = facts.escrow_surrendered * terms.liquidation_value if claimant == "buyer" else 0 * payable
+    return IndemnitySide(
+        allowance=terms.allowance,
+        resolved_losses=resolved,
+        pending_losses=facts.pending_losses(claimant),
+        allowance_exceeded=allowance_exceeded(terms, resolved),
+        payable=payable,
+        satisfied_in_shares=in_shares,
+        cash_due=payable - in_shares,
+    )
+
+
+def indemnity_state(facts: Facts) -> IndemnityState:
+    return IndemnityState(buyer=indemnity_side(facts, "buyer"), sellers=indemnity_side(facts, "sellers"))
+
+
+def claims_state(facts: Facts) -> list[ClaimState]:
+    """Every claim asserted by the date, in order of assertion."""
+    return [
+        ClaimState(
+            claim_id=c.claim_id,
+            claimant=c.claimant,
+            sections=list(c.sections),
+            asserted_on=c.asserted_on,
+            status=c.status,  # type: ignore[arg-type]
+            amount=c.amount,
+            resolved_amount=c.resolved_amount,
+            resolved_on=c.closed_on if c.status == "resolved" else None,
+            surrendered_shares=c.surrendered_shares,
+        )
+        for c in sorted(facts.claims.values(), key=lambda c: (c.asserted_on, c.positions[0]))
+    ]
