@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
-
 from pydantic import ValidationError
 
 from commands.importer import Draft, build_event, validation_message
@@ -88,8 +87,7 @@ class _Planner:
                     ledger.anomalies.append((event.position, str(violation)))
                     continue
                 raise RuleViolation(
-                    f"it would invalidate the recorded {event.type} at position {event.position}: "
-                    f"{violation.message}",
+                    f"it would invalidate the recorded {event.type} at position {event.position}: {violation.message}",
                     violation.clause,
                 ) from None
         return ledger

@@ -51,9 +51,7 @@ def _no_constants(name: str) -> Any:
 def loads_strict(text: str) -> Any:
     """json.loads that keeps floats as text (to be refused where money is expected) and
     refuses NaN, Infinity and duplicate keys."""
-    return json.loads(
-        text, parse_float=JsonFloat, parse_constant=_no_constants, object_pairs_hook=_no_duplicates
-    )
+    return json.loads(text, parse_float=JsonFloat, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
 
 
 def validation_message(error: ValidationError) -> str:
@@ -71,7 +69,7 @@ def draft_from_mapping(data: Any, line: int | None = None) -> Draft:
     """Check the type and field names of one fact."""
     where = f"line {line}: " if line is not None else ""
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where}each line must be a JSON object with a \"type\"", "import format")
+        raise InvalidInput(f'{where}each line must be a JSON object with a "type"', "import format")
     kind = data.get("type")
     if not isinstance(kind, str):
         raise InvalidInput(f'{where}missing "type" (the event name, e.g. "ClosingOccurred")', "import format")
@@ -116,7 +114,9 @@ def parse_jsonl(data: bytes) -> list[Draft]:
         except RecursionError:
             raise InvalidInput(f"line {number}: JSON nested too deeply", "import format") from None
         except ValueError as exc:
-            raise InvalidInput(f"line {number}: not valid JSON: {str(exc).splitlines()[0][:120]}", "import format") from None
+            raise InvalidInput(
+                f"line {number}: not valid JSON: {str(exc).splitlines()[0][:120]}", "import format"
+            ) from None
         drafts.append(draft_from_mapping(value, number))
     if not drafts:
         raise InvalidInput("the input holds no facts", "import format")
@@ -128,4 +128,6 @@ def build_event(draft: Draft, build: Any) -> LedgerEvent:
     try:
         return build(draft.cls, draft.fields)
     except ValidationError as exc:
-        raise InvalidInput(f"{draft.where()}{draft.cls.__name__}: {validation_message(exc)}", draft.cls.clause) from None
+        raise InvalidInput(
+            f"{draft.where()}{draft.cls.__name__}: {validation_message(exc)}", draft.cls.clause
+        ) from None

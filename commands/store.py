@@ -90,7 +90,15 @@ class LedgerStore(Application[UUID]):
 
     def load(self, agreement_id: str) -> Agreement:
         """All events of one agreement, read by its id (no scan of the store)."""
-        events = list(self.events.get(agreement_uuid(agreement_id)))
+        try:
+            events = list(self.events.get(agreement_uuid(agreement_id)))
+        except Exception as exc:
+            hint = (
+                "wrong or missing APA_LEDGER_CIPHER_KEY?" if "MAC" in str(exc) or "decode" in str(exc).lower() else ""
+            )
+            raise StoreError(
+                f"cannot read the events of {agreement_id!r}: {type(exc).__name__} {hint}".rstrip(), "store"
+            ) from None
         agreement = project_agreement(None, events)
         if agreement is None:
             raise UnknownAgreement(f"no agreement {agreement_id!r} in this store (create it with `apa-ledger new`)")
@@ -152,7 +160,9 @@ def store_url(explicit: str | None) -> str:
     return explicit or os.environ.get(STORE_ENV) or DEFAULT_STORE
 
 
-def open_store(url: str | None = None, *, create: bool = True, clock: Callable[[], datetime] | None = None) -> LedgerStore:
+def open_store(
+    url: str | None = None, *, create: bool = True, clock: Callable[[], datetime] | None = None
+) -> LedgerStore:
     """Open (and by default create) the store named by ``url``."""
     url = store_url(url)
     if url.startswith(("postgresql://", "postgres://")):

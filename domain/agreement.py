@@ -57,7 +57,9 @@ class Agreement(BaseModel):
             return self.events[-1].timestamp + TICK
         return now
 
-    def draft(self, cls: type[LedgerEvent], fields: Mapping[str, Any], offset: int, recorded_at: datetime) -> LedgerEvent:
+    def draft(
+        self, cls: type[LedgerEvent], fields: Mapping[str, Any], offset: int, recorded_at: datetime
+    ) -> LedgerEvent:
         """A new event of ``cls`` at position version + offset (validated by pydantic)."""
         return cls.model_validate(
             {

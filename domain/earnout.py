@@ -45,13 +45,11 @@ def installments_due(terms: Terms, closing_date: date | None, on_or_before: date
     """1.5(b): how many installments have fallen due on or before a date."""
     if closing_date is None:
         return 0
-    return sum(
-        1 for month in installment_months(terms) if installment_due_on(month, closing_date) <= on_or_before
-    )
+    return sum(1 for month in installment_months(terms) if installment_due_on(month, closing_date) <= on_or_before)
 
 
 def in_bp_window(terms: Terms, day: date) -> bool:
-    """"BP Event": one of (a)-(c) occurring during the 14-month period commencing
+    """ "BP Event": one of (a)-(c) occurring during the 14-month period commencing
     January 1, 2003, i.e. 2003-01-01 through 2004-02-29 (DESIGN 3)."""
     return terms.bp_window_start <= day <= terms.bp_window_end
 

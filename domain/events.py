@@ -27,9 +27,7 @@ SECTION_RE = re.compile(r"(\d{1,2})\.(\d{1,2})((?:\([a-z0-9]{1,5}\)){0,3})")
 
 def _identifier(value: str) -> str:
     if not ID_RE.fullmatch(value):
-        raise ValueError(
-            "ids are 1-64 characters: letters, digits and . _ : / - (starting with a letter or digit)"
-        )
+        raise ValueError("ids are 1-64 characters: letters, digits and . _ : / - (starting with a letter or digit)")
     return value
 
 
@@ -45,7 +43,7 @@ Text = Annotated[str, Field(max_length=2000)]
 
 
 def base_section(section: str) -> str:
-    """"8.1(a)(iii)" -> "8.1": the numbered section a citation falls under."""
+    """ "8.1(a)(iii)" -> "8.1": the numbered section a citation falls under."""
     match = SECTION_RE.fullmatch(section)
     return f"{int(match.group(1))}.{int(match.group(2))}" if match else section
 
@@ -252,9 +250,7 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {
 }
 """The one place that maps event type names to classes."""
 
-USER_EVENT_TYPES = {name for name, cls in EVENT_TYPES.items() if not cls.derived} - {
-    "AgreementRegistered"
-}
+USER_EVENT_TYPES = {name for name, cls in EVENT_TYPES.items() if not cls.derived} - {"AgreementRegistered"}
 
 
 def fact_fields(cls: type[LedgerEvent]) -> set[str]:

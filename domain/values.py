@@ -27,7 +27,7 @@ class JsonFloat(str):
 
 def parse_money(value: Any) -> Decimal:
     """Read an amount of money: a decimal string or an integer, at most two places."""
-    if isinstance(value, bool) or isinstance(value, float | JsonFloat):
+    if isinstance(value, bool | float | JsonFloat):
         raise ValueError(f'amount must be a decimal string such as "27500.00", not the number {value}')
     if isinstance(value, int):
         amount = Decimal(value)
@@ -62,7 +62,7 @@ def format_money(amount: Decimal) -> str:
 
 def parse_shares(value: Any) -> int:
     """A count of shares: a whole, non-negative integer (JSON integer or digits)."""
-    if isinstance(value, bool) or isinstance(value, float | JsonFloat):
+    if isinstance(value, bool | float | JsonFloat):
         raise ValueError(f"shares must be a whole number, not {value}")
     if isinstance(value, str) and re.fullmatch(r"\d{1,12}", value.strip()):
         value = int(value.strip())

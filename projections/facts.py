@@ -106,9 +106,7 @@ class Facts:
         return self.bp_declared_on if self.bp_declared_on is not None else self.deemed_on
 
     def claims_of(self, claimant: str, status: str | None = None) -> list[Claim]:
-        return [
-            c for c in self.claims.values() if c.claimant == claimant and (status is None or c.status == status)
-        ]
+        return [c for c in self.claims.values() if c.claimant == claimant and (status is None or c.status == status)]
 
     def resolved_losses(self, claimant: str) -> Decimal:
         return sum((c.resolved_amount or ZERO for c in self.claims_of(claimant, "resolved")), ZERO)

@@ -81,7 +81,9 @@ def _survival(facts: Facts, as_of: date) -> list[Obligation]:
     if facts.closing_date is not None:
         expiry = representation_expiry(facts.terms, facts.closing_date)
         items.append(
-            _lapse("7.3", "Representations in Articles II and III expire; claims must be asserted before", expiry, as_of)
+            _lapse(
+                "7.3", "Representations in Articles II and III expire; claims must be asserted before", expiry, as_of
+            )
         )
     if facts.tax_statute is not None:
         items.append(_lapse("7.3(ii)", "2.11 (Taxes) survives to the statute of limitations", facts.tax_statute, as_of))
@@ -98,8 +100,8 @@ def _offset(offset: OffsetState, as_of: date) -> list[Obligation]:
             Obligation(
                 clause="8.6",
                 description=(
-                    f"Payment {p.payment_id}: {p.outstanding_withheld} withheld; remainder due with 6% "
-                    "interest once the claims are resolved"
+                    f"Payment {p.payment_id}: {p.outstanding_withheld} still withheld; what the resolved "
+                    "claims do not cover is paid with 6% interest"
                 ),
                 due_on=p.withheld_on,
                 status="done" if done else "due",

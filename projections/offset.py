@@ -2,32 +2,46 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from domain.offset import may_withhold
-from projections.facts import ZERO, Facts
+from projections.facts import ZERO, Facts, Payment
 from projections.models import OffsetState, PaymentState
 
 
+def covered_amount(facts: Facts, payment: Payment) -> Decimal | None:
+    """8.6: once the claims pending when the payment was withheld are all resolved, "the amount
+    of such claims may be offset"; None while any of them is still pending."""
+    if payment.withheld_on is None:
+        return ZERO
+    claims = [c for c in facts.claims_of("buyer") if c.asserted_on <= payment.withheld_on]
+    if any(c.status == "pending" for c in claims):
+        return None
+    return sum((c.resolved_amount or ZERO for c in claims if c.status == "resolved"), ZERO)
+
+
+def payment_state(facts: Facts, payment: Payment) -> PaymentState:
+    remaining = payment.withheld - payment.released
+    covered = covered_amount(facts, payment)
+    offset = ZERO if covered is None else max(ZERO, min(remaining, covered))
+    return PaymentState(
+        payment_id=payment.payment_id,
+        due_on=payment.due_on,
+        amount=payment.amount,
+        withheld=payment.withheld,
+        withheld_on=payment.withheld_on,
+        released=payment.released,
+        released_on=payment.released_on,
+        interest=payment.interest,
+        outstanding_withheld=remaining - offset,
+        offset=offset,
+    )
+
+
 def offset_state(facts: Facts) -> OffsetState:
-    """8.6: what is withheld, released with interest, and offset once the claims are resolved."""
-    claims_pending = bool(facts.claims_of("buyer", "pending"))
-    payments = []
-    for p in facts.payments.values():
-        remaining = p.withheld - p.released
-        offset = remaining if not claims_pending and p.withheld > 0 else ZERO
-        payments.append(
-            PaymentState(
-                payment_id=p.payment_id,
-                due_on=p.due_on,
-                amount=p.amount,
-                withheld=p.withheld,
-                withheld_on=p.withheld_on,
-                released=p.released,
-                released_on=p.released_on,
-                interest=p.interest,
-                outstanding_withheld=remaining - offset,
-                offset=offset,
-            )
-        )
+    """8.6: what is withheld, what is offset against resolved claims, and what was paid back
+    with 6% interest."""
+    payments = [payment_state(facts, p) for p in facts.payments.values()]
     return OffsetState(
         withholding_permitted=may_withhold(facts.terms, facts.pending_losses("buyer")),
         withheld_outstanding=sum((p.outstanding_withheld for p in payments), ZERO),

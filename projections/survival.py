@@ -20,7 +20,9 @@ def _claims_citing(facts: Facts, section: str, asserted_before: date) -> list[Cl
     ]
 
 
-def _after_expiry(section: str, title: str, note: str | None, expiry: date, end: date, claims: list[Claim], as_of: date) -> SurvivalRow:
+def _after_expiry(
+    section: str, title: str, note: str | None, expiry: date, end: date, claims: list[Claim], as_of: date
+) -> SurvivalRow:
     if as_of < expiry:
         return SurvivalRow(section=section, title=title, expires_on=expiry, status="surviving", note=note)
     if any(c.status == "pending" for c in claims):

@@ -1,0 +1,122 @@
+"""Text views for people: the state with the clause beside each figure, and the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.models import AgreementState
+
+
+def _row(label: str, value: Any, clause: str) -> str:
+    return f"  {label:<34} {value!s:>16}   [{clause}]"
+
+
+def render_state(state: AgreementState) -> str:
+    """The state as a person reads it: each figure with the clause it comes from."""
+    s = state.model_dump(mode="json")
+    e, x, price = s["earnout"], s["escrow"], s["purchase_price"]
+    known = f", as known at {s['known_at']}" if s["known_at"] else ""
+    lines = [
+        f"Agreement {s['agreement_id']} as of {s['as_of']}{known}: {s['status']}",
+        _row("Effective Date", s["effective_date"] or "-", "1.4"),
+        _row("Closing Date", s["closing_date"] or "-", "1.5"),
+        "",
+        "Earnout Shares",
+        _row("total", e["total_shares"], "1.5"),
+        _row("released to Sellers", e["released_shares"], "1.5(b)"),
+        _row("cancelled", e["cancelled_shares"], "1.5(c)"),
+        _row("pending", e["pending_shares"], "1.5(b)"),
+        _row("delivered (recorded by CRS)", e["delivered_shares"], "1.5(b)"),
+    ]
+    bp = e["bp_event"]
+    if bp:
+        lines += [
+            f"  BP Event clause ({bp['clause']}) on {bp['occurred_on']}, governing date {bp['governing_date']}",
+            _row("A  undelivered at the BP Event", bp["undelivered_shares"], "1.5(b) A"),
+            _row("n  months measured", bp["months"], "1.5(b) N"),
+            _row("Measurement Period", f"{bp['measurement_start']}..{bp['measurement_end']}", "1.5(b) N"),
+            _row("D  assumed margin", bp["assumed_margin_total"] or "-", "1.5(b) D"),
+            _row("   actual margin", bp["actual_margin_total"], "1.5(b) N(i)"),
+            _row("N  capped margin", bp["capped_margin"] or "-", "1.5(b) N"),
+            _row(
+                "M  settlement shares", "-" if bp["settlement_shares"] is None else bp["settlement_shares"], "1.5(b) M"
+            ),
+            _row("settlement due by", bp["settlement_due_by"], "1.5(b)"),
+            _row("cancellation on", bp["cancellation_on"], "1.5(c)"),
+        ]
+        if bp["missing_months"]:
+            lines.append(f"  Gross Margin not yet reported for: {', '.join(bp['missing_months'])}")
+    lines += [
+        "",
+        "Escrow (25,000 Buyer Securities)",
+        _row("deposited", x["deposited_shares"], "8.1(c)"),
+        _row("surrendered to Buyer", x["surrendered_shares"], "8.1(c)"),
+        _row("released", x["released_shares"], "Escrow Agreement"),
+        _row("balance", x["balance_shares"], "8.1(c)"),
+        _row("reserved for pending claims", x["reserved_shares"], "8.1(c), DESIGN 5"),
+        _row("available", x["available_shares"], "8.1(c)"),
+        "",
+    ]
+    for side, clause in (("buyer", "8.1"), ("sellers", "8.2")):
+        i = s["indemnity"][side]
+        lines += [
+            f"Indemnity: {side}' claims ({clause})" if side == "sellers" else f"Indemnity: {side}'s claims ({clause})",
+            _row("resolved losses", i["resolved_losses"], f"{clause}(b)"),
+            _row("pending losses", i["pending_losses"], "8.3"),
+            _row("Allowance exceeded", "yes" if i["allowance_exceeded"] else "no", f"{clause}(b) $25,000"),
+            _row("payable", i["payable"], f"{clause}(b)"),
+            _row("satisfied in shares", i["satisfied_in_shares"], "8.1(c)"),
+            _row("cash due", i["cash_due"], "8.1(c)"),
+        ]
+    if s["claims"]:
+        lines += ["", "Claims (8.3)"]
+        for c in s["claims"]:
+            resolved = f" -> {c['resolved_amount']}" if c["resolved_amount"] is not None else ""
+            lines.append(
+                f"  {c['claim_id']:<10} {c['claimant']:<8} {','.join(c['sections']):<12} "
+                f"asserted {c['asserted_on']}  {c['status']:<9} {c['amount']}{resolved}"
+            )
+    lines += ["", "Survival (7.3)"]
+    for r in s["survival"]:
+        lines.append(f"  {r['section']:<5} {r['title']:<34} {r['status']:<30} {r['expires_on'] or ''}")
+    upcoming = [o for o in s["obligations"] if o["status"] != "done"]
+    if upcoming:
+        lines += ["", "Open obligations"]
+        for o in upcoming[:12]:
+            lines.append(f"  {o['due_on']}  {o['status']:<8} {o['description']}  [{o['clause']}]")
+    lines += [
+        "",
+        "Purchase Price (1.3)",
+        _row("Buyer Securities", price["securities_shares"], "1.3"),
+        _row("value", price["securities_value"], "1.3"),
+        _row("reduction (cancelled Earnout Shares)", price["reduction"], "1.5(c)"),
+    ]
+    return "\n".join(lines)
+
+
+def history_rows(events: list[Any]) -> list[dict[str, Any]]:
+    """Every event with both times, its position, hash and clause, and its payload."""
+    return [
+        {
+            "position": e.position,
+            "type": e.type,
+            "occurred_on": e.occurred_on.isoformat(),
+            "recorded_at": e.recorded_at.isoformat(),
+            "clause": e.clause,
+            "payload": e.payload(),
+            "prev_hash": e.prev_hash,
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+
+
+def render_history(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for r in rows:
+        payload = " ".join(f"{k}={v}" for k, v in r["payload"].items() if k != "terms")
+        lines.append(
+            f"{r['position']:>5}  {r['occurred_on']}  {r['recorded_at'][:19]}Z  {r['hash'][:12]}  "
+            f"{r['type']:<28} {payload}  [{r['clause']}]"
+        )
+    return "\n".join(lines)
