@@ -294,6 +294,16 @@ def demo(ctx: click.Context, store_path: str) -> None:
     run_demo(ctx.obj["store"] or store_path, click.echo)
 
 
+def _register_areas() -> None:
+    from commands import cli_audit, cli_reliability, cli_reporting, cli_scale
+
+    for area in (cli_audit, cli_reporting, cli_scale, cli_reliability):
+        area.register(cli)
+
+
+_register_areas()
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: one line on stderr and exit 2 for any user error."""
     try:
