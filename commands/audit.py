@@ -13,7 +13,7 @@ def check_agreement(store: LedgerStore, agreement_id: str) -> tuple[int, str | N
     events: list[LedgerEvent] = []
     for stored in store.iter_stored(agreement_id):
         try:
-            events.append(store.mapper.to_domain_event(stored))
+            events.append(store.mapper.validated(stored))
         except Exception as exc:  # altered bytes no longer decode (or decrypt)
             reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
             return len(events), f"position {stored.originator_version}: the stored event cannot be read ({reason})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ import click
 
 from domain.errors import InvalidInput, LedgerError
 
+SURROGATE = re.compile("[\ud800-\udfff]")
 EPILOG_STORE = "The store is --store, else $APA_LEDGER_STORE, else ./apa-ledger.sqlite."
 
 
@@ -67,7 +69,9 @@ def read_input(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "CLI") from None
+        raise InvalidInput(f"cannot read {path!r}: {exc.strerror}", "CLI") from None
+    except ValueError:  # a NUL byte in the path
+        raise InvalidInput(f"cannot read {path!r}: not a valid file name", "CLI") from None
 
 
 @click.group(
@@ -85,6 +89,8 @@ def cli(ctx: click.Context, store: str | None) -> None:
       apa-ledger state APA-2002 --as-of 2003-12-31
     """
     ctx.ensure_object(dict)
+    if store is not None and not store.strip():
+        fail("--store: empty path")
     ctx.obj["store"] = store
 
 
@@ -122,27 +128,62 @@ def new(ctx: click.Context, agreement_id: str, terms_file: str | None) -> None:
 @click.argument("agreement_id")
 @click.argument("file", metavar="FILE.jsonl|-")
 @click.option("--dry-run", is_flag=True, help="Validate and show the resulting state; append nothing.")
+@click.option("--as-of", metavar="DATE", help="With --dry-run: the date shown (default: latest occurred_on).")
+@click.option("--diff", "with_diff", is_flag=True, help="With --dry-run: show what the file would change.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: the state (or the diff) as JSON.")
+@click.option("--idempotency-key", metavar="KEY", help="Recognise a re-sent batch by KEY, not by its exact content.")
 @click.pass_context
-def apply_cmd(ctx: click.Context, agreement_id: str, file: str, dry_run: bool) -> None:
+def apply_cmd(
+    ctx: click.Context,
+    agreement_id: str,
+    file: str,
+    dry_run: bool,
+    as_of: str | None,
+    with_diff: bool,
+    as_json: bool,
+    idempotency_key: str | None,
+) -> None:
     """Apply a JSON Lines file of facts, all or nothing.
 
     Each line is one fact named by its event type; a rejected line is reported
-    with its number, the rule and the clause, and nothing is appended.
+    with its number, the rule and the clause, and nothing is appended. The same
+    batch applied again is recognised and appends nothing.
 
     \b
     Example:
       apa-ledger apply APA-2002 history.jsonl
+      apa-ledger apply APA-2002 history.jsonl --idempotency-key upload-2004-03-01
+      apa-ledger apply APA-2002 late-claim.jsonl --dry-run --diff --as-of 2004-03-31
       echo '{"type": "ClosingOccurred", "occurred_on": "2003-04-10"}' | apa-ledger apply APA-2002 -
     """
     from commands.handlers import apply_facts
+    from commands.idempotency import content_batch_id, key_batch_id
     from commands.importer import parse_jsonl
 
+    if not dry_run and (as_of or with_diff or as_json):
+        fail("--as-of, --diff and --json go with --dry-run")
     drafts = parse_jsonl(read_input(file))
-    outcome = apply_facts(open_from(ctx), agreement_id, drafts, dry_run=dry_run)
+    batch = key_batch_id(idempotency_key) if idempotency_key is not None else content_batch_id(drafts)
+    store = open_from(ctx)
+    outcome = apply_facts(store, agreement_id, drafts, dry_run=dry_run, batch=batch)
+    if outcome.already_applied:
+        from commands.idempotency import positions_text
+
+        label = batch if batch.startswith("key:") else batch[:23]
+        where = positions_text(*outcome.already_applied)
+        click.echo(f"already applied at {where} of {agreement_id} (batch {label}); nothing appended")
+        return
     verb = "would append" if dry_run else "appended"
     n = len(outcome.appended)
     last = outcome.appended[-1].position if outcome.appended else 0
-    click.echo(f"{verb} {n} event{'s' if n != 1 else ''} to {agreement_id} (through position {last})")
+    summary = f"{verb} {n} event{'s' if n != 1 else ''} to {agreement_id} (through position {last})"
+    if dry_run:
+        from commands.cli_audit import show_dry_run
+
+        click.echo(summary, err=as_json)
+        show_dry_run(store, agreement_id, outcome.appended, as_of, as_json, with_diff, click.echo)
+        return
+    click.echo(summary)
 
 
 def parse_fields(args: list[str]) -> dict[str, Any]:
@@ -193,19 +234,28 @@ def record(ctx: click.Context, agreement_id: str, event_type: str, occurred_on: 
 @click.option("--as-of", metavar="DATE", help="Valid time: the state on this date (default today).")
 @click.option("--known-at", metavar="TIMESTAMP", help="Only what was recorded by then (ISO 8601).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable state (DESIGN.md keys).")
+@click.option("--explain", is_flag=True, help="Add each figure's derivation, clause and events.")
 @click.pass_context
-def state(ctx: click.Context, agreement_id: str, as_of: str | None, known_at: str | None, as_json: bool) -> None:
+def state(
+    ctx: click.Context, agreement_id: str, as_of: str | None, known_at: str | None, as_json: bool, explain: bool
+) -> None:
     """The state of an agreement on a date, optionally as known at a past moment.
 
     \b
     Example:
       apa-ledger state APA-2002 --as-of 2003-12-31
       apa-ledger state APA-2002 --as-of 2004-06-30 --known-at 2004-05-01T00:00:00Z --json
+      apa-ledger state APA-2002 --as-of 2004-03-30 --json --explain
     """
     from projections.state import project
 
     day, stamp = parse_as_of(as_of), parse_known_at(known_at)
     agreement = open_from(ctx, create=False).load(agreement_id)
+    if explain and as_json:
+        from commands.cli_audit import explained_state_json
+
+        click.echo(json.dumps(explained_state_json(agreement.events, day, stamp), indent=2, ensure_ascii=False))
+        return
     result = project(agreement.events, day, stamp)
     if as_json:
         click.echo(result.model_dump_json(indent=2))
@@ -213,6 +263,10 @@ def state(ctx: click.Context, agreement_id: str, as_of: str | None, known_at: st
         from commands.render import render_state
 
         click.echo(render_state(result))
+        if explain:
+            from commands.cli_audit import render_explanations
+
+            click.echo(render_explanations(agreement.events, day, stamp))
 
 
 @cli.command()
@@ -257,26 +311,16 @@ def verify(ctx: click.Context, agreement_id: str | None) -> None:
       apa-ledger verify APA-2002
     """
     from commands.audit import verify_store
+    from domain.errors import UnknownAgreement
 
-    ok, message = verify_store(open_from(ctx, create=False), agreement_id)
+    store = open_from(ctx, create=False)
+    if agreement_id is not None and not store.exists(agreement_id):
+        raise UnknownAgreement(f"no agreement {agreement_id!r} in this store")  # a user error (2), not a break (1)
+    ok, message = verify_store(store, agreement_id)
     if not ok:
         click.echo(message, err=True)
         ctx.exit(1)
     click.echo(message)
-
-
-@cli.command()
-@click.pass_context
-def agreements(ctx: click.Context) -> None:
-    """List the agreements in the store.
-
-    \b
-    Example:
-      apa-ledger agreements
-    """
-    store = open_from(ctx, create=False)
-    for agreement_id in store.agreement_ids():
-        click.echo(agreement_id)
 
 
 @cli.command()
@@ -304,17 +348,29 @@ def _register_areas() -> None:
 _register_areas()
 
 
+def say(message: str) -> None:
+    """The one line on stderr: line breaks and control characters in echoed input are escaped
+    (so they can neither split the line nor drive the terminal), and a huge echo is cut."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in message)
+    click.echo(f"apa-ledger: {text[:500] + '...' if len(text) > 500 else text}", err=True)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: one line on stderr and exit 2 for any user error."""
+    args = sys.argv[1:] if argv is None else argv
+    if any(SURROGATE.search(arg) or "\x00" in arg for arg in args):  # bytes not UTF-8 arrive as surrogates
+        say("an argument is not valid UTF-8 text (CLI)")
+        sys.exit(2)
     try:
-        cli.main(args=argv, prog_name="apa-ledger", standalone_mode=False)
+        # standalone_mode=False returns ctx.exit()'s status instead of raising it (e.g. verify's 1)
+        status = cli.main(args=argv, prog_name="apa-ledger", standalone_mode=False)
     except LedgerError as exc:
-        click.echo(f"apa-ledger: {exc}", err=True)
+        say(str(exc))
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        click.echo(f"apa-ledger: {exc.format_message()}", err=True)
+        say(exc.format_message())
         sys.exit(2 if isinstance(exc, click.UsageError | UserError) else exc.exit_code)
     except click.Abort:
         click.echo("apa-ledger: aborted", err=True)
@@ -325,6 +381,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:
         if os.environ.get("APA_LEDGER_DEBUG"):
             raise
-        click.echo(f"apa-ledger: internal error: {type(exc).__name__}: {str(exc)[:200]}", err=True)
+        say(f"internal error: {type(exc).__name__}: {str(exc)[:200]}")
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -1,9 +1,177 @@
-"""CLI commands for the reporting area, registered on the `apa-ledger` group by `register`."""
+"""CLI commands for the reporting area, registered on the `apa-ledger` group by `register`:
+`calendar`, `export`, `serve` and `report`."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
+
+from commands.cli import fail, open_from, parse_as_of
+from domain.errors import InvalidInput
+
+
+def _day_option(value: str | None, name: str) -> object:
+    if value is None:
+        return None
+    try:
+        return parse_as_of(value)
+    except InvalidInput:
+        raise InvalidInput(f"{name}: {value[:40]!r} is not a date (YYYY-MM-DD)", "CLI") from None
+
+
+@contextmanager
+def progress_bar(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long runs, only when stderr is a terminal."""
+    if length < 200 or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@click.command()
+@click.argument("agreement_id")
+@click.option("--as-of", metavar="DATE", help="Statuses as of this date (default today).")
+@click.option("--from", "from_", metavar="DATE", help="Only obligations due on or after this date.")
+@click.option("--to", metavar="DATE", help="Only obligations due on or before this date.")
+@click.option("--ics", type=click.Path(dir_okay=False), help="Also write an iCalendar (.ics) file people can import.")
+@click.pass_context
+def calendar(
+    ctx: click.Context, agreement_id: str, as_of: str | None, from_: str | None, to: str | None, ics: str | None
+) -> None:
+    """The obligations calendar: every dated duty and right, with its status as of a date.
+
+    Closing deadline and termination right (7.1), each earnout installment, the BP
+    settlement and the cancellation (1.5(b)-(c)), survival cut-offs (7.3), 4.7 and
+    8.3(b) reimbursements, 8.6 withheld payments, the Restricted Period (5.1) and
+    the redemption lock (5.6). Status is upcoming, due (on the date), overdue or done.
+
+    \b
+    Example:
+      apa-ledger calendar APA-2002 --as-of 2004-03-15
+      apa-ledger calendar APA-2002 --from 2004-01-01 --to 2004-12-31 --ics apa-2004.ics
+    """
+    from commands.calendar_ics import to_ics
+    from projections.state import project
+
+    day = parse_as_of(as_of)
+    low, high = _day_option(from_, "--from"), _day_option(to, "--to")
+    events = open_from(ctx, create=False).load(agreement_id).events
+    items = [
+        o
+        for o in project(events, day).obligations
+        if (low is None or o.due_on >= low) and (high is None or o.due_on <= high)  # type: ignore[operator]
+    ]
+    click.echo(f"Obligations of {agreement_id} as of {day} ({len(items)}):")
+    for o in items:
+        click.echo(f"  {o.due_on}  {o.status:<8}  {o.clause:<10}  {o.description}")
+    if ics:
+        stamped = max(e.timestamp for e in events)
+        try:
+            Path(ics).write_bytes(to_ics(agreement_id, items, day, stamped).encode("utf-8"))
+        except OSError as exc:
+            fail(f"--ics: cannot write {ics}: {exc.strerror}")
+        click.echo(f"wrote {len(items)} events to {ics}")
+
+
+@click.command()
+@click.option("--to", "to", default="reporting.sqlite", show_default=True, metavar="FILE", help="The read model file.")
+@click.option("--rebuild", is_flag=True, help="Start from scratch instead of applying only the new events.")
+@click.pass_context
+def export(ctx: click.Context, to: str, rebuild: bool) -> None:
+    """Write the reporting read model (SQLite tables for dashboards); run again to add new events.
+
+    Tables: agreements, events, state_timeline, earnout_schedule, escrow_movements,
+    claims, survival, obligations. Date-dependent tables have valid_from/valid_to:
+    as of :d is `WHERE valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)`.
+    The position is kept in the file's eventsourcing `tracking` table.
+
+    \b
+    Example:
+      apa-ledger export --to reporting.sqlite
+      sqlite3 reporting.sqlite "SELECT released_shares FROM state_timeline
+        WHERE valid_from <= '2003-12-31' AND ('2003-12-31' < valid_to OR valid_to IS NULL)"
+    """
+    from commands.export import export as run_export
+    from commands.export import pending_notifications
+
+    store = open_from(ctx, create=False)
+    length = store.recorder.max_notification_id() or 0 if rebuild else pending_notifications(store, to)
+    with progress_bar(length, "exporting") as advance:
+        result = run_export(store, to, rebuild=rebuild, progress=advance)
+    click.echo(
+        f"exported {result.notifications} new events ({result.agreements} agreement"
+        f"{'' if result.agreements == 1 else 's'} recomputed) to {to}, "
+        f"position {result.position}"
+    )
+
+
+@click.command()
+@click.option("--db", default="reporting.sqlite", show_default=True, metavar="FILE", help="An exported read model.")
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve(db: str, port: int, host: str) -> None:
+    """Browse the read model in Datasette, with titles, clause notes and canned queries.
+
+    Needs the optional extra: pip install 'apa-ledger[dashboard]'. Works offline.
+
+    \b
+    Example:
+      apa-ledger export --to reporting.sqlite && apa-ledger serve --db reporting.sqlite
+    """
+    import importlib.util
+    import json
+    import os
+    import subprocess
+    import tempfile
+
+    from commands.datasette_metadata import metadata
+
+    if not Path(db).exists():
+        fail(f"--db: no read model at {db} (run `apa-ledger export --to {db}` first)")
+    if importlib.util.find_spec("datasette") is None:
+        fail("datasette is not installed: pip install 'apa-ledger[dashboard]'")
+    meta = Path(tempfile.mkdtemp()) / "metadata.json"
+    meta.write_text(json.dumps(metadata(Path(db).stem), indent=2))
+    args = [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(meta), "--host", host]
+    args += ["--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
+    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
+    sys.stdout.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, args)  # become Datasette: one process for Ctrl-C and kill
+    raise SystemExit(subprocess.call(args))
+
+
+@click.command()
+@click.argument("agreement_id")
+@click.option("--as-of", metavar="DATE", help="The date of the figures (default today).")
+@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def report(ctx: click.Context, agreement_id: str, as_of: str | None, out: str) -> None:
+    """Write a one-file HTML dashboard (works offline): headline figures, charts, obligations.
+
+    \b
+    Example:
+      apa-ledger report APA-2002 --as-of 2004-06-30 --out report.html
+    """
+    from commands.report import render_report
+
+    day = parse_as_of(as_of)
+    events = open_from(ctx, create=False).load(agreement_id).events
+    with progress_bar(len(events), "reporting") as advance:
+        page = render_report(agreement_id, events, day, progress=advance)
+    try:
+        Path(out).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--out: cannot write {out}: {exc.strerror}")
+    click.echo(f"wrote {out} ({len(page.encode()) // 1024} KiB) for {agreement_id} as of {day}")
 
 
 def register(cli: click.Group) -> None:
     """Add this area's commands to the CLI group."""
+    for command in (calendar, export, serve, report):
+        cli.add_command(command)

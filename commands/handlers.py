@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
+from commands.idempotency import already_applied
 from commands.importer import Draft, build_event, validation_message
 from commands.store import LedgerStore
 from domain.agreement import Agreement, register
@@ -29,6 +31,7 @@ from domain.events import (
     SharesSurrendered,
 )
 from domain.terms import Terms
+from projections.facts import ZERO, Claim
 from projections.ledger import Ledger, effective_events
 
 MAX_ATTEMPTS = 5
@@ -38,6 +41,7 @@ MAX_ATTEMPTS = 5
 class Outcome:
     agreement_id: str
     appended: tuple[LedgerEvent, ...]
+    already_applied: tuple[int, int] | None = None  # positions of an identical earlier batch (nothing appended)
 
 
 def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | None = None) -> Outcome:
@@ -117,42 +121,80 @@ class _Planner:
         event = build_event(draft, self._build)
         self.lines[event.position] = draft
         try:
+            refolded = True
             if isinstance(event, EventRetracted):
                 self._check_retraction(event)
                 self.ledger = self._refold([*self.accepted, event])
             elif self.ledger.facts.last_date is None or event.occurred_on >= self.ledger.facts.last_date:
                 self.ledger.apply(event, strict=True)
+                refolded = False
             else:
                 self.ledger = self._refold([*self.accepted, event])
         except RuleViolation as violation:
             raise RuleViolation(f"{draft.where()}{violation.message}", violation.clause) from None
         self.accepted.append(event)
-        if isinstance(event, ClaimResolved):
-            self._derive(event)
+        if isinstance(event, ClaimResolved) and not refolded:
+            self._derive(self.ledger.facts.claims[event.claim_id], 0, ZERO)
+        elif refolded:
+            self._reconcile()
 
-    def _derive(self, resolved: ClaimResolved) -> None:
-        """8.1(c): the escrow shares surrendered and the cash that became due on resolution."""
-        claim = self.ledger.facts.claims[resolved.claim_id]
-        base = {"occurred_on": resolved.occurred_on, "claim_id": resolved.claim_id}
-        if claim.surrendered_shares:
-            self.accepted.append(self._build(SharesSurrendered, {**base, "shares": claim.surrendered_shares}))
-        if claim.claimant == "buyer" and claim.cash_due:
-            self.accepted.append(self._build(CashIndemnityDue, {**base, "amount": claim.cash_due}))
+    def _derive(self, claim: Claim, shares_recorded: int, cash_recorded: Decimal) -> None:
+        """8.1(c): the escrow shares surrendered and the cash that became due on resolution
+        (beyond what derived events already record for it)."""
+        base = {"occurred_on": claim.closed_on, "claim_id": claim.claim_id}
+        if claim.surrendered_shares > shares_recorded:
+            shares = claim.surrendered_shares - shares_recorded
+            self.accepted.append(self._build(SharesSurrendered, {**base, "shares": shares}))
+        if claim.claimant == "buyer" and claim.cash_due != cash_recorded:
+            self.accepted.append(self._build(CashIndemnityDue, {**base, "amount": claim.cash_due - cash_recorded}))
+
+    def _reconcile(self) -> None:
+        """8.1(c) after a back-dated fact or a retraction: an earlier-dated resolution can change
+        what a recorded one surrenders (e.g. it now tips the Allowance), so the derived events of
+        every resolved buyer claim are topped up to the fold's figures. A fall in shares cannot be
+        recorded as a surrender; the state (the fold) is authoritative either way."""
+        resolved = {
+            c.claim_id: c
+            for c in self.ledger.facts.claims.values()
+            if c.claimant == "buyer" and c.status == "resolved" and c.positions
+        }
+        shares: dict[str, int] = dict.fromkeys(resolved, 0)
+        cash: dict[str, Decimal] = dict.fromkeys(resolved, ZERO)
+        for e in (*self.agreement.events, *self.accepted):
+            if isinstance(e, SharesSurrendered | CashIndemnityDue) and e.claim_id in resolved:
+                if e.position < resolved[e.claim_id].positions[-1]:
+                    continue  # derived from an earlier, retracted resolution of the same claim
+                if isinstance(e, SharesSurrendered):
+                    shares[e.claim_id] += e.shares
+                else:
+                    cash[e.claim_id] += e.amount
+        for claim_id, claim in resolved.items():
+            self._derive(claim, shares[claim_id], cash[claim_id])
 
 
-def plan(agreement: Agreement, drafts: Sequence[Draft], recorded_at: datetime) -> list[LedgerEvent]:
+def plan(agreement: Agreement, drafts: Sequence[Draft], recorded_at: datetime, batch: str = "") -> list[LedgerEvent]:
     """The sealed events a batch would append, or a LedgerError naming the line and clause."""
     planner = _Planner(agreement, agreement.recording_time(recorded_at))
     for draft in drafts:
         planner.add(draft)
-    return agreement.chain(planner.accepted)
+    accepted = [e.model_copy(update={"batch": batch}) for e in planner.accepted] if batch else planner.accepted
+    return agreement.chain(accepted)
 
 
-def apply_facts(store: LedgerStore, agreement_id: str, drafts: Sequence[Draft], dry_run: bool = False) -> Outcome:
-    """Validate and append a batch atomically (or, with ``dry_run``, only validate)."""
+def apply_facts(
+    store: LedgerStore, agreement_id: str, drafts: Sequence[Draft], dry_run: bool = False, batch: str = ""
+) -> Outcome:
+    """Validate and append a batch atomically (or, with ``dry_run``, only validate).
+
+    With a ``batch`` id (see ``commands.idempotency``) a batch already applied is
+    recognised, inside the retry loop so that a racing duplicate is caught too,
+    and nothing is appended."""
     for _attempt in range(MAX_ATTEMPTS):
         agreement = store.load(agreement_id)
-        events = plan(agreement, drafts, store.clock())
+        done = already_applied(agreement, batch, drafts) if batch else None
+        if done is not None:
+            return Outcome(agreement_id, (), already_applied=done)
+        events = plan(agreement, drafts, store.clock(), batch)
         if dry_run:
             return Outcome(agreement_id, tuple(events))
         try:

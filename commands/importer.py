@@ -8,6 +8,7 @@ with the line number, before any rule is checked.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from domain.events import ENVELOPE, EVENT_TYPES, USER_EVENT_TYPES, LedgerEvent, 
 from domain.values import JsonFloat
 
 MAX_LINE_BYTES = 1_000_000
+SURROGATE = re.compile("[\ud800-\udfff]")
 STAMPED = ENVELOPE | {"recorded_at", "position", "event_type"}
 
 
@@ -96,10 +98,23 @@ def draft_from_mapping(data: Any, line: int | None = None) -> Draft:
     return Draft(cls=cls, fields=fields, line=line)
 
 
+def has_lone_surrogate(value: Any) -> bool:
+    """True if a string (or key) holds an unpaired UTF-16 surrogate, which JSON escapes can
+    produce but no UTF-8 store can hold."""
+    if isinstance(value, str):
+        return SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(v) for v in value)
+    return False
+
+
 def parse_jsonl(data: bytes) -> list[Draft]:
-    """Every fact of a JSON Lines document; blank lines are skipped."""
+    """Every fact of a JSON Lines document; blank lines are skipped. CRLF line endings and a
+    leading UTF-8 byte-order mark (as Windows editors write them) are accepted."""
     try:
-        text = data.decode("utf-8")
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidInput(f"line {line}: input is not valid UTF-8", "import format") from None
@@ -117,6 +132,10 @@ def parse_jsonl(data: bytes) -> list[Draft]:
             raise InvalidInput(
                 f"line {number}: not valid JSON: {str(exc).splitlines()[0][:120]}", "import format"
             ) from None
+        if "\\u" in raw and has_lone_surrogate(value):
+            raise InvalidInput(
+                f"line {number}: an unpaired \\uD800-\\uDFFF escape is not valid Unicode", "import format"
+            )
         drafts.append(draft_from_mapping(value, number))
     if not drafts:
         raise InvalidInput("the input holds no facts", "import format")

@@ -17,8 +17,18 @@ def canonical_bytes(event: LedgerEvent) -> bytes:
     to a field, the type, the position, either time or the previous hash
     changes the digest.
     """
+    return _encode(_body(event))
+
+
+def _body(event: LedgerEvent) -> dict[str, object]:
     body = event.model_dump(mode="json", exclude={"hash"}, by_alias=True)
     body["type"] = event.type
+    if not body.get("batch"):
+        body.pop("batch", None)  # events recorded before batch ids existed keep their hashes
+    return body
+
+
+def _encode(body: dict[str, object]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -28,9 +38,11 @@ def digest(event: LedgerEvent) -> str:
 
 
 def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
-    """Return the event with ``prev_hash`` set and its own hash computed."""
-    linked = event.model_copy(update={"prev_hash": prev_hash, "hash": ""})
-    return linked.model_copy(update={"hash": digest(linked)})
+    """Return the event with ``prev_hash`` set and its own hash computed (one copy of the event:
+    the digest is taken over its body with ``prev_hash`` already in place)."""
+    body = _body(event)
+    body["prev_hash"] = prev_hash
+    return event.model_copy(update={"prev_hash": prev_hash, "hash": hashlib.sha256(_encode(body)).hexdigest()})
 
 
 def first_break(events: list[LedgerEvent]) -> tuple[int, str] | None:

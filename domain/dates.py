@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -17,11 +18,13 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+@lru_cache(maxsize=8192)  # pure, and called for every installment of every fold
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, clamped to the month's end (Jan 31 + 1 = Feb 28/29)."""
     return day + relativedelta(months=months)
 
 
+@lru_cache(maxsize=8192)
 def add_years(day: date, years: int) -> date:
     """The same day ``years`` later; Feb 29 falls back to Feb 28."""
     return day + relativedelta(years=years)
@@ -31,6 +34,7 @@ def add_days(day: date, days: int) -> date:
     return day + timedelta(days=days)
 
 
+@lru_cache(maxsize=8192)
 def next_month(month: str, step: int = 1) -> str:
     return month_of(add_months(month_start(month), step))
 

@@ -113,6 +113,16 @@ def settlement_due_by(terms: Terms) -> date:
     return add_days(measurement_period_end(terms), terms.settlement_days)
 
 
+def settlement_delivered_on(terms: Terms, closing_date: date | None) -> date | None:
+    """1.5(b): M is delivered within 30 days after the Measurement Period - but never before
+    Closing, when the Buyer Securities are first delivered (1.5(a)); a Closing after that date
+    delivers M at Closing, like the installments' catch-up (DESIGN 2). Without a Closing,
+    nothing is delivered (None)."""
+    if closing_date is None:
+        return None
+    return max(settlement_due_by(terms), closing_date)
+
+
 def cancellation_on(terms: Terms) -> date:
     """1.5(c): undelivered Earnout Shares are cancelled on "the later of March 1, 2004
     and 30 days following the end of the Measurement Period"."""

@@ -20,9 +20,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from domain.terms import Terms
 from domain.values import LedgerDate, Money, Month, NonNegativeMoney, PositiveShares
 
-ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "prev_hash", "hash"})
+ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "prev_hash", "hash", "batch"})
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
-SECTION_RE = re.compile(r"(\d{1,2})\.(\d{1,2})((?:\([a-z0-9]{1,5}\)){0,3})")
+SECTION_RE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})((?:\([a-z0-9]{1,5}\)){0,3})")
 
 
 def _identifier(value: str) -> str:
@@ -62,6 +62,7 @@ class LedgerEvent(BaseModel):
     occurred_on: LedgerDate
     prev_hash: str = ""
     hash: str = ""
+    batch: str = ""  # the batch it came in with (content digest or idempotency key); see commands.idempotency
 
     @property
     def position(self) -> int:
@@ -213,6 +214,43 @@ class RedemptionExercised(LedgerEvent):
     shares: PositiveShares
 
 
+class FormerEmployeeHired(LedgerEvent):
+    """4.7: Buyer employs, within 45 days after the Effective Date, a former employee of Sellers
+    who received severance or unused vacation pay; Buyer reimburses within 10 days after
+    ``commenced_on``."""
+
+    clause: ClassVar[str] = "4.7"
+    employee: Identifier
+    commenced_on: LedgerDate
+    amount: NonNegativeMoney | None = None
+
+
+class TaxReimbursementNotified(LedgerEvent):
+    """8.3(b)(i): the Indemnified Party notifies payment of additional Taxes on an indemnity
+    payment; the Tax Reimbursement Amount is due within ten days after the notice."""
+
+    clause: ClassVar[str] = "8.3(b)(i)"
+    claim_id: Identifier
+    amount: NonNegativeMoney | None = None
+
+
+class NetTaxBenefitRealized(LedgerEvent):
+    """8.3(b)(ii): a Net Tax Benefit is realized; it is paid within 15 days after."""
+
+    clause: ClassVar[str] = "8.3(b)(ii)"
+    claim_id: Identifier
+    amount: NonNegativeMoney
+
+
+class ReimbursementPaid(LedgerEvent):
+    """4.7, 8.3(b)(i), 8.3(b)(ii): the payment owed under ``section`` for ``reference`` (the
+    employee for 4.7, the claim for 8.3(b)) was made."""
+
+    clause: ClassVar[str] = "4.7, 8.3(b)"
+    section: Literal["4.7", "8.3(b)(i)", "8.3(b)(ii)"]
+    reference: Identifier
+
+
 class EventRetracted(LedgerEvent):
     clause: ClassVar[str] = "ledger correction"
     event_id: int = Field(ge=1)
@@ -245,6 +283,10 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {
         PaymentWithheld,
         WithheldPaymentReleased,
         RedemptionExercised,
+        FormerEmployeeHired,
+        TaxReimbursementNotified,
+        NetTaxBenefitRealized,
+        ReimbursementPaid,
         EventRetracted,
     )
 }

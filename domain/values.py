@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 CENT = Decimal("0.01")
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 MAX_MONEY = Decimal("1000000000000")  # a trillion: far above any deal of this kind
 
 
@@ -35,7 +35,7 @@ def parse_money(value: Any) -> Decimal:
         amount = value
     elif isinstance(value, str):
         text = value.strip()
-        if not re.fullmatch(r"-?\d{1,15}(\.\d{1,2})?", text):
+        if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]{1,2})?", text):
             raise ValueError(f'amount must be a decimal with at most two places, got "{value[:40]}"')
         try:
             amount = Decimal(text)
@@ -64,7 +64,7 @@ def parse_shares(value: Any) -> int:
     """A count of shares: a whole, non-negative integer (JSON integer or digits)."""
     if isinstance(value, bool | float | JsonFloat):
         raise ValueError(f"shares must be a whole number, not {value}")
-    if isinstance(value, str) and re.fullmatch(r"\d{1,12}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value.strip()):
         value = int(value.strip())
     if not isinstance(value, int):
         raise ValueError(f"shares must be a whole number, got {str(value)[:40]!r}")
@@ -79,7 +79,7 @@ def parse_date(value: Any) -> date:
         raise ValueError("expected a date (YYYY-MM-DD), not a timestamp")
     if isinstance(value, date):
         parsed = value
-    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
         try:
             parsed = date.fromisoformat(value.strip())
         except ValueError as exc:

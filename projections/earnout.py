@@ -26,9 +26,9 @@ def _installment_schedule(facts: Facts, governing: date | None) -> list[Schedule
         cumulative = rules.cumulative_installment_shares(terms, k)
         kind = "catch-up" if due == closing and rules.first_of_next_month(month) <= closing else "installment"
         if items and items[-1].kind == "catch-up" and kind == "catch-up":
-            items[-1] = ScheduleItem(on=due, shares=items[-1].shares + cumulative - released, kind=kind)
-        else:
-            items.append(ScheduleItem(on=due, shares=cumulative - released, kind=kind))
+            items[-1] = ScheduleItem.model_construct(on=due, shares=items[-1].shares + cumulative - released, kind=kind)
+        else:  # model_construct: computed here from checked facts, and built on every fold
+            items.append(ScheduleItem.model_construct(on=due, shares=cumulative - released, kind=kind))
         released = cumulative
     return items
 
@@ -78,7 +78,8 @@ def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
     """1.5(b)-(c): released, cancelled and pending Earnout Shares as of ``as_of``.
 
     Released shares are what the agreement entitles Sellers to by then (installments
-    due, and M once its delivery date has come); ``delivered_shares`` is what CRS is
+    due, and M once its delivery date has come - at Closing if Closing is later, and
+    not at all while there is no Closing); ``delivered_shares`` is what CRS is
     recorded to have delivered (EarnoutSharesDelivered), for reconciliation.
     """
     terms = facts.terms
@@ -86,9 +87,12 @@ def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
     schedule = _installment_schedule(facts, governing)
     bp = bp_event(facts, schedule)
     if bp is not None and bp.settlement_shares is not None:
-        schedule.append(ScheduleItem(on=bp.settlement_due_by, shares=bp.settlement_shares, kind="settlement"))
+        delivered_on = rules.settlement_delivered_on(terms, facts.closing_date)
+        if delivered_on is not None:
+            schedule.append(ScheduleItem(on=delivered_on, shares=bp.settlement_shares, kind="settlement"))
         cancelled_count = bp.undelivered_shares - bp.settlement_shares
         schedule.append(ScheduleItem(on=bp.cancellation_on, shares=cancelled_count, kind="cancellation"))
+        schedule.sort(key=lambda item: item.on)  # stable: a same-day settlement stays before the cancellation
     released = sum(i.shares for i in schedule if i.kind != "cancellation" and i.on <= as_of)
     cancelled = sum(i.shares for i in schedule if i.kind == "cancellation" and i.on <= as_of)
     return EarnoutState(

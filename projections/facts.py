@@ -49,6 +49,18 @@ class Payment:
 
 
 @dataclass
+class Reimbursement:
+    """A payment due a fixed number of days after an event: 4.7, 8.3(b)(i) or 8.3(b)(ii)."""
+
+    section: str
+    reference: str  # the employee (4.7) or the claim (8.3(b))
+    triggered_on: date
+    due_on: date
+    amount: Decimal | None = None
+    paid_on: date | None = None
+
+
+@dataclass
 class Movement:
     """One movement of escrow shares (deposit, surrender, release) or earnout delivery."""
 
@@ -86,6 +98,7 @@ class Facts:
     payments: dict[str, Payment] = field(default_factory=dict)
     redeemed_shares: int = 0
     redemptions: list[Movement] = field(default_factory=list)
+    reimbursements: dict[tuple[str, str], Reimbursement] = field(default_factory=dict)  # (section, reference)
     sources: dict[str, list[int]] = field(default_factory=dict)
     last_date: date | None = None
 

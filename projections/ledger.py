@@ -49,6 +49,7 @@ from domain.survival import claim_deadline
 from projections.earnout import earnout_state
 from projections.escrow import reserved_shares
 from projections.facts import ZERO, Claim, Facts, Movement, Payment
+from projections.reimbursements import REIMBURSEMENT_HANDLERS
 
 
 def order_key(event: LedgerEvent) -> tuple[date, int]:
@@ -99,7 +100,8 @@ def _require_effective(facts: Facts, event: LedgerEvent, clause: str) -> None:
 
 def _require_open(facts: Facts, event: LedgerEvent, clause: str) -> None:
     if facts.terminated_on is not None:
-        raise _reject(event, f"the agreement was terminated on {facts.terminated_on} (7.2)", clause)
+        cite = "" if clause == "7.2" else " (7.2)"
+        raise _reject(event, f"the agreement was terminated on {facts.terminated_on}{cite}", clause)
 
 
 def _effective_date(facts: Facts, e: EffectiveDateReached) -> None:
@@ -173,7 +175,8 @@ def _terminated(facts: Facts, e: AgreementTerminated) -> None:
 
 def _margin(facts: Facts, e: GrossMarginReported) -> None:
     """Gross Margin, 1.5(b): a month's figure is reported after the month ends; a later
-    report for the same month supersedes the earlier one."""
+    recorded report for the same month supersedes the earlier one (from its recording on,
+    whatever date it bears)."""
     terms = facts.terms
     earliest = earnout_rules.margin_base_months(terms, terms.bp_window_start)[1]
     if not earliest <= e.month <= terms.measurement_last_month:
@@ -185,6 +188,9 @@ def _margin(facts: Facts, e: GrossMarginReported) -> None:
         )
     if e.occurred_on < first_of_next_month(e.month):
         raise _reject(e, f"month {e.month} has not ended yet", "Gross Margin, 1.5(b)")
+    held = facts.sources.get(f"margin:{e.month}")
+    if held and held[0] > e.position:
+        return  # a report recorded later already governs this month, even if dated earlier
     facts.margins[e.month] = e.amount
     facts.cite(f"margin:{e.month}", e.position, replace=True)
 
@@ -229,6 +235,8 @@ def _deemed(facts: Facts, e: DeemedEventAgreed) -> None:
             "BP Event (c)",
         )
     _check_bp_window(facts, e, e.deemed_on, "the deemed date")
+    if e.deemed_on < e.occurred_on:  # installments released meanwhile would be taken back; 1.5 has no clawback
+        raise _reject(e, f"deemed date {e.deemed_on} precedes the agreement on it; it cannot be in the past", "1.5(b)")
     facts.deemed_agreed_on = e.occurred_on
     facts.promotion_implemented_on = e.promotion_implemented_on
     facts.deemed_on = e.deemed_on
@@ -447,6 +455,7 @@ HANDLERS: dict[type[LedgerEvent], Callable[[Facts, LedgerEvent], None]] = {  # t
     WithheldPaymentReleased: _withheld_released,
     RedemptionExercised: _redemption,
     EventRetracted: _ignore,
+    **REIMBURSEMENT_HANDLERS,  # 4.7, 8.3(b)(i)-(ii)
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.values import Figure
 
@@ -97,6 +97,7 @@ class Obligation(Frozen):
     description: str
     due_on: date
     status: Literal["upcoming", "due", "done", "overdue"]
+    ref: str = Field(default="", exclude=True)  # stable id (calendar UID, read model key); not in state --json
 
 
 class PaymentState(Frozen):

@@ -6,7 +6,8 @@ from datetime import date
 
 from domain.dates import add_days
 from domain.survival import representation_expiry
-from projections.facts import Facts
+from domain.values import format_money
+from projections.facts import Facts, Reimbursement
 from projections.models import EarnoutState, Obligation, OffsetState
 
 
@@ -19,9 +20,10 @@ def timed_status(due_on: date, as_of: date, done: bool) -> str:
     return "due" if as_of == due_on else "overdue"
 
 
-def _lapse(clause: str, description: str, on: date, as_of: date) -> Obligation:
+def _lapse(clause: str, description: str, on: date, as_of: date, ref: str) -> Obligation:
     """A date that passes by itself (an expiry, the end of a period): done once reached."""
-    return Obligation(clause=clause, description=description, due_on=on, status="done" if as_of >= on else "upcoming")
+    status = "done" if as_of >= on else "upcoming"
+    return Obligation(clause=clause, description=description, due_on=on, status=status, ref=ref)
 
 
 def _closing(facts: Facts, as_of: date) -> list[Obligation]:
@@ -34,6 +36,7 @@ def _closing(facts: Facts, as_of: date) -> list[Obligation]:
             description=f"Closing on or before the close of business on {facts.deadline}",
             due_on=facts.deadline,
             status=timed_status(facts.deadline, as_of, closed),  # type: ignore[arg-type]
+            ref="7.1:closing",
         )
     ]
     if facts.closing_date is None:
@@ -45,6 +48,7 @@ def _closing(facts: Facts, as_of: date) -> list[Obligation]:
                 description="Right of any Party to terminate if Closing has not occurred by the deadline",
                 due_on=opens,
                 status=status,  # type: ignore[arg-type]
+                ref="7.1:termination-right",
             )
         )
     return items
@@ -58,22 +62,54 @@ def _earnout(facts: Facts, earnout: EarnoutState, as_of: date) -> list[Obligatio
     for item in earnout.schedule:
         if item.kind == "cancellation":
             items.append(
-                _lapse("1.5(c)", f"{item.shares} undelivered Earnout Shares returned and cancelled", item.on, as_of)
+                _lapse(
+                    "1.5(c)",
+                    f"{item.shares:,} undelivered Earnout Shares returned and cancelled",
+                    item.on,
+                    as_of,
+                    "1.5(c):cancellation",
+                )
             )
             continue
         cumulative += item.shares
         done = facts.delivered_shares >= cumulative if tracking else as_of >= item.on
         clause = "1.5(b)"
-        what = {"catch-up": "catch-up at Closing", "installment": "installment", "settlement": "BP settlement (M)"}
+        what = {"catch-up": "catch-up at Closing", "installment": "installment", "settlement": "BP settlement, M"}
         items.append(
             Obligation(
                 clause=clause,
-                description=f"CRS delivers {item.shares} Earnout Shares to Sellers ({what[item.kind]})",
+                description=f"CRS delivers {item.shares:,} Earnout Shares to Sellers ({what[item.kind]})",
                 due_on=item.on,
                 status=timed_status(item.on, as_of, done),  # type: ignore[arg-type]
+                ref="1.5(b):settlement" if item.kind == "settlement" else f"1.5(b):{item.kind}:{item.on}",
             )
         )
+    bp = earnout.bp_event
+    if bp is not None and bp.settlement_shares is None:
+        items += _settlement_pending(bp.settlement_due_by, bp.cancellation_on, bp.missing_months, as_of)
     return items
+
+
+def _settlement_pending(due: date, cancel_on: date, missing: list[str], as_of: date) -> list[Obligation]:
+    """1.5(b)-(c): after a BP Event the settlement date and the cancellation are fixed even
+    while M cannot be computed yet (Gross Margin not reported for every month)."""
+    lacking = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
+    return [
+        Obligation(
+            clause="1.5(b)",
+            description=f"CRS delivers M Earnout Shares to Sellers (BP settlement; M awaits Gross Margin: {lacking})",
+            due_on=due,
+            status=timed_status(due, as_of, False),  # type: ignore[arg-type]
+            ref="1.5(b):settlement",
+        ),
+        _lapse(
+            "1.5(c)",
+            "Earnout Shares not delivered as M returned and cancelled",
+            cancel_on,
+            as_of,
+            "1.5(c):cancellation",
+        ),
+    ]
 
 
 def _survival(facts: Facts, as_of: date) -> list[Obligation]:
@@ -82,11 +118,23 @@ def _survival(facts: Facts, as_of: date) -> list[Obligation]:
         expiry = representation_expiry(facts.terms, facts.closing_date)
         items.append(
             _lapse(
-                "7.3", "Representations in Articles II and III expire; claims must be asserted before", expiry, as_of
+                "7.3",
+                "Representations in Articles II and III expire; claims must be asserted before",
+                expiry,
+                as_of,
+                "7.3:representations",
             )
         )
     if facts.tax_statute is not None:
-        items.append(_lapse("7.3(ii)", "2.11 (Taxes) survives to the statute of limitations", facts.tax_statute, as_of))
+        items.append(
+            _lapse(
+                "7.3(ii)",
+                "2.11 (Taxes) survives to the statute of limitations",
+                facts.tax_statute,
+                as_of,
+                "7.3(ii):2.11",
+            )
+        )
     return items
 
 
@@ -96,18 +144,56 @@ def _offset(offset: OffsetState, as_of: date) -> list[Obligation]:
         if p.withheld_on is None:
             continue
         done = p.outstanding_withheld == 0
+        if done:
+            text = (
+                f"Payment {p.payment_id}: {format_money(p.withheld)} withheld; {format_money(p.offset)} offset against "
+                f"resolved claims, {format_money(p.released)} paid with {format_money(p.interest)} interest"
+            )
+        else:
+            text = (
+                f"Payment {p.payment_id}: {format_money(p.outstanding_withheld)} withheld since {p.withheld_on}; "
+                f"what the claims do not cover is paid with 6% interest from {p.withheld_on}"
+            )
         items.append(
             Obligation(
                 clause="8.6",
-                description=(
-                    f"Payment {p.payment_id}: {p.outstanding_withheld} still withheld; what the resolved "
-                    "claims do not cover is paid with 6% interest"
-                ),
+                description=text,
                 due_on=p.withheld_on,
                 status="done" if done else "due",
+                ref=f"8.6:{p.payment_id}",
             )
         )
     return items
+
+
+def _reimbursement_text(item: Reimbursement) -> str:
+    amount = f" of {format_money(item.amount)}" if item.amount is not None else ""
+    if item.section == "4.7":
+        return (
+            f"Buyer reimburses Sellers' severance and vacation payments{amount} for {item.reference} "
+            f"(employment commenced {item.triggered_on})"
+        )
+    if item.section == "8.3(b)(i)":
+        what = f"the Tax Reimbursement Amount{amount} on claim {item.reference}"
+        return f"Indemnifying Party pays {what} (notified {item.triggered_on})"
+    return (
+        f"Indemnified Party pays the Net Tax Benefit{amount} on claim {item.reference} (realized {item.triggered_on})"
+    )
+
+
+def _reimbursements(facts: Facts, as_of: date) -> list[Obligation]:
+    """4.7 (10 days after employment commences), 8.3(b)(i) (10 days after notice), 8.3(b)(ii)
+    (15 days after realization): done once ReimbursementPaid is recorded."""
+    return [
+        Obligation(
+            clause=item.section,
+            description=_reimbursement_text(item),
+            due_on=item.due_on,
+            status=timed_status(item.due_on, as_of, item.paid_on is not None),  # type: ignore[arg-type]
+            ref=f"{item.section}:{item.reference}",
+        )
+        for item in facts.reimbursements.values()
+    ]
 
 
 def obligations_state(facts: Facts, earnout: EarnoutState, offset: OffsetState, as_of: date) -> list[Obligation]:
@@ -117,7 +203,14 @@ def obligations_state(facts: Facts, earnout: EarnoutState, offset: OffsetState, 
         *_earnout(facts, earnout, as_of),
         *_survival(facts, as_of),
         *_offset(offset, as_of),
-        _lapse("5.1", "Restricted Period (non-solicitation) ends", terms.restricted_period_end, as_of),
-        _lapse("5.6", "Buyer may redeem the Buyer Securities from this date", terms.redemption_not_before, as_of),
+        *_reimbursements(facts, as_of),
+        _lapse("5.1", "Restricted Period (non-solicitation) ends", terms.restricted_period_end, as_of, "5.1:end"),
+        _lapse(
+            "5.6",
+            "Buyer may redeem the Buyer Securities from this date",
+            terms.redemption_not_before,
+            as_of,
+            "5.6:redemption",
+        ),
     ]
-    return sorted(items, key=lambda o: (o.due_on, o.clause))
+    return sorted(items, key=lambda o: (o.due_on, o.clause, o.ref))

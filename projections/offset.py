@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.indemnity import allowance_exceeded
 from domain.offset import may_withhold
 from projections.facts import ZERO, Facts, Payment
 from projections.models import OffsetState, PaymentState
@@ -11,12 +12,17 @@ from projections.models import OffsetState, PaymentState
 
 def covered_amount(facts: Facts, payment: Payment) -> Decimal | None:
     """8.6: once the claims pending when the payment was withheld are all resolved, "the amount
-    of such claims may be offset"; None while any of them is still pending."""
+    of such claims may be offset" if "such claims are covered by this Article VIII"; None while
+    any of them is still pending. Losses within the Allowance are not covered: under 8.1(b)
+    Sellers have no liability until all of Buyer's resolved Losses exceed $25,000 (tipping), so
+    until then nothing is offset and the whole withholding is paid back with interest."""
     if payment.withheld_on is None:
         return ZERO
     claims = [c for c in facts.claims_of("buyer") if c.asserted_on <= payment.withheld_on]
     if any(c.status == "pending" for c in claims):
         return None
+    if not allowance_exceeded(facts.terms, facts.resolved_losses("buyer")):
+        return ZERO
     return sum((c.resolved_amount or ZERO for c in claims if c.status == "resolved"), ZERO)
 
 

@@ -92,6 +92,7 @@ class Ledger:
     path: Path
     clock: Clock
     agreement_id: str = AGREEMENT
+    url: str = ""  # the store as --store takes it (a SQLite path or a postgresql:// URL)
 
     def apply(self, *facts: dict[str, Any]) -> Outcome:
         return apply_facts(self.store, self.agreement_id, parse_jsonl(to_jsonl(*facts)))
@@ -110,4 +111,4 @@ def new_ledger(path: Path, terms: Terms | None = None, url: str | None = None) -
     clock = Clock()
     store = open_store(url or str(path), clock=clock)
     register_agreement(store, AGREEMENT, terms)
-    return Ledger(store=store, path=path, clock=clock)
+    return Ledger(store=store, path=path, clock=clock, url=url or str(path))

@@ -1,0 +1,260 @@
+"""`python -m benchmarks [--quick] [--agreements N] [--no-postgres]`: a portfolio, measured side by side.
+
+Generates a portfolio (1,000 agreements x ~150 events by default), imports it
+into a SQLite store (and a fresh PostgreSQL schema where one answers), and
+measures append, replay, point-in-time and whole-process CLI times against raw
+inserts and scans of the same stored rows. Writes benchmarks/results.json and
+prints a table with the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from benchmarks import measure, raw
+from benchmarks.portfolio import agreement_ids, history, jsonl, revisions_for
+from commands.importer import parse_jsonl
+from commands.postgres import postgres_env
+from commands.store import open_store
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+TARGETS = {"append_ratio": 0.2, "replay_ratio": 0.33, "pit_p50_ms_150": 5.0, "pit_growth": 1.5, "cli_s": 0.4}
+
+
+def machine() -> dict[str, Any]:
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+
+
+def build(count: int) -> tuple[float, list[tuple[str, Any]]]:
+    """Generate each agreement's JSON Lines and parse it into drafts (as `apply` would)."""
+    start = time.perf_counter()
+    batches = [(agreement_id, parse_jsonl(jsonl(history(i)))) for i, agreement_id in enumerate(agreement_ids(count))]
+    return time.perf_counter() - start, batches
+
+
+@contextmanager
+def sqlite_store(tmp: Path, name: str) -> Iterator[str]:
+    yield str(tmp / f"{name}.sqlite")
+
+
+def postgres_admin(url: str) -> Any:
+    import psycopg
+
+    env = postgres_env(url)
+    return psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=3,
+        autocommit=True,
+    )
+
+
+def run_backend(
+    kind: str, new_url: Callable[[str], Any], batches: list[tuple[str, Any]], args: Any, tmp: Path, admin: Any = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    ids = [agreement_id for agreement_id, _ in batches]
+    with new_url("portfolio") as url:
+        store = open_store(url)
+        pit: dict[str, Any] = {}
+
+        def pause(n: int) -> None:
+            if n == min(100, len(batches)):
+                pit[f"{n}_agreements"] = measure.point_in_time(store, ids[n // 2], args.runs)
+
+        seconds, events = measure.append(store, batches, pause)
+        pit[f"{len(batches)}_agreements"] = measure.point_in_time(store, ids[len(ids) // 2], args.runs)
+        out["append"] = {"events": events, "seconds": round(seconds, 3), "events_per_s": round(events / seconds)}
+        store.close()
+        if kind == "sqlite":
+            rows = raw.sqlite_rows(url)
+            raw_seconds = raw.sqlite_insert(rows, tmp / "raw.sqlite")
+        else:
+            schema = postgres_env(url)["POSTGRES_SCHEMA"]
+            rows = raw.postgres_rows(admin, schema)
+            raw_seconds = raw.postgres_insert(admin, schema, rows)
+        out["append"]["raw_insert_events_per_s"] = round(len(rows) / raw_seconds)
+        out["append"]["ratio"] = round(out["append"]["events_per_s"] / out["append"]["raw_insert_events_per_s"], 3)
+
+        store = open_store(url, create=False)
+        seconds, count, anomalies = measure.replay(store)
+        store.close()
+        scans = {}
+        for decoder in raw.DECODERS:
+            raw_seconds, raw_count = (
+                raw.sqlite_scan(tmp / "raw.sqlite", decoder)
+                if kind == "sqlite"
+                else raw.postgres_scan(admin, schema, decoder)
+            )
+            scans[decoder] = round(raw_count / raw_seconds)
+        out["replay"] = {
+            "events": count,
+            "seconds": round(seconds, 3),
+            "events_per_s": round(count / seconds),
+            "anomalies": anomalies,
+            "raw_scan_events_per_s": scans["json"],
+            "raw_scan_orjson_events_per_s": scans["orjson"],
+        }
+        out["replay"]["ratio"] = round(out["replay"]["events_per_s"] / scans["json"], 3)
+        out["replay"]["ratio_vs_orjson"] = round(out["replay"]["events_per_s"] / scans["orjson"], 3)
+        out["point_in_time_by_portfolio"] = pit
+        out["cli_state"] = measure.cli_state(url, ids[len(ids) // 2], args.cli_runs)
+    with new_url("streams") as url:
+        store = open_store(url)
+        by_length: dict[str, Any] = {}
+        for length in args.streams:
+            agreement_id = f"LONG-{length}"
+            drafts = parse_jsonl(jsonl(history(7, revisions=revisions_for(length))))
+            _, events = measure.append(store, [(agreement_id, drafts)])
+            runs = max(5, args.runs // max(1, length // 1500))
+            by_length[str(length)] = {"events": events, **measure.point_in_time(store, agreement_id, runs)}
+        store.close()
+        out["point_in_time_by_stream"] = by_length
+    return out
+
+
+def verdicts(result: dict[str, Any]) -> dict[str, bool]:
+    by_stream = result["point_in_time_by_stream"]
+    pits = list(result["point_in_time_by_portfolio"].values())
+    first = next(iter(by_stream.values()))
+    return {
+        "append_ratio": result["append"]["ratio"] >= TARGETS["append_ratio"],
+        "replay_ratio": result["replay"]["ratio"] >= TARGETS["replay_ratio"],
+        "pit_p50_ms_150": first["p50_ms"] <= TARGETS["pit_p50_ms_150"],
+        "pit_flat": pits[-1]["p50_ms"] <= TARGETS["pit_growth"] * pits[0]["p50_ms"],
+        "cli_s": result["cli_state"]["median_s"] <= TARGETS["cli_s"],
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = []
+    for kind in ("sqlite", "postgresql"):
+        r = results.get(kind)
+        if not isinstance(r, dict):
+            continue
+        v = r["verdicts"]
+        ok = {True: "ok", False: "MISSED"}
+        a, p = r["append"], r["replay"]
+        pits = r["point_in_time_by_portfolio"]
+        lines += [
+            f"== {kind}",
+            f"append        {a['events_per_s']:>9,} ev/s  raw insert {a['raw_insert_events_per_s']:>9,} ev/s  "
+            f"ratio {a['ratio']:.3f} (target >= {TARGETS['append_ratio']})  {ok[v['append_ratio']]}",
+            f"replay        {p['events_per_s']:>9,} ev/s  raw scan*  {p['raw_scan_events_per_s']:>9,} ev/s  "
+            f"ratio {p['ratio']:.3f} (target >= {TARGETS['replay_ratio']})  {ok[v['replay_ratio']]}"
+            f"  [vs orjson scan {p['raw_scan_orjson_events_per_s']:,} ev/s: {p['ratio_vs_orjson']:.3f}]",
+            "point-in-time "
+            + "  ".join(f"{k}: p50 {x['p50_ms']} ms p95 {x['p95_ms']} ms" for k, x in pits.items())
+            + f"  (flat: {ok[v['pit_flat']]})",
+            "one stream    "
+            + "  ".join(
+                f"{k} events: p50 {x['p50_ms']} ms p95 {x['p95_ms']} ms"
+                for k, x in r["point_in_time_by_stream"].items()
+            )
+            + f"  (150: target <= {TARGETS['pit_p50_ms_150']} ms {ok[v['pit_p50_ms_150']]})",
+            f"CLI state     median {r['cli_state']['median_s']} s (target <= {TARGETS['cli_s']} s)  {ok[v['cli_s']]}",
+        ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--agreements", type=int, default=1000, help="portfolio size (default 1000)")
+    parser.add_argument("--quick", action="store_true", help="100 agreements, streams up to 1,500, fewer runs")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("APA_LEDGER_TEST_POSTGRES") or DEFAULT_PG,
+        help="server for the PostgreSQL run (a fresh schema, dropped afterwards)",
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--out", default=str(Path(__file__).with_name("results.json")), help="results JSON")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.agreements = min(args.agreements, 100)
+    args.runs = 20 if args.quick else 50
+    args.cli_runs = 3 if args.quick else 7
+    args.streams = [150, 1500] if args.quick else [150, 1500, 15000]
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    gen_seconds, batches = build(args.agreements)
+    events = sum(len(d) + 1 for _, d in batches)
+    print(f"generated {len(batches)} agreements, {events:,} facts in {gen_seconds:.2f} s")
+    results: dict[str, Any] = {
+        "command": "python -m benchmarks" + (" --quick" if args.quick else f" --agreements {args.agreements}"),
+        "machine": machine(),
+        "portfolio": {"agreements": len(batches), "facts": events, "generate_and_parse_s": round(gen_seconds, 3)},
+        "targets": TARGETS,
+    }
+    with tempfile.TemporaryDirectory(prefix="apa-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        results["sqlite"] = run_backend("sqlite", lambda name: sqlite_store(tmp, name), batches, args, tmp)
+        results["sqlite"]["verdicts"] = verdicts(results["sqlite"])
+        print(table({"sqlite": results["sqlite"]}), flush=True)
+        results["postgresql"] = run_postgres(args, batches, tmp)
+        if isinstance(results["postgresql"], dict):
+            print(table({"postgresql": results["postgresql"]}))
+        else:
+            print(f"== postgresql: {results['postgresql']}")
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results written to {args.out}")
+
+
+def run_postgres(args: argparse.Namespace, batches: list[tuple[str, Any]], tmp: Path) -> dict[str, Any] | str:
+    if args.no_postgres:
+        return "skipped (--no-postgres)"
+    try:
+        admin = postgres_admin(args.postgres)
+    except Exception as exc:  # no server: report it, the SQLite figures stand
+        return f"skipped: no server at {args.postgres.split('@')[-1]} ({type(exc).__name__})"
+    schemas: list[str] = []
+
+    @contextmanager
+    def new_url(name: str) -> Iterator[str]:
+        schema = f"apa_bench_{name}_{uuid.uuid4().hex[:8]}"
+        schemas.append(schema)
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            sep = "&" if "?" in args.postgres else "?"
+            yield f"{args.postgres}{sep}schema={schema}"
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    try:
+        result = run_backend("postgresql", new_url, batches, args, tmp, admin)
+    finally:
+        admin.close()
+    result["verdicts"] = verdicts(result)
+    return result
+
+
+if __name__ == "__main__":
+    main()

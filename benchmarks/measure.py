@@ -1,0 +1,82 @@
+"""The ledger's side of each benchmark: append, replay, point-in-time, whole-process CLI."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from commands.handlers import apply_facts, register_agreement
+from commands.importer import Draft
+from commands.store import LedgerStore
+from projections.ledger import fold
+from projections.state import project
+
+AS_OF = date(2004, 6, 30)
+
+
+def append(
+    store: LedgerStore,
+    batches: Sequence[tuple[str, list[Draft]]],
+    pause: Callable[[int], None] | None = None,
+) -> tuple[float, int]:
+    """Register each agreement and apply its facts in one apply_facts batch: (seconds, events).
+
+    ``pause(n)`` is called after n agreements, outside the timing (to measure at that size)."""
+    elapsed, events = 0.0, 0
+    for n, (agreement_id, drafts) in enumerate(batches, start=1):
+        start = time.perf_counter()
+        register_agreement(store, agreement_id)
+        outcome = apply_facts(store, agreement_id, drafts)
+        elapsed += time.perf_counter() - start
+        events += 1 + len(outcome.appended)
+        if pause is not None:
+            pause(n)
+    return elapsed, events
+
+
+def replay(store: LedgerStore) -> tuple[float, int, int]:
+    """Rebuild every agreement from the store, as a read model rebuild does: the agreements from
+    the notification log, then each one's events read by its id, decoded through the store's
+    mapper and folded (the checked fold of projections.ledger). (seconds, events, anomalies).
+
+    Agreement by agreement keeps memory bounded: holding all 150,000 decoded events at once
+    made the garbage collector's full passes cost a third of the time (profiled)."""
+    start = time.perf_counter()
+    count = anomalies = 0
+    for agreement_id in store.agreement_ids():
+        events = store.load(agreement_id).events
+        count += len(events)
+        anomalies += len(fold(events).anomalies)
+    return time.perf_counter() - start, count, anomalies
+
+
+def point_in_time(store: LedgerStore, agreement_id: str, runs: int, as_of: date = AS_OF) -> dict[str, float]:
+    """`state` in process: read one agreement's events and project them as of a date (ms)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        project(store.load(agreement_id).events, as_of)
+        times.append((time.perf_counter() - start) * 1000)
+    return summary(times)
+
+
+def summary(times_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(times_ms)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50_ms": round(statistics.median(ordered), 3), "p95_ms": round(p95, 3), "runs": len(ordered)}
+
+
+def cli_state(store_url: str, agreement_id: str, runs: int) -> dict[str, float]:
+    """Whole-process time of `apa-ledger state ID --json` (median of ``runs``)."""
+    exe = Path(__import__("sys").executable).with_name("apa-ledger")
+    command = [str(exe), "--store", store_url, "state", agreement_id, "--as-of", AS_OF.isoformat(), "--json"]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3), "runs": runs}

@@ -1,0 +1,85 @@
+"""The baselines: the same stored JSON rows written and read with no ledger in between."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+Row = tuple[Any, int, str, bytes]
+
+
+def sqlite_rows(path: str) -> list[Row]:
+    """The rows the ledger stored (originator_id, position, topic, JSON state)."""
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+        ).fetchall()
+
+
+def sqlite_insert(rows: list[Row], path: Path) -> float:
+    """Seconds to insert ``rows`` into an events table like the library's, in one transaction."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(
+        "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+        "PRIMARY KEY (originator_id, originator_version))"
+    )
+    start = time.perf_counter()
+    with conn:
+        conn.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", rows)
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+DECODERS = {"json": json.loads, "orjson": orjson.loads}
+
+
+def sqlite_scan(path: Path, decoder: str = "json") -> tuple[float, int]:
+    """Seconds to SELECT every row and decode its JSON (stdlib json, or orjson); the number of rows."""
+    loads = DECODERS[decoder]
+    conn = sqlite3.connect(path)
+    start = time.perf_counter()
+    count = 0
+    for (state,) in conn.execute("SELECT state FROM stored_events ORDER BY rowid"):
+        loads(state)
+        count += 1
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed, count
+
+
+def postgres_rows(conn: Any, schema: str) -> list[Row]:
+    cur = conn.execute(
+        f'SELECT originator_id, originator_version, topic, state FROM "{schema}".ledgerstore_events '
+        "ORDER BY notification_id"
+    )
+    return [tuple(r) for r in cur.fetchall()]
+
+
+def postgres_insert(conn: Any, schema: str, rows: list[Row]) -> float:
+    conn.execute(
+        f'CREATE TABLE "{schema}".raw_events (originator_id uuid, originator_version bigint, topic text, '
+        "state bytea, PRIMARY KEY (originator_id, originator_version))"
+    )
+    start = time.perf_counter()
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(f'INSERT INTO "{schema}".raw_events VALUES (%s, %s, %s, %s)', rows)
+    return time.perf_counter() - start
+
+
+def postgres_scan(conn: Any, schema: str, decoder: str = "json") -> tuple[float, int]:
+    loads = DECODERS[decoder]
+    start = time.perf_counter()
+    count = 0
+    with conn.cursor() as cur:
+        cur.execute(f'SELECT state FROM "{schema}".raw_events')
+        for (state,) in cur:
+            loads(state)
+            count += 1
+    return time.perf_counter() - start, count

@@ -1,0 +1,174 @@
+"""`apa-ledger export`: the reporting read model, a SQLite file a dashboard queries with plain SQL.
+
+The view is an eventsourcing ``SQLiteTrackingRecorder``: its tracking table holds
+the last notification id exported, written in the same SQLite transaction as the
+rows it accounts for. A run polls the store's notification log after that id
+(SQLite applications cannot ``subscribe``), recomputes every agreement the new
+events touch, replaces its rows and advances the position, page by page. So an
+interrupted export resumes exactly where its last committed page ended, and a
+replayed page is refused by the tracking upsert (exactly once).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingRecorder
+
+from commands.store import LedgerStore
+from domain.errors import StoreError
+from projections.read_model import HEADLINE_COLUMNS, Rows, agreement_tables
+
+PAGE = 1000
+"""Notifications per transaction: each page recomputes the agreements it touches."""
+
+_MONEY = {c for c in HEADLINE_COLUMNS if c.endswith(("_losses", "_payable", "_cash_due", "_reduction", "_outstanding"))}
+_HEADLINE_DDL = ", ".join(
+    f"{c} TEXT NOT NULL" if c in _MONEY or c == "status" else f"{c} INTEGER NOT NULL" for c in HEADLINE_COLUMNS
+)
+_FK = "agreement_id TEXT NOT NULL REFERENCES agreements(agreement_id)"
+
+DDL = [
+    "CREATE TABLE IF NOT EXISTS agreements (agreement_id TEXT PRIMARY KEY, originator_id TEXT NOT NULL, "
+    "registered_at TEXT NOT NULL, effective_date TEXT, closing_date TEXT, status TEXT NOT NULL, "
+    "event_count INTEGER NOT NULL, last_position INTEGER NOT NULL, last_recorded_at TEXT NOT NULL, "
+    "last_hash TEXT NOT NULL, terms TEXT NOT NULL) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS events ({_FK}, position INTEGER NOT NULL, type TEXT NOT NULL, "
+    "clause TEXT NOT NULL, occurred_on TEXT NOT NULL, recorded_at TEXT NOT NULL, payload TEXT NOT NULL, "
+    "retracted_by INTEGER, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, "
+    "PRIMARY KEY (agreement_id, position)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS state_timeline ({_FK}, valid_from TEXT NOT NULL, valid_to TEXT, "
+    f"{_HEADLINE_DDL}, PRIMARY KEY (agreement_id, valid_from)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS earnout_schedule ({_FK}, seq INTEGER NOT NULL, due_on TEXT NOT NULL, "
+    "kind TEXT NOT NULL, shares INTEGER NOT NULL, cumulative_released INTEGER NOT NULL, "
+    "PRIMARY KEY (agreement_id, seq)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS escrow_movements ({_FK}, seq INTEGER NOT NULL, moved_on TEXT NOT NULL, "
+    "kind TEXT NOT NULL, shares INTEGER NOT NULL, claim_id TEXT, position INTEGER NOT NULL, "
+    "balance_after INTEGER NOT NULL, PRIMARY KEY (agreement_id, seq)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS claims ({_FK}, claim_id TEXT NOT NULL, valid_from TEXT NOT NULL, "
+    "valid_to TEXT, claimant TEXT NOT NULL, sections TEXT NOT NULL, basis TEXT NOT NULL, "
+    "asserted_on TEXT NOT NULL, status TEXT NOT NULL, amount TEXT NOT NULL, resolved_amount TEXT, "
+    "resolved_on TEXT, surrendered_shares INTEGER NOT NULL, "
+    "PRIMARY KEY (agreement_id, claim_id, valid_from)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS survival ({_FK}, section TEXT NOT NULL, valid_from TEXT NOT NULL, "
+    "valid_to TEXT, title TEXT NOT NULL, expires_on TEXT, status TEXT NOT NULL, note TEXT, "
+    "PRIMARY KEY (agreement_id, section, valid_from)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS obligations ({_FK}, ref TEXT NOT NULL, valid_from TEXT NOT NULL, "
+    "valid_to TEXT, clause TEXT NOT NULL, description TEXT NOT NULL, due_on TEXT NOT NULL, "
+    "status TEXT NOT NULL, PRIMARY KEY (agreement_id, ref, valid_from)) STRICT, WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS events_occurred_on ON events (agreement_id, occurred_on)",
+    "CREATE INDEX IF NOT EXISTS events_type ON events (type)",
+    "CREATE INDEX IF NOT EXISTS state_timeline_valid ON state_timeline (valid_from, valid_to)",
+    "CREATE INDEX IF NOT EXISTS claims_valid ON claims (agreement_id, valid_from, valid_to)",
+    "CREATE INDEX IF NOT EXISTS survival_valid ON survival (agreement_id, valid_from, valid_to)",
+    "CREATE INDEX IF NOT EXISTS obligations_valid ON obligations (agreement_id, valid_from, valid_to)",
+    "CREATE INDEX IF NOT EXISTS obligations_due_on ON obligations (due_on)",
+]
+
+TABLES = ("agreements", "events", "state_timeline", "earnout_schedule", "escrow_movements", "claims", "survival")
+TABLES += ("obligations",)
+"""Every table of the read model, parents first."""
+
+
+class ReadModelView(SQLiteTrackingRecorder):
+    """The read model's tables plus eventsourcing's ``tracking`` table, in one SQLite file."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *DDL]
+
+    def replace_agreements(self, tables: dict[str, dict[str, Rows]], tracking: Tracking) -> None:
+        """Replace every row of these agreements and record ``tracking``, in one transaction."""
+        with self.datastore.transaction(commit=True) as cursor:
+            write_rows(_database(cursor), tables)
+            self._insert_tracking(cursor, tracking)  # IntegrityError (and rollback) unless it advances
+
+
+def _database(cursor: SQLiteCursor) -> sqlite_utils.Database:
+    return sqlite_utils.Database(cursor.sqlite_cursor.connection, execute_plugins=False)
+
+
+def write_rows(db: sqlite_utils.Database, tables: dict[str, dict[str, Rows]]) -> None:
+    """Delete each agreement's rows (children first) and insert the new ones (parents first)."""
+    for agreement_id in sorted(tables):
+        for table in reversed(TABLES):
+            db.execute(f"DELETE FROM {table} WHERE agreement_id = ?", [agreement_id])
+    for agreement_id in sorted(tables):
+        for table in TABLES:
+            rows = tables[agreement_id][table]
+            if rows:
+                db[table].insert_all(rows)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: str
+    notifications: int
+    agreements: int
+    position: int
+
+
+def open_view(path: str) -> ReadModelView:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "30"}
+    return SQLiteFactory(env).tracking_recorder(ReadModelView)  # type: ignore[arg-type]
+
+
+def remove_database(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
+
+
+def export(
+    store: LedgerStore,
+    path: str,
+    *,
+    rebuild: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Bring the read model at ``path`` up to date with ``store`` (from scratch if ``rebuild``).
+
+    ``progress(n)`` is told how many new notifications each recomputed agreement accounted for.
+    """
+    target = Path(path)
+    if target.suffix.lower() not in {".sqlite", ".db", ".sqlite3"}:
+        raise StoreError(f"--to {path}: the read model is a SQLite file (.sqlite, .sqlite3 or .db)", "export")
+    if not target.parent.exists():
+        raise StoreError(f"--to {path}: directory {target.parent} does not exist", "export")
+    if "SQLITE_DBNAME" in store.env and Path(store.env["SQLITE_DBNAME"]).resolve() == target.resolve():
+        raise StoreError(f"--to {path} is the event store itself; write the read model to another file", "export")
+    if rebuild:
+        remove_database(path)
+    view = open_view(path)
+    app = store.name
+    position = view.max_tracking_id(app) or 0
+    done, touched = 0, set()
+    while True:
+        page = store.recorder.select_notifications(position, PAGE, inclusive_of_start=False)
+        if not page:
+            break
+        originators = Counter(n.originator_id for n in page)  # insertion order = first notification
+        tables: dict[str, dict[str, Any]] = {}
+        for originator, count in originators.items():
+            events = list(store.events.get(originator))
+            agreement_id = events[0].agreement_id
+            tables[agreement_id] = agreement_tables(agreement_id, events)
+            if progress is not None:
+                progress(count)
+        view.replace_agreements(tables, Tracking(app, page[-1].id))
+        position = page[-1].id
+        done += len(page)
+        touched |= set(tables)
+    return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
+
+
+def pending_notifications(store: LedgerStore, path: str) -> int:
+    """How many notifications an export would process (for the progress bar's length)."""
+    last = store.recorder.max_notification_id() or 0
+    if not Path(path).exists():
+        return last
+    return max(0, last - (open_view(path).max_tracking_id(store.name) or 0))

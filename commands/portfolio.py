@@ -1,0 +1,115 @@
+"""A portfolio view: every agreement in a store with its status and headline figures on a date.
+
+Each agreement is read by its own id (``LedgerStore.load``: one indexed query
+for its events, never a scan of the others) and projected with the same
+``project`` as ``state``, so the figures here are the figures ``state`` shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from commands.store import LedgerStore
+from domain.values import Figure
+from projections.state import project
+
+
+class AgreementSummary(BaseModel):
+    """One agreement's headline figures (the keys of ``agreements --json``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    agreement_id: str
+    status: str
+    closing_date: date | None
+    events: int
+    released_shares: int  # 1.5(b)
+    cancelled_shares: int  # 1.5(c)
+    pending_shares: int  # 1.5(b)
+    escrow_balance_shares: int  # 8.1(c)
+    buyer_payable: Figure  # 8.1(b): Buyer's losses payable past the Allowance
+
+
+class PortfolioTotals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    agreements: int
+    events: int
+    released_shares: int
+    cancelled_shares: int
+    pending_shares: int
+    escrow_balance_shares: int
+    buyer_payable: Figure
+
+
+class Portfolio(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    as_of: date
+    known_at: datetime | None
+    agreements: list[AgreementSummary]
+    totals: PortfolioTotals
+
+
+def summarise(store: LedgerStore, agreement_id: str, as_of: date, known_at: datetime | None = None) -> AgreementSummary:
+    """The headline figures of one agreement, from its own events only."""
+    events = store.load(agreement_id).events
+    state = project(events, as_of, known_at)
+    return AgreementSummary(
+        agreement_id=agreement_id,
+        status=state.status,
+        closing_date=state.closing_date,
+        events=sum(1 for e in events if known_at is None or e.recorded_at <= known_at),
+        released_shares=state.earnout.released_shares,
+        cancelled_shares=state.earnout.cancelled_shares,
+        pending_shares=state.earnout.pending_shares,
+        escrow_balance_shares=state.escrow.balance_shares,
+        buyer_payable=state.indemnity.buyer.payable,
+    )
+
+
+def summaries(store: LedgerStore, as_of: date, known_at: datetime | None = None) -> Iterator[AgreementSummary]:
+    for agreement_id in store.agreement_ids():
+        yield summarise(store, agreement_id, as_of, known_at)
+
+
+def portfolio(store: LedgerStore, as_of: date, known_at: datetime | None = None) -> Portfolio:
+    """Every agreement in the store as of ``as_of`` (as known at ``known_at``), with totals."""
+    rows = list(summaries(store, as_of, known_at))
+    totals = PortfolioTotals(
+        agreements=len(rows),
+        events=sum(r.events for r in rows),
+        released_shares=sum(r.released_shares for r in rows),
+        cancelled_shares=sum(r.cancelled_shares for r in rows),
+        pending_shares=sum(r.pending_shares for r in rows),
+        escrow_balance_shares=sum(r.escrow_balance_shares for r in rows),
+        buyer_payable=sum((r.buyer_payable for r in rows), Decimal("0.00")),
+    )
+    return Portfolio(as_of=as_of, known_at=known_at, agreements=rows, totals=totals)
+
+
+HEADINGS = ("agreement", "status", "events", "released", "cancelled", "pending", "escrow", "buyer payable")
+
+
+def render_portfolio(view: Portfolio) -> str:
+    """A table, one agreement a line, figures right-aligned, totals last."""
+    known = f", as known at {view.known_at.isoformat()}" if view.known_at else ""
+    width = max([len(HEADINGS[0]), *(len(r.agreement_id) for r in view.agreements)])
+    head = f"{HEADINGS[0]:<{width}}  {HEADINGS[1]:<10}" + "".join(f"{h:>10}" for h in HEADINGS[2:7])
+    lines = [f"Agreements as of {view.as_of.isoformat()}{known}", f"{head}{HEADINGS[7]:>16}"]
+    for r in view.agreements:
+        figures = (r.events, r.released_shares, r.cancelled_shares, r.pending_shares, r.escrow_balance_shares)
+        lines.append(
+            f"{r.agreement_id:<{width}}  {r.status:<10}"
+            + "".join(f"{n:>10,}" for n in figures)
+            + f"{r.buyer_payable:>16,.2f}"
+        )
+    t = view.totals
+    figures = (t.events, t.released_shares, t.cancelled_shares, t.pending_shares, t.escrow_balance_shares)
+    label = f"total ({t.agreements})"
+    lines.append(f"{label:<{width}}  {'':<10}" + "".join(f"{n:>10,}" for n in figures) + f"{t.buyer_payable:>16,.2f}")
+    return "\n".join(lines)

@@ -1,0 +1,169 @@
+"""A deliberately naive reference calculator, written from the agreement's text alone.
+
+It imports nothing from ``domain/`` or ``projections/``: it reads the same JSON facts a
+user would import and works out the figures of 1.5(b)-(c) and 8.1(b)-(c) directly, with
+exact fractions, following DESIGN.md's reading decisions 2-5. Tests compare it key by key
+with the ledger's ``state --json``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+EARNOUT = 75_000  # 1.5: the Earnout Shares
+INSTALLMENTS = 14  # 1.5(b): "the denominator of which is 14"
+PRICE = Fraction(10)  # 1.3, 3.2: $10 liquidation value per Buyer Security
+ALLOWANCE = Fraction(25_000)  # 8.1(b)
+CAP = Fraction(250_000)  # 8.1(c)
+DECAY = Fraction(97, 100)  # 1.5(b) D: "reduced by three percent"
+WINDOW = (date(2003, 1, 1), date(2004, 2, 29))  # "BP Event": 14 months from January 1, 2003
+SETTLEMENT_DUE = date(2004, 2, 29) + timedelta(days=30)  # 1.5(b): 30 days after February 2004
+CANCELLATION = max(date(2004, 3, 1), SETTLEMENT_DUE)  # 1.5(c): the later of the two
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _month(year: int, month: int) -> tuple[int, int]:
+    """Normalise (year, month) with month possibly outside 1..12."""
+    return year + (month - 1) // 12, (month - 1) % 12 + 1
+
+
+def _label(ym: tuple[int, int]) -> str:
+    return f"{ym[0]:04d}-{ym[1]:02d}"
+
+
+def _first_of_month_after(ym: tuple[int, int]) -> date:
+    y, m = _month(ym[0], ym[1] + 1)
+    return date(y, m, 1)
+
+
+def _installment_months() -> list[tuple[int, int]]:
+    """January 2003 through February 2004."""
+    return [_month(2003, 1 + i) for i in range(INSTALLMENTS)]
+
+
+def _money(value: Fraction) -> str:
+    """Two places, half-up (the ledger's one display rounding)."""
+    cents = value * 100
+    whole = int(cents)  # toward zero
+    if abs(cents - whole) >= Fraction(1, 2):
+        whole += 1 if cents > 0 else -1
+    sign = "-" if whole < 0 else ""
+    whole = abs(whole)
+    return f"{sign}{whole // 100}.{whole % 100:02d}"
+
+
+def _known(facts: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
+    """What has occurred by ``as_of``, in date order (stable for ties)."""
+    return sorted((f for f in facts if _day(f["occurred_on"]) <= as_of), key=lambda f: f["occurred_on"])
+
+
+def earnout(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
+    """1.5(b)-(c), DESIGN 2-3, by hand."""
+    known = _known(facts, as_of)
+    closing = next((_day(f["occurred_on"]) for f in known if f["type"] == "ClosingOccurred"), None)
+    margins: dict[str, Fraction] = {}
+    bp_on = bp_clause = deemed = None
+    for f in known:
+        if f["type"] == "GrossMarginReported":
+            margins[f["month"]] = Fraction(Decimal(f["amount"]))  # the later report supersedes
+        elif f["type"] == "BPEventDeclared":
+            bp_on, bp_clause = _day(f["occurred_on"]), f["clause"]
+        elif f["type"] == "DeemedEventAgreed":
+            deemed, bp_clause = _day(f["deemed_on"]), "c"
+    governing = deemed or bp_on
+
+    def installments_by(day: date) -> int:
+        if closing is None:
+            return 0
+        count = 0
+        for ym in _installment_months():
+            due = max(_first_of_month_after(ym), closing)  # DESIGN 2: catch-up at Closing
+            if due <= day and (governing is None or due <= governing):
+                count += 1
+        return count
+
+    released = EARNOUT * installments_by(as_of) // INSTALLMENTS
+    cancelled = 0
+    bp: dict[str, Any] | None = None
+    if governing is not None:
+        a = EARNOUT - EARNOUT * installments_by(governing) // INSTALLMENTS
+        first = (governing.year, governing.month)
+        n = (2004 - first[0]) * 12 + (2 - first[1]) + 1
+        period = [_label(_month(first[0], first[1] + i)) for i in range(n)]
+        base_months = ["2003-01", _label(_month(first[0], first[1] - 1))]
+        missing = sorted({m for m in [*base_months, *period] if m not in margins})
+        d = None
+        if all(m in margins for m in base_months):
+            base = min(margins[m] for m in base_months)
+            d = sum((base * DECAY**i for i in range(1, n + 1)), Fraction(0))
+        actual = sum((margins[m] for m in period if m in margins), Fraction(0))
+        cap = m_shares = None
+        if not missing and d is not None:
+            cap = min(actual, d)
+            m_shares = int(Fraction(a) * cap / d) if d > 0 and cap > 0 else 0
+            m_shares = min(m_shares, a)
+            # M is delivered 30 days after February 2004, or at a later Closing; never without one.
+            if closing is not None and as_of >= max(SETTLEMENT_DUE, closing):
+                released += m_shares
+            if as_of >= CANCELLATION:
+                cancelled = a - m_shares
+        bp = {
+            "clause": bp_clause,
+            "governing_date": governing.isoformat(),
+            "undelivered_shares": a,
+            "months": n,
+            "measurement_start": date(first[0], first[1], 1).isoformat(),
+            "assumed_margin_total": None if d is None else _money(d),
+            "actual_margin_total": _money(actual),
+            "capped_margin": None if cap is None else _money(cap),
+            "settlement_shares": m_shares,
+            "missing_months": missing,
+        }
+    return {
+        "released_shares": released,
+        "cancelled_shares": cancelled,
+        "pending_shares": EARNOUT - released - cancelled,
+        "bp_event": bp,
+        "reduction": _money(cancelled * PRICE),
+    }
+
+
+def indemnity(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
+    """8.1(b)-(c), DESIGN 4-5, by hand: tipping Allowance, shares at $10 to $250,000, then cash."""
+    known = _known(facts, as_of)
+    claimant = {f["claim_id"]: f["claimant"] for f in known if f["type"] == "ClaimAsserted"}
+    resolved = {"buyer": Fraction(0), "sellers": Fraction(0)}
+    for f in known:
+        if f["type"] == "ClaimResolved":
+            resolved[claimant[f["claim_id"]]] += Fraction(Decimal(f["amount"]))
+    deposited = sum(f["shares"] for f in known if f["type"] == "EscrowDeposited")
+    released = sum(f["shares"] for f in known if f["type"] == "EscrowReleased")
+    out: dict[str, Any] = {}
+    for side in ("buyer", "sellers"):
+        total = resolved[side]
+        payable = total if total > ALLOWANCE else Fraction(0)
+        shares = min(int(min(payable, CAP) / PRICE), deposited - released) if side == "buyer" else 0
+        out[side] = {
+            "resolved_losses": _money(total),
+            "allowance_exceeded": total > ALLOWANCE,
+            "payable": _money(payable),
+            "satisfied_in_shares": _money(shares * PRICE),
+            "cash_due": _money(payable - shares * PRICE),
+        }
+        if side == "buyer":
+            out["escrow"] = {
+                "surrendered_shares": shares,
+                "balance_shares": deposited - released - shares,
+            }
+    return out
+
+
+def figures(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
+    """Every figure the oracle knows, shaped like the matching keys of ``state --json``."""
+    return {"earnout": earnout(facts, as_of), **indemnity(facts, as_of)}

@@ -1,0 +1,137 @@
+"""A portfolio of agreements in one store: `agreements`, and `state` reading only its own agreement."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commands.handlers import apply_facts, register_agreement
+from commands.importer import parse_jsonl
+from commands.portfolio import portfolio
+from commands.store import LedgerStore, open_store
+from domain.agreement import agreement_uuid
+from projections.state import project
+from tests.clirun import run_cli
+from tests.ledger import Clock, claim, closed, resolve, to_jsonl
+
+PORTFOLIO = {
+    "APA-CLOSED": [*closed()],
+    "APA-CLAIMS": [*closed("2003-03-03"), claim("C1", "2003-06-02", "40000"), resolve("C1", "2003-07-01", "30000")],
+    "APA-SIGNED": [],
+}
+
+
+def build(url: str) -> LedgerStore:
+    store = open_store(url, clock=Clock())
+    for agreement_id, facts in PORTFOLIO.items():
+        register_agreement(store, agreement_id)
+        if facts:
+            apply_facts(store, agreement_id, parse_jsonl(to_jsonl(*facts)))
+    return store
+
+
+@pytest.fixture
+def store(empty_store_url: str) -> Any:
+    made = build(empty_store_url)
+    yield made
+    made.close()
+
+
+def test_agreements_lists_each_with_the_figures_of_state(store: LedgerStore) -> None:
+    """1.5(b), 8.1(b)-(c): each row's figures are exactly those `state` gives for that agreement."""
+    view = portfolio(store, date(2003, 12, 31))
+    assert [r.agreement_id for r in view.agreements] == list(PORTFOLIO)
+    for row in view.agreements:
+        state = project(store.load(row.agreement_id).events, view.as_of)
+        assert (row.status, row.released_shares, row.pending_shares, row.escrow_balance_shares) == (
+            state.status,
+            state.earnout.released_shares,
+            state.earnout.pending_shares,
+            state.escrow.balance_shares,
+        )
+        assert row.buyer_payable == state.indemnity.buyer.payable
+    claims = next(r for r in view.agreements if r.agreement_id == "APA-CLAIMS")
+    assert claims.buyer_payable == 30000  # 8.1(b): above the $25,000 Allowance, all of it
+    assert claims.escrow_balance_shares == 25000 - 3000  # 8.1(c): $30,000 at $10 a share
+    assert view.totals.agreements == 3
+    assert view.totals.released_shares == sum(r.released_shares for r in view.agreements)
+
+
+def test_agreements_as_of_closing_day_before_on_after(store: LedgerStore) -> None:
+    """1.5(b): the catch-up at Closing 2003-04-10 (3/14 of 75,000) appears on that day, not before."""
+
+    def released(day: date) -> int:
+        return next(r for r in portfolio(store, day).agreements if r.agreement_id == "APA-CLOSED").released_shares
+
+    assert (released(date(2003, 4, 9)), released(date(2003, 4, 10)), released(date(2003, 4, 11))) == (0, 16071, 16071)
+
+
+def test_agreements_command_json_and_table(empty_store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """CLI: `agreements --as-of --json` has one entry per agreement and the totals; the table has a total row."""
+    build(empty_store_url).close()
+    run = run_cli(capsys, "--store", empty_store_url, "agreements", "--as-of", "2003-12-31", "--json")
+    assert run.code == 0, run.err
+    data = json.loads(run.out)
+    assert [a["agreement_id"] for a in data["agreements"]] == list(PORTFOLIO)
+    assert data["agreements"][0]["released_shares"] == 58928  # DESIGN reference: 2003-12-31, no BP Event
+    assert data["totals"]["buyer_payable"] == "30000.00"
+    table = run_cli(capsys, "--store", empty_store_url, "agreements", "--as-of", "2003-12-31")
+    assert table.code == 0 and "total (3)" in table.out and "APA-SIGNED" in table.out
+
+
+def test_agreements_on_a_missing_store_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """CLI: no store at the path -> exit 2, one line, nothing created."""
+    run = run_cli(capsys, "--store", str(tmp_path / "none.sqlite"), "agreements")
+    assert run.code == 2 and len(run.err.splitlines()) == 1
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_state_asks_the_recorder_for_one_agreement_only(store: LedgerStore) -> None:
+    """Portfolio: loading one agreement selects that agreement's events by id, and nothing else."""
+    calls: list[tuple[str, Any]] = []
+    recorder = store.recorder
+    original_events, original_log = recorder.select_events, recorder.select_notifications
+
+    def select_events(originator_id: Any, **kw: Any) -> Any:
+        calls.append(("select_events", originator_id))
+        return original_events(originator_id, **kw)
+
+    def select_notifications(*args: Any, **kw: Any) -> Any:
+        calls.append(("select_notifications", args))
+        return original_log(*args, **kw)
+
+    recorder.select_events = select_events  # type: ignore[method-assign]
+    recorder.select_notifications = select_notifications  # type: ignore[method-assign]
+    events = store.load("APA-CLAIMS").events
+    assert calls == [("select_events", agreement_uuid("APA-CLAIMS"))]
+    assert {e.originator_id for e in events} == {agreement_uuid("APA-CLAIMS")}
+
+
+def test_state_reads_only_its_agreements_rows_by_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Portfolio: every SQL statement of a load is a SEARCH by this agreement's id (no scan of the others)."""
+    from eventsourcing.sqlite import SQLiteConnectionPool
+
+    statements: list[str] = []
+    create = SQLiteConnectionPool._create_connection
+
+    def traced(self: Any) -> Any:
+        conn = create(self)
+        conn._sqlite_conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(SQLiteConnectionPool, "_create_connection", traced)
+    store = build(str(tmp_path / "portfolio.sqlite"))
+    statements.clear()
+    store.load("APA-CLOSED")
+    wanted = agreement_uuid("APA-CLOSED").hex  # the SQLite recorder stores ids as 32 hex digits
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert selects and all(f"WHERE originator_id='{wanted}'" in s.replace(" = ", "=") for s in selects)
+    with store.recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + store.recorder.select_events_statement, (wanted,))
+        plan = " ".join(str(tuple(row)) for row in cursor.fetchall())
+    assert "SEARCH" in plan and "SCAN" not in plan
+    store.close()

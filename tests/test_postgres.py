@@ -1,0 +1,125 @@
+"""The PostgreSQL store: URL and PG* settings, one-line errors without the password, same ledger as SQLite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.portfolio import history
+from commands.postgres import describe_postgres, postgres_env, redact
+from commands.store import open_store
+from tests.clirun import one_clear_line, run_cli
+from tests.ledger import new_ledger
+from tests.postgres import fresh_schema, require_postgres, url_for
+
+SECRET = "Sup3r-Secret-pw"
+PG_VARS = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE")
+
+
+@pytest.fixture
+def no_pg_vars(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PG_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_url_maps_to_the_librarys_postgres_settings(no_pg_vars: pytest.MonkeyPatch) -> None:
+    """Store selection: user, password (URL-decoded), host, port, database and ?schema= map to POSTGRES_*."""
+    env = postgres_env(f"postgresql://alice:{SECRET}%40x@db.example:6543/ledger?schema=apa_2002")
+    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("alice", f"{SECRET}@x")
+    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == ("db.example", "6543", "ledger")
+    assert env["POSTGRES_SCHEMA"] == "apa_2002"
+    assert "POSTGRES_SCHEMA" not in postgres_env("postgresql://alice@db.example/ledger")
+
+
+def test_pg_variables_fill_what_the_url_leaves_out(no_pg_vars: pytest.MonkeyPatch) -> None:
+    """Store selection: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE when the URL is bare."""
+    for name, value in zip(PG_VARS, ("pg.internal", "6000", "bob", SECRET, "books"), strict=True):
+        no_pg_vars.setenv(name, value)
+    env = postgres_env("postgresql://")
+    assert [env[k] for k in ("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER", "POSTGRES_PASSWORD")] == [
+        "pg.internal",
+        "6000",
+        "bob",
+        SECRET,
+    ]
+    assert env["POSTGRES_DBNAME"] == "books"
+    assert postgres_env("postgresql://carol@h:7000/db")["POSTGRES_USER"] == "carol"  # the URL wins
+
+
+def test_descriptions_and_messages_never_carry_the_password(no_pg_vars: pytest.MonkeyPatch) -> None:
+    """Store errors: the location shown has no password; a message quoting it is redacted."""
+    url = f"postgresql://alice:{SECRET}@db.example:6543/ledger"
+    assert SECRET not in describe_postgres(url)
+    no_pg_vars.setenv("PGPASSWORD", "env-Secret-2")
+    assert redact(f"bad login {SECRET} / env-Secret-2\nsecond line", url) == "bad login *** / ***"
+
+
+def test_unreachable_port_is_one_line_without_the_password(
+    capsys: pytest.CaptureFixture[str], no_pg_vars: pytest.MonkeyPatch
+) -> None:
+    """CLI: no server on the port -> exit 2, one line naming the store, neither URL nor PGPASSWORD secret."""
+    no_pg_vars.setenv("PGPASSWORD", "env-Secret-2")
+    for url in (f"postgresql://postgres:{SECRET}@127.0.0.1:1/test", "postgresql://postgres@127.0.0.1:1/test"):
+        run = run_cli(capsys, "--store", url, "state", "APA", "--as-of", "2003-12-31")
+        assert one_clear_line(run), run.err
+        assert "127.0.0.1:1/test" in run.err and "refused" in run.err
+        assert SECRET not in run.err + run.out and "env-Secret-2" not in run.err + run.out
+
+
+@pytest.mark.postgres
+def test_refused_login_is_one_line_without_the_password(capsys: pytest.CaptureFixture[str]) -> None:
+    """CLI: the server refuses the login -> exit 2, one line with the server's reason, no password."""
+    require_postgres()
+    from commands.postgres import postgres_env as env_of
+    from tests.postgres import base_url
+
+    env = env_of(base_url())
+    url = f"postgresql://no_such_role_apa:{SECRET}@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/test"
+    run = run_cli(capsys, "--store", url, "agreements")
+    assert one_clear_line(run), run.err
+    assert "no_such_role_apa" in run.err and SECRET not in run.err
+
+
+@pytest.mark.postgres
+def test_schema_in_the_url_keeps_ledgers_apart(capsys: pytest.CaptureFixture[str]) -> None:
+    """Store selection: ?schema= is the library's POSTGRES_SCHEMA; two schemas are two ledgers."""
+    with fresh_schema() as first, fresh_schema() as second:
+        ledger = new_ledger(Path("unused"), url=first)
+        other = open_store(second)
+        assert other.agreement_ids() == [] and ledger.store.agreement_ids() == ["APA"]
+        assert other.recorder.datastore.schema == postgres_env(second)["POSTGRES_SCHEMA"]
+        ledger.store.close()
+        other.close()
+    run = run_cli(capsys, "--store", url_for("apa_test_never_made"), "state", "APA")
+    assert one_clear_line(run) and "does not exist" in run.err
+
+
+@pytest.mark.postgres
+def test_a_portfolio_import_is_identical_on_postgres_and_sqlite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Same facts, same clock -> the same events (hashes included), `state --json` and `history --json`."""
+    from commands.handlers import apply_facts
+    from commands.importer import parse_jsonl
+    from tests.ledger import to_jsonl
+
+    with fresh_schema() as url:
+        ledgers = [new_ledger(tmp_path / "ledger.sqlite"), new_ledger(tmp_path / "unused", url=url)]
+        facts = history(3, claims=4)  # index 3: a history with a BP Event
+        for ledger in ledgers:  # in two batches, as two import files
+            apply_facts(ledger.store, ledger.agreement_id, parse_jsonl(to_jsonl(*facts[:40])))
+            apply_facts(ledger.store, ledger.agreement_id, parse_jsonl(to_jsonl(*facts[40:])))
+        sqlite_events, postgres_events = ([e.model_dump(mode="json") for e in ledger.events()] for ledger in ledgers)
+        assert len(sqlite_events) > 60
+        assert sqlite_events == postgres_events  # event by event: fields, both times, prev_hash, hash
+        for day in ("2003-04-09", "2003-12-31", "2004-03-30", "2005-06-30"):
+            assert ledgers[0].json(day) == ledgers[1].json(day)
+        outputs = [run_cli(capsys, "--store", ledger.url, "history", "APA", "--json") for ledger in ledgers]
+        assert outputs[0].code == 0 and json.loads(outputs[0].out) == json.loads(outputs[1].out)
+        assert ledgers[0].state("2004-03-30").earnout.bp_event is not None
+        for ledger in ledgers:
+            ledger.store.close()

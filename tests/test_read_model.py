@@ -1,0 +1,202 @@
+"""The reporting read model (`apa-ledger export`): plain SQL "as of" equals `state --json`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from commands.demo import demo_history
+from commands.export import TABLES, export, open_view
+from tests.clirun import run_cli
+from tests.ledger import Ledger, fact, new_ledger
+
+AS_OF = "valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)"
+DATES = [
+    "2002-12-06", "2003-04-09", "2003-04-10", "2003-05-01", "2003-08-01", "2003-09-15", "2003-12-31",
+    "2004-01-31", "2004-03-01", "2004-03-29", "2004-03-30", "2004-04-15", "2004-07-01", "2005-04-09",
+    "2005-04-10", "2006-04-15", "2006-04-16", "2007-12-06", "2030-01-01",
+]  # fmt: skip
+SPLIT = 30  # the first 30 facts of the demo history, then the rest
+
+
+def rows(db: Path, sql: str, **params: Any) -> list[dict[str, Any]]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+
+
+def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of the read model, in primary-key order (WITHOUT ROWID tables)."""
+    with sqlite3.connect(db) as conn:
+        return {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in (*TABLES, "tracking")}
+
+
+def figures(state: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures as `state --json` names them."""
+    e, x, b, s = state["earnout"], state["escrow"], state["indemnity"]["buyer"], state["indemnity"]["sellers"]
+    return {
+        "status": state["status"],
+        "released_shares": e["released_shares"],
+        "cancelled_shares": e["cancelled_shares"],
+        "pending_shares": e["pending_shares"],
+        "delivered_shares": e["delivered_shares"],
+        "escrow_balance_shares": x["balance_shares"],
+        "escrow_reserved_shares": x["reserved_shares"],
+        "escrow_available_shares": x["available_shares"],
+        "buyer_pending_losses": b["pending_losses"],
+        "buyer_payable": b["payable"],
+        "buyer_cash_due": b["cash_due"],
+        "sellers_payable": s["payable"],
+        "purchase_price_reduction": state["purchase_price"]["reduction"],
+        "withheld_outstanding": state["offset"]["withheld_outstanding"],
+    }
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Ledger:
+    """The demo's realistic history: BP Event, claims on both sides, an 8.6 withholding, a release."""
+    book = new_ledger(tmp_path / "demo.sqlite")
+    book.apply(*demo_history())
+    return book
+
+
+def test_sql_as_of_equals_state_json_at_several_dates(demo: Ledger, tmp_path: Path) -> None:
+    """1.5(b)-(c), 8.1(c), 8.6: at each date the state_timeline row, the pending claims, the
+    survival rows and the obligations selected with plain SQL equal `state --json`."""
+    db = tmp_path / "reporting.sqlite"
+    export(demo.store, str(db))
+    for day in DATES:
+        state = demo.json(day)
+        (row,) = rows(db, f"SELECT * FROM state_timeline WHERE {AS_OF}", d=day)
+        assert {k: row[k] for k in figures(state)} == figures(state), day
+        got = rows(db, f"SELECT clause, description, due_on, status FROM obligations WHERE {AS_OF}", d=day)
+        assert sorted(got, key=json.dumps) == sorted(state["obligations"], key=json.dumps), day
+        survival = rows(db, f"SELECT section, status, expires_on FROM survival WHERE {AS_OF} ORDER BY section", d=day)
+        expected = sorted(({k: r[k] for k in ("section", "status", "expires_on")} for r in state["survival"]), key=str)
+        assert sorted(survival, key=str) == expected, day
+        claims = rows(db, f"SELECT claim_id, status, amount FROM claims WHERE {AS_OF} ORDER BY claim_id", d=day)
+        assert claims == sorted(({k: c[k] for k in ("claim_id", "status", "amount")} for c in state["claims"]), key=str)
+
+
+def test_every_day_falls_in_exactly_one_interval_with_the_right_figures(demo: Ledger, tmp_path: Path) -> None:
+    """Change points: between two rows nothing changes, so a sweep of dates every 9 days from
+    the Effective Date to 2008 finds one row each, equal to the projection of that day."""
+    db = tmp_path / "reporting.sqlite"
+    export(demo.store, str(db))
+    day = date(2002, 12, 6)
+    while day < date(2008, 1, 1):
+        found = rows(db, f"SELECT * FROM state_timeline WHERE {AS_OF}", d=day.isoformat())
+        assert len(found) == 1
+        assert {k: found[0][k] for k in figures(demo.json(day.isoformat()))} == figures(demo.json(day.isoformat()))
+        day += timedelta(days=9)
+    assert rows(db, f"SELECT * FROM state_timeline WHERE {AS_OF}", d="2002-12-05") == []
+
+
+def test_incremental_export_equals_rebuild_table_for_table(demo: Ledger, tmp_path: Path) -> None:
+    """Tracking: exporting in two steps (the second applies only the new events) and
+    `--rebuild` from scratch give identical tables, rows and order."""
+    first = new_ledger(tmp_path / "two-step.sqlite")
+    first.apply(*demo_history()[:SPLIT])
+    db = tmp_path / "incremental.sqlite"
+    step1 = export(first.store, str(db))
+    first.apply(*demo_history()[SPLIT:], fact("EscrowReleased", "2006-05-01", shares=5000))
+    step2 = export(first.store, str(db))
+    assert step2.notifications == len(first.events()) - step1.position  # only the new ones
+    again = export(first.store, str(db))
+    assert (again.notifications, again.position) == (0, step2.position)
+    rebuilt = tmp_path / "rebuilt.sqlite"
+    export(first.store, str(rebuilt), rebuild=True)
+    assert dump(db) == dump(rebuilt)
+    export(first.store, str(rebuilt), rebuild=True)  # over an existing file, from scratch
+    assert dump(db) == dump(rebuilt)
+
+
+def test_replayed_position_is_refused_and_rolls_back_the_rows(demo: Ledger, tmp_path: Path) -> None:
+    """eventsourcing tracking: the position is written in the view's transaction; an old
+    position raises IntegrityError and the rows written with it are rolled back."""
+    db = tmp_path / "reporting.sqlite"
+    result = export(demo.store, str(db))
+    before = dump(db)
+    view = open_view(str(db))
+    with pytest.raises(IntegrityError):
+        view.replace_agreements({"APA": _empty_tables("APA")}, Tracking(demo.store.name, result.position))
+    assert dump(db) == before
+    assert view.max_tracking_id(demo.store.name) == result.position
+
+
+def _empty_tables(agreement_id: str) -> dict[str, list[dict[str, Any]]]:
+    return {table: [] for table in TABLES}
+
+
+def test_money_is_text_with_two_places_and_shares_integers(demo: Ledger, tmp_path: Path) -> None:
+    """Money is TEXT (two places), never REAL; shares are INTEGER (STRICT tables)."""
+    db = tmp_path / "reporting.sqlite"
+    export(demo.store, str(db))
+    types = rows(db, "SELECT DISTINCT typeof(buyer_payable) AS m, typeof(released_shares) AS s FROM state_timeline")
+    assert types == [{"m": "text", "s": "integer"}]
+    amounts = [r["amount"] for r in rows(db, "SELECT amount FROM claims")]
+    assert amounts and all(a.count(".") == 1 and len(a.split(".")[1]) == 2 for a in amounts)
+    with sqlite3.connect(db) as conn:
+        real = conn.execute(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+            "WHERE m.type = 'table' AND p.type = 'REAL'"
+        ).fetchall()
+    assert real == []
+
+
+def test_export_covers_every_agreement_and_the_events_table(tmp_path: Path) -> None:
+    """The export covers store.agreement_ids(); events keep both times and the payload as JSON."""
+    book = new_ledger(tmp_path / "two.sqlite")
+    book.apply(*demo_history()[:8])
+    other = Ledger(book.store, book.path, book.clock, agreement_id="OTHER")
+    from commands.handlers import register_agreement
+
+    register_agreement(book.store, "OTHER")
+    other.apply(fact("EffectiveDateReached", "2002-12-06"))
+    db = tmp_path / "reporting.sqlite"
+    export(book.store, str(db))
+    assert [r["agreement_id"] for r in rows(db, "SELECT agreement_id FROM agreements")] == sorted(
+        book.store.agreement_ids()
+    )
+    event = rows(db, "SELECT * FROM events WHERE agreement_id = 'APA' AND type = 'EscrowDeposited'")[0]
+    assert json.loads(event["payload"]) == {"shares": 25000}
+    assert event["occurred_on"] == "2002-12-06" and event["recorded_at"].startswith("2026-01-01T00:00:")
+
+
+def test_export_from_each_store_kind(ledger: Ledger, tmp_path: Path) -> None:
+    """The read model is SQLite whatever the event store (SQLite file or PostgreSQL)."""
+    ledger.apply(*demo_history())
+    db = tmp_path / "reporting.sqlite"
+    export(ledger.store, str(db))
+    (row,) = rows(
+        db, f"SELECT released_shares, escrow_balance_shares FROM state_timeline WHERE {AS_OF}", d="2004-06-30"
+    )
+    state = ledger.json("2004-06-30")
+    assert (row["released_shares"], row["escrow_balance_shares"]) == (
+        state["earnout"]["released_shares"],
+        state["escrow"]["balance_shares"],
+    )
+
+
+def test_export_cli_reports_and_refuses_the_store_itself(demo: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """`export --to` the event store's own file is refused with one line (exit 2)."""
+    db = demo.path.with_name("reporting.sqlite")
+    ok = run_cli(capsys, "--store", str(demo.path), "export", "--to", str(db))
+    assert ok.code == 0 and f"to {db}, position {len(demo.events())}" in ok.out and ok.err == ""
+    again = run_cli(capsys, "--store", str(demo.path), "export", "--to", str(db))
+    assert "exported 0 new events" in again.out
+    bad = run_cli(capsys, "--store", str(demo.path), "export", "--to", str(demo.path))
+    assert bad.code == 2 and "event store itself" in bad.err and bad.err.count("\n") == 1
+
+
+def test_progress_counts_every_new_notification_once(demo: Ledger, tmp_path: Path) -> None:
+    """Progress for long runs: the callback's counts add up to the notifications exported."""
+    counts: list[int] = []
+    result = export(demo.store, str(tmp_path / "reporting.sqlite"), progress=counts.append)
+    assert sum(counts) == result.notifications == len(demo.events())

@@ -1,0 +1,152 @@
+"""Tamper evidence (issue 3.5): edit the SQLite store behind the ledger's back; `verify` notices.
+
+DESIGN: every event carries a hash chained to the previous event of its agreement.
+`apa-ledger verify` re-reads every stored event, recomputes the chain and replays the
+projections; it exits 1 naming the first position where the chain breaks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commands.store import LedgerStore
+from domain.chain import seal
+from tests.clirun import run_cli
+from tests.ledger import Ledger, claim, closed, reference_bp, resolve
+
+EVENTS = 16  # registration, 3 closing facts, 9 of the BP Event, C1 asserted/resolved + SharesSurrendered
+
+
+@pytest.fixture
+def history(book: Ledger) -> Ledger:
+    """Positions: 4 ClosingOccurred, 7 BPEventDeclared, 8 GM 2003-09 = 80,000.00,
+    14 ClaimAsserted C1, 15 ClaimResolved C1 (30,000), 16 SharesSurrendered 3,000."""
+    book.apply(*closed(), *reference_bp(), claim("C1", "2004-01-15", "30000"), resolve("C1", "2004-03-01", "30000"))
+    assert len(book.events()) == EVENTS
+    return book
+
+
+def row(path: Path, position: int) -> tuple[str, bytes]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT topic, state FROM stored_events WHERE originator_version = ?", (position,)).fetchone()
+
+
+def write(path: Path, position: int, topic: str, state: bytes) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE stored_events SET topic = ?, state = ? WHERE originator_version = ?", (topic, state, position)
+        )
+
+
+def edit(path: Path, position: int, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change one stored event's JSON fields in place, as an intruder with sqlite3 would."""
+    topic, state = row(path, position)
+    data = json.loads(state)
+    change(data)
+    write(path, position, topic, json.dumps(data).encode())
+
+
+def verify(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str]:
+    run = run_cli(capsys, "--store", str(path), "verify", "APA")
+    return run.code, run.out + run.err
+
+
+def test_untouched_store_verifies(history: Ledger, capsys) -> None:
+    code, text = verify(capsys, history.path)
+    assert (code, text.strip()) == (0, f"verified 1 agreement, {EVENTS} events: hash chains intact, replay clean")
+    assert run_cli(capsys, "--store", str(history.path), "verify").code == 0  # every agreement
+
+
+@pytest.mark.parametrize(
+    ("position", "change", "reason"),
+    [
+        (8, lambda d: d.update(amount="80001.00"), "does not match its hash"),  # an amount
+        (4, lambda d: d.update(occurred_on="2003-04-11"), "does not match its hash"),  # a date
+        (14, lambda d: d.update(timestamp="2026-01-01T00:00:00+00:00"), "does not match its hash"),  # recorded_at
+        (15, lambda d: d.update(claim_id="C9"), "does not match its hash"),
+        (6, lambda d: d.update(hash="f" * 64), "does not match its hash"),  # the hash field itself
+        (11, lambda d: d.update(prev_hash="0" * 64), "prev_hash does not match"),
+        (9, lambda d: d.update(amount=1.5), "cannot be read"),  # a value the events refuse
+    ],
+    ids=["amount", "occurred_on", "recorded_at", "claim_id", "hash", "prev_hash", "float"],
+)
+def test_editing_a_stored_field_breaks_the_chain_at_that_position(
+    history: Ledger, capsys, position: int, change: Callable[[dict[str, Any]], None], reason: str
+) -> None:
+    edit(history.path, position, change)
+    code, text = verify(capsys, history.path)
+    assert code == 1
+    assert f"chain broken at position {position}: " in text and reason in text
+
+
+def test_swapping_the_topic_is_detected(history: Ledger, capsys) -> None:
+    """ClaimResolved relabelled ClaimRevised (same fields): the type is part of the digest."""
+    _, state = row(history.path, 15)
+    write(history.path, 15, "domain.events:ClaimRevised", state)
+    code, text = verify(capsys, history.path)
+    assert code == 1 and "position 15: the stored event does not match its hash" in text
+
+
+def test_swapping_to_a_topic_with_other_fields_cannot_be_read(history: Ledger, capsys) -> None:
+    _, state = row(history.path, 8)
+    write(history.path, 8, "domain.events:EscrowDeposited", state)
+    code, text = verify(capsys, history.path)
+    assert code == 1 and "position 8: the stored event cannot be read" in text
+
+
+def test_deleting_a_middle_row_names_the_missing_position(history: Ledger, capsys) -> None:
+    with sqlite3.connect(history.path) as db:
+        db.execute("DELETE FROM stored_events WHERE originator_version = 10")
+    code, text = verify(capsys, history.path)
+    assert code == 1 and "chain broken at position 10: position 10 is missing" in text
+
+
+def test_swapping_two_rows_contents_is_detected_at_the_first(history: Ledger, capsys) -> None:
+    """The position is part of the digest: moving an event's bytes to another slot breaks it."""
+    (t9, s9), (t10, s10) = row(history.path, 9), row(history.path, 10)
+    write(history.path, 9, t10, s10)
+    write(history.path, 10, t9, s9)
+    code, text = verify(capsys, history.path)
+    assert code == 1 and "chain broken at position 9:" in text
+
+
+def test_garbage_bytes_cannot_be_read(history: Ledger, capsys) -> None:
+    topic, _ = row(history.path, 12)
+    write(history.path, 12, topic, b"\x00not json")
+    code, text = verify(capsys, history.path)
+    assert code == 1 and "position 12: the stored event cannot be read" in text
+
+
+def test_a_resealed_event_breaks_the_link_to_the_next(history: Ledger, capsys) -> None:
+    """An intruder who also recomputes the edited event's own hash is caught one position
+    later: the next event's prev_hash still names the original."""
+    edit(history.path, 8, lambda d: d.update(amount="99999.00"))
+    store = LedgerStore(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(history.path)})
+    stored = next(s for s in store.iter_stored("APA") if s.originator_version == 8)
+    event = store.mapper.to_domain_event(stored)
+    resealed = seal(event, event.prev_hash)
+    edit(history.path, 8, lambda d: d.update(hash=resealed.hash))
+    code, text = verify(capsys, history.path)
+    assert code == 1 and "chain broken at position 9: prev_hash does not match" in text
+
+
+def test_a_fully_resealed_chain_is_still_replayed_against_the_rules(history: Ledger, capsys) -> None:
+    """Re-sealing every later event hides an edit from the chain, but the replay still
+    rejects a fact the agreement forbids: a BP Event dated outside its window."""
+    store = LedgerStore(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(history.path)})
+    events = [store.mapper.to_domain_event(s) for s in store.iter_stored("APA")]
+    moved = events[6].model_copy(update={"occurred_on": events[6].occurred_on.replace(year=2004, month=6)})
+    prev = events[5].hash
+    for position, event in enumerate([moved, *events[7:]], start=7):
+        event = seal(event, prev)
+        prev = event.hash
+        record = store.mapper.to_stored_event(event)
+        write(history.path, position, record.topic, record.state)
+    code, text = verify(capsys, history.path)
+    assert code == 1 and "position 7: replay rejects the stored event" in text and "BP Event" in text
