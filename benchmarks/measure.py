@@ -54,6 +54,17 @@ def replay(store: LedgerStore) -> tuple[float, int, int]:
     return time.perf_counter() - start, count, anomalies
 
 
+def rebuild_read_model(store: LedgerStore, path: Path) -> tuple[float, int, int]:
+    """`apa-ledger export --to PATH --rebuild` in process: the reporting read model rebuilt from
+    scratch (every agreement's state timeline, claims, survival, obligations, schedule, escrow
+    movements and events written to SQLite). (seconds, notifications, agreements)."""
+    from commands.export import export
+
+    start = time.perf_counter()
+    result = export(store, str(path), rebuild=True)
+    return time.perf_counter() - start, result.notifications, result.agreements
+
+
 def point_in_time(store: LedgerStore, agreement_id: str, runs: int, as_of: date = AS_OF) -> dict[str, float]:
     """`state` in process: read one agreement's events and project them as of a date (ms)."""
     times = []

@@ -148,7 +148,7 @@ def export(
     position = view.max_tracking_id(app) or 0
     done, touched = 0, set()
     while True:
-        page = store.recorder.select_notifications(position, PAGE, inclusive_of_start=False)
+        page = _whole_agreements(store.recorder.select_notifications(position, PAGE, inclusive_of_start=False))
         if not page:
             break
         originators = Counter(n.originator_id for n in page)  # insertion order = first notification
@@ -164,6 +164,19 @@ def export(
         done += len(page)
         touched |= set(tables)
     return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
+
+
+def _whole_agreements(page: list[Any]) -> list[Any]:
+    """A full page usually ends part-way through an agreement's batch: leave that trailing run
+    to the next page (which starts at it), so the agreement is recomputed once, not twice.
+    A page that is one agreement's run throughout is kept whole."""
+    if len(page) < PAGE:
+        return page
+    last = page[-1].originator_id
+    cut = len(page)
+    while cut > 0 and page[cut - 1].originator_id == last:
+        cut -= 1
+    return page[:cut] if cut else page
 
 
 def pending_notifications(store: LedgerStore, path: str) -> int:

@@ -13,7 +13,13 @@ from projections.models import BPEventState, EarnoutState, ScheduleItem
 
 def _installment_schedule(facts: Facts, governing: date | None) -> list[ScheduleItem]:
     """1.5(b): the catch-up at Closing and each monthly installment after it, stopping at
-    the BP Event's governing date (none after it)."""
+    the BP Event's governing date (none after it). Depends on the terms (fixed for a fold),
+    the Closing and the governing date only, so it is computed once per fold for each."""
+    key = (facts.closing_date, governing)
+    return list(facts.recall("installments", key, lambda: tuple(_compute_installments(facts, governing))))
+
+
+def _compute_installments(facts: Facts, governing: date | None) -> list[ScheduleItem]:
     terms, closing = facts.terms, facts.closing_date
     if closing is None:
         return []
@@ -86,7 +92,11 @@ def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
     governing = facts.bp_governing_date
     schedule = _installment_schedule(facts, governing)
     bp = bp_event(facts, schedule)
-    if bp is not None and bp.settlement_shares is not None:
+    if facts.terminated_on is not None:
+        # 7.2: on termination "all further obligations of the Parties ... shall terminate":
+        # no Earnout Share is delivered or cancelled (and no Purchase Price reduction follows).
+        schedule = []
+    elif bp is not None and bp.settlement_shares is not None:
         delivered_on = rules.settlement_delivered_on(terms, facts.closing_date)
         if delivered_on is not None:
             schedule.append(ScheduleItem(on=delivered_on, shares=bp.settlement_shares, kind="settlement"))

@@ -6,13 +6,16 @@ stays cheap; the state built from them is immutable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from domain.terms import Terms
 
 ZERO = Decimal(0)
+T = TypeVar("T")
 
 
 @dataclass
@@ -101,6 +104,8 @@ class Facts:
     reimbursements: dict[tuple[str, str], Reimbursement] = field(default_factory=dict)  # (section, reference)
     sources: dict[str, list[int]] = field(default_factory=dict)
     last_date: date | None = None
+    memo: dict[str, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
+    """The last result of each memoised part of the state, with the inputs it was computed from."""
 
     def cite(self, figure: str, position: int, replace: bool = False) -> None:
         """Remember that ``figure`` rests on the event at ``position`` (for explanations)."""
@@ -108,6 +113,18 @@ class Facts:
             self.sources[figure] = [position]
         else:
             self.sources.setdefault(figure, []).append(position)
+
+    def recall(self, part: str, key: object, compute: Callable[[], T]) -> T:
+        """``compute()``, unless ``part`` was last computed from inputs equal to ``key``: then that
+        (immutable) result. A timeline asks for the state at each change point of one fold, and a
+        part whose inputs did not change since the previous point is reused. One entry per part,
+        so memory stays bounded however long the history."""
+        held = self.memo.get(part)
+        if held is not None and held[0] == key:
+            return held[1]  # type: ignore[return-value]
+        value = compute()
+        self.memo[part] = (key, value)
+        return value
 
     @property
     def bp_governing_date(self) -> date | None:

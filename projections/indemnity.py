@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.indemnity import allowance_exceeded, payable_losses
-from projections.facts import Facts
+from projections.facts import Claim, Facts
 from projections.models import ClaimState, IndemnitySide, IndemnityState
 
 
@@ -30,8 +30,28 @@ def indemnity_state(facts: Facts) -> IndemnityState:
     return IndemnityState(buyer=indemnity_side(facts, "buyer"), sellers=indemnity_side(facts, "sellers"))
 
 
-def claims_state(facts: Facts) -> list[ClaimState]:
-    """Every claim asserted by the date, in order of assertion."""
+def claims_key(facts: Facts) -> tuple[object, ...]:
+    """Every field of every claim the state reads (amounts by their text, so an equal amount
+    written differently is never shared): a memo key for what depends on the claims only."""
+    return tuple(_claim_key(c) for c in facts.claims.values())
+
+
+def claims_state(facts: Facts, key: tuple[object, ...] | None = None) -> list[ClaimState]:
+    """Every claim asserted by the date, in order of assertion (memoised per fold on ``claims_key``)."""
+    key = claims_key(facts) if key is None else key
+    return list(facts.recall("claims", key, lambda: tuple(_claims_state(facts))))
+
+
+def _claim_key(c: Claim) -> tuple[object, ...]:
+    amounts = (str(c.amount), str(c.resolved_amount))
+    return (c.claim_id, c.claimant, c.sections, c.asserted_on, c.positions[0], c.status, *amounts, *_closed(c))
+
+
+def _closed(c: Claim) -> tuple[object, ...]:
+    return (c.closed_on, c.surrendered_shares)
+
+
+def _claims_state(facts: Facts) -> list[ClaimState]:
     return [
         ClaimState(
             claim_id=c.claim_id,

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from domain.dates import add_days
 from domain.survival import representation_expiry
 from domain.values import format_money
 from projections.facts import Facts, Reimbursement
 from projections.models import EarnoutState, Obligation, OffsetState
+
+
+@lru_cache(maxsize=16384)
+def _obligation(*, clause: str, description: str, due_on: date, status: str, ref: str) -> Obligation:
+    """An Obligation; equal fields give the same immutable instance (a timeline builds the
+    same obligations at every change point)."""
+    return Obligation(clause=clause, description=description, due_on=due_on, status=status, ref=ref)  # type: ignore
 
 
 def timed_status(due_on: date, as_of: date, done: bool) -> str:
@@ -23,7 +31,7 @@ def timed_status(due_on: date, as_of: date, done: bool) -> str:
 def _lapse(clause: str, description: str, on: date, as_of: date, ref: str) -> Obligation:
     """A date that passes by itself (an expiry, the end of a period): done once reached."""
     status = "done" if as_of >= on else "upcoming"
-    return Obligation(clause=clause, description=description, due_on=on, status=status, ref=ref)
+    return _obligation(clause=clause, description=description, due_on=on, status=status, ref=ref)
 
 
 def _closing(facts: Facts, as_of: date) -> list[Obligation]:
@@ -31,7 +39,7 @@ def _closing(facts: Facts, as_of: date) -> list[Obligation]:
         return []
     closed = facts.closing_date is not None or facts.terminated_on is not None
     items = [
-        Obligation(
+        _obligation(
             clause="7.1",
             description=f"Closing on or before the close of business on {facts.deadline}",
             due_on=facts.deadline,
@@ -43,7 +51,7 @@ def _closing(facts: Facts, as_of: date) -> list[Obligation]:
         opens = add_days(facts.deadline, 1)
         status = "done" if facts.terminated_on else ("upcoming" if as_of < opens else "due")
         items.append(
-            Obligation(
+            _obligation(
                 clause="7.1",
                 description="Right of any Party to terminate if Closing has not occurred by the deadline",
                 due_on=opens,
@@ -76,7 +84,7 @@ def _earnout(facts: Facts, earnout: EarnoutState, as_of: date) -> list[Obligatio
         clause = "1.5(b)"
         what = {"catch-up": "catch-up at Closing", "installment": "installment", "settlement": "BP settlement, M"}
         items.append(
-            Obligation(
+            _obligation(
                 clause=clause,
                 description=f"CRS delivers {item.shares:,} Earnout Shares to Sellers ({what[item.kind]})",
                 due_on=item.on,
@@ -95,7 +103,7 @@ def _settlement_pending(due: date, cancel_on: date, missing: list[str], as_of: d
     while M cannot be computed yet (Gross Margin not reported for every month)."""
     lacking = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
     return [
-        Obligation(
+        _obligation(
             clause="1.5(b)",
             description=f"CRS delivers M Earnout Shares to Sellers (BP settlement; M awaits Gross Margin: {lacking})",
             due_on=due,
@@ -155,7 +163,7 @@ def _offset(offset: OffsetState, as_of: date) -> list[Obligation]:
                 f"what the claims do not cover is paid with 6% interest from {p.withheld_on}"
             )
         items.append(
-            Obligation(
+            _obligation(
                 clause="8.6",
                 description=text,
                 due_on=p.withheld_on,
@@ -185,7 +193,7 @@ def _reimbursements(facts: Facts, as_of: date) -> list[Obligation]:
     """4.7 (10 days after employment commences), 8.3(b)(i) (10 days after notice), 8.3(b)(ii)
     (15 days after realization): done once ReimbursementPaid is recorded."""
     return [
-        Obligation(
+        _obligation(
             clause=item.section,
             description=_reimbursement_text(item),
             due_on=item.due_on,
@@ -204,13 +212,16 @@ def obligations_state(facts: Facts, earnout: EarnoutState, offset: OffsetState, 
         *_survival(facts, as_of),
         *_offset(offset, as_of),
         *_reimbursements(facts, as_of),
-        _lapse("5.1", "Restricted Period (non-solicitation) ends", terms.restricted_period_end, as_of, "5.1:end"),
-        _lapse(
-            "5.6",
-            "Buyer may redeem the Buyer Securities from this date",
-            terms.redemption_not_before,
-            as_of,
-            "5.6:redemption",
-        ),
     ]
+    if facts.terminated_on is None:  # 7.2: termination ends the covenants of Article V
+        items += [
+            _lapse("5.1", "Restricted Period (non-solicitation) ends", terms.restricted_period_end, as_of, "5.1:end"),
+            _lapse(
+                "5.6",
+                "Buyer may redeem the Buyer Securities from this date",
+                terms.redemption_not_before,
+                as_of,
+                "5.6:redemption",
+            ),
+        ]
     return sorted(items, key=lambda o: (o.due_on, o.clause, o.ref))

@@ -18,7 +18,7 @@ from typing import Any
 from domain.events import AgreementRegistered, EventRetracted, LedgerEvent
 from projections.ledger import fold
 from projections.models import AgreementState
-from projections.timeline import change_points, headline, intervals, keyed_intervals
+from projections.timeline import change_points, headline_of, intervals, keyed_intervals
 
 Rows = list[dict[str, Any]]
 
@@ -98,25 +98,64 @@ def _timed(agreement_id: str, rows: list[tuple[str, date, date | None, Any]], ke
     ]
 
 
+def _point_dump(state: AgreementState, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The parts of ``state.model_dump(mode="json")`` the tables read. Claims, survival rows,
+    obligations, escrow, indemnity and offset are shared between change points (projections
+    memoise them per fold), so each distinct one is serialised once (``cache`` by identity;
+    ``points`` keeps them alive)."""
+
+    def rows(items: list[Any]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            dumped = cache.get(id(item))
+            if dumped is None:
+                dumped = cache[id(item)] = item.model_dump(mode="json")
+            out.append(dumped)
+        return out
+
+    escrow, indemnity, offset = rows([state.escrow, state.indemnity, state.offset])
+    return {
+        "status": state.status,
+        "earnout": state.earnout.model_dump(mode="json", exclude={"schedule", "bp_event"}),
+        "escrow": escrow,
+        "indemnity": indemnity,
+        "purchase_price": state.purchase_price.model_dump(mode="json"),
+        "offset": offset,
+        "claims": rows(state.claims),
+        "survival": rows(state.survival),
+        "obligations": rows(state.obligations),
+    }
+
+
 def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, Rows]:
     """All rows of one agreement, table by table, in a deterministic order."""
     points = list(change_points(events))
     last = points[-1][1]
     facts = fold(events).facts
+    cache: dict[int, dict[str, Any]] = {}
+    dumps = [(d, _point_dump(s, cache)) for d, s in points]
     timeline = [
         {"agreement_id": agreement_id, "valid_from": _iso(a), "valid_to": _iso(b), **value}
-        for a, b, value in intervals((d, headline(s)) for d, s in points)
+        for a, b, value in intervals((d, headline_of(s)) for d, s in dumps)
     ]
-    claims_at = [(d, {c.claim_id: c.model_dump(mode="json") for c in s.claims}) for d, s in points]
+    claims_at = [(d, {c["claim_id"]: c for c in s["claims"]}) for d, s in dumps]
     claims = _timed(agreement_id, keyed_intervals(claims_at), "claim_id")
     for row in claims:
         claim = facts.claims.get(row["claim_id"])
         row["sections"] = ", ".join(row["sections"])
         row["basis"] = claim.basis if claim else ""
-    survival_at = [
-        (d, {r.section: r.model_dump(mode="json", exclude={"section"}) for r in s.survival}) for d, s in points
+    unkeyed: dict[int, dict[str, Any]] = {}  # each distinct row's dump without its key, built once
+
+    def without_section(row: dict[str, Any]) -> dict[str, Any]:
+        if id(row) not in unkeyed:
+            unkeyed[id(row)] = {k: v for k, v in row.items() if k != "section"}
+        return unkeyed[id(row)]
+
+    survival_at = [(d, {r["section"]: without_section(r) for r in s["survival"]}) for d, s in dumps]
+    obligations_at = [
+        (d, {o.ref: dumped for o, dumped in zip(state.obligations, s["obligations"], strict=True)})
+        for (d, state), (_, s) in zip(points, dumps, strict=True)
     ]
-    obligations_at = [(d, {o.ref: o.model_dump(mode="json") for o in s.obligations}) for d, s in points]
     schedule, cumulative = [], 0
     for seq, item in enumerate(last.earnout.schedule, start=1):
         cumulative += item.shares if item.kind != "cancellation" else 0

@@ -8,9 +8,10 @@ from datetime import date, datetime
 from domain.events import LedgerEvent
 from projections.earnout import earnout_state
 from projections.escrow import escrow_state
-from projections.indemnity import claims_state, indemnity_state
+from projections.facts import Facts
+from projections.indemnity import claims_key, claims_state, indemnity_state
 from projections.ledger import Ledger, fold
-from projections.models import AgreementState, PurchasePriceState
+from projections.models import AgreementState, EscrowState, IndemnityState, OffsetState, PurchasePriceState
 from projections.obligations import obligations_state
 from projections.offset import offset_state
 from projections.survival import survival_state
@@ -21,7 +22,8 @@ def state_of(ledger: Ledger, as_of: date, known_at: datetime | None = None) -> A
     facts = ledger.facts
     terms = facts.terms
     earnout = earnout_state(facts, as_of)
-    offset = offset_state(facts)
+    claims = claims_key(facts)
+    escrow, indemnity, offset = _as_of_free(facts, claims)
     status = "terminated" if facts.terminated_on else ("closed" if facts.closing_date else "signed")
     cancelled_value = earnout.cancelled_shares * terms.liquidation_value
     return AgreementState(
@@ -32,9 +34,9 @@ def state_of(ledger: Ledger, as_of: date, known_at: datetime | None = None) -> A
         effective_date=facts.effective_date,
         closing_date=facts.closing_date,
         earnout=earnout,
-        escrow=escrow_state(facts),
-        indemnity=indemnity_state(facts),
-        claims=claims_state(facts),
+        escrow=escrow,
+        indemnity=indemnity,
+        claims=claims_state(facts, claims),
         survival=survival_state(facts, as_of),
         obligations=obligations_state(facts, earnout, offset, as_of),
         purchase_price=PurchasePriceState(
@@ -45,6 +47,25 @@ def state_of(ledger: Ledger, as_of: date, known_at: datetime | None = None) -> A
         ),
         offset=offset,
     )
+
+
+def _as_of_free(facts: Facts, claims: tuple[object, ...]) -> tuple[EscrowState, IndemnityState, OffsetState]:
+    """Escrow, indemnity and offset read the claims, the escrow counts and the payments (and
+    the terms, fixed for a fold), never ``as_of``: reused (``Facts.recall``) while all of those stay the same, so the
+    change points of a timeline between two such events share them."""
+    payments = tuple(
+        (
+            p.payment_id,
+            p.due_on,
+            p.withheld_on,
+            p.released_on,
+            *map(str, (p.amount, p.withheld, p.released)),
+            str(p.interest),
+        )
+        for p in facts.payments.values()
+    )
+    key = (claims, facts.escrow_deposited, facts.escrow_surrendered, facts.escrow_released, payments)
+    return facts.recall("as-of-free", key, lambda: (escrow_state(facts), indemnity_state(facts), offset_state(facts)))
 
 
 def project(events: Iterable[LedgerEvent], as_of: date, known_at: datetime | None = None) -> AgreementState:

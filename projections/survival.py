@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
+from functools import lru_cache
 
 from domain.events import base_section
 from domain.survival import is_indefinite, representation_expiry, tax_claim_tail
@@ -11,51 +13,90 @@ from projections.facts import Claim, Facts
 from projections.models import SurvivalRow
 
 
-def _claims_citing(facts: Facts, section: str, asserted_before: date) -> list[Claim]:
+@lru_cache(maxsize=16384)
+def _row(*, section: str, title: str, expires_on: date | None, status: str, note: str | None) -> SurvivalRow:
+    """A SurvivalRow; equal fields give the same immutable instance (shared by change points)."""
+    return SurvivalRow(section=section, title=title, expires_on=expires_on, status=status, note=note)  # type: ignore
+
+
+def _citing(facts: Facts) -> dict[str, list[Claim]]:
+    """Each numbered section with the claims citing it (one pass over the claims)."""
+    by_section: dict[str, list[Claim]] = {}
+    for claim in facts.claims.values():
+        for section in dict.fromkeys(base_section(s) for s in claim.sections):
+            by_section.setdefault(section, []).append(claim)
+    return by_section
+
+
+def _claims_citing(citing: dict[str, list[Claim]], section: str, asserted_before: date) -> list[Claim]:
     """7.3(iv): claims given under Article VIII for the section before its expiration date."""
-    return [
-        c
-        for c in facts.claims.values()
-        if c.asserted_on < asserted_before and any(base_section(s) == section for s in c.sections)
-    ]
+    return [c for c in citing.get(section, ()) if c.asserted_on < asserted_before]
 
 
 def _after_expiry(
     section: str, title: str, note: str | None, expiry: date, end: date, claims: list[Claim], as_of: date
 ) -> SurvivalRow:
     if as_of < expiry:
-        return SurvivalRow(section=section, title=title, expires_on=expiry, status="surviving", note=note)
+        return _row(section=section, title=title, expires_on=expiry, status="surviving", note=note)
     if any(c.status == "pending" for c in claims):
-        return SurvivalRow(section=section, title=title, expires_on=None, status="extended", note=note)
+        return _row(section=section, title=title, expires_on=None, status="extended", note=note)
     if as_of < end:
-        return SurvivalRow(section=section, title=title, expires_on=end, status="extended", note=note)
-    return SurvivalRow(section=section, title=title, expires_on=end, status="expired", note=note)
+        return _row(section=section, title=title, expires_on=end, status="extended", note=note)
+    return _row(section=section, title=title, expires_on=end, status="expired", note=note)
 
 
-def survival_row(facts: Facts, section: str, title: str, as_of: date) -> SurvivalRow:
+def survival_row(
+    facts: Facts, section: str, title: str, as_of: date, citing: dict[str, list[Claim]] | None = None
+) -> SurvivalRow:
     """7.3: two years after Closing; (i) some indefinitely; (ii) 2.11 to the statute of
     limitations, or three months after a timely 2.11 claim's final resolution; (iv) a
     timely claim keeps its section alive until the claim is finally resolved."""
     terms = facts.terms
+    citing = _citing(facts) if citing is None else citing
     note = SURVIVAL_NOTES.get(section)
     if is_indefinite(terms, section):
-        return SurvivalRow(section=section, title=title, expires_on=None, status="indefinite", note=note)
+        return _row(section=section, title=title, expires_on=None, status="indefinite", note=note)
     if section == terms.tax_section:
         statute = facts.tax_statute
         if statute is None:
-            return SurvivalRow(
-                section=section, title=title, expires_on=None, status="until-statute-of-limitations", note=note
-            )
-        claims = _claims_citing(facts, section, statute)
+            return _row(section=section, title=title, expires_on=None, status="until-statute-of-limitations", note=note)
+        claims = _claims_citing(citing, section, statute)
         tails = [tax_claim_tail(terms, c.closed_on) for c in claims if c.closed_on is not None]
         return _after_expiry(section, title, note, statute, max([statute, *tails]), claims, as_of)
     if facts.closing_date is None:
-        return SurvivalRow(section=section, title=title, expires_on=None, status="not-started", note=note)
+        return _row(section=section, title=title, expires_on=None, status="not-started", note=note)
     expiry = representation_expiry(terms, facts.closing_date)
-    claims = _claims_citing(facts, section, expiry)
+    claims = _claims_citing(citing, section, expiry)
     ends = [c.closed_on for c in claims if c.closed_on is not None]
     return _after_expiry(section, title, note, expiry, max([expiry, *ends]), claims, as_of)
 
 
 def survival_state(facts: Facts, as_of: date) -> list[SurvivalRow]:
-    return [survival_row(facts, section, title, as_of) for section, title in facts.terms.representations.items()]
+    """Every representation's row as of ``as_of``.
+
+    The rows read the terms (fixed for a fold), the Closing, the tax statute date and the
+    claims' dates, status and sections; ``as_of`` only through ``as_of < d`` for d among the
+    expiry dates, the claims' closing dates and their 7.3(ii) tails. So the rows are reused
+    (``Facts.recall``) while those inputs, and where ``as_of`` falls among those dates, stay the same."""
+    claims = tuple((c.asserted_on, c.status, c.closed_on, c.sections) for c in facts.claims.values())
+    key = (facts.closing_date, facts.tax_statute, claims)
+    bounds = facts.recall("survival-bounds", key, lambda: _bounds(facts))
+    slot = (key, bisect_right(bounds, as_of))
+    return list(facts.recall("survival", slot, lambda: _rows(facts, as_of)))
+
+
+def _rows(facts: Facts, as_of: date) -> tuple[SurvivalRow, ...]:
+    citing = _citing(facts)
+    return tuple(survival_row(facts, s, title, as_of, citing) for s, title in facts.terms.representations.items())
+
+
+def _bounds(facts: Facts) -> list[date]:
+    """Every date ``survival_row`` may compare ``as_of`` with, sorted."""
+    terms = facts.terms
+    dates = {c.closed_on for c in facts.claims.values() if c.closed_on is not None}
+    dates |= {tax_claim_tail(terms, d) for d in dates}
+    if facts.tax_statute is not None:
+        dates.add(facts.tax_statute)
+    if facts.closing_date is not None:
+        dates.add(representation_expiry(terms, facts.closing_date))
+    return sorted(dates)

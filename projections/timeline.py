@@ -62,7 +62,11 @@ def change_points(events: Iterable[LedgerEvent]) -> Iterator[tuple[date, Agreeme
 
 def headline(state: AgreementState) -> dict[str, Any]:
     """The headline figures of ``state --json`` (money as two-place strings)."""
-    s = state.model_dump(mode="json")
+    return headline_of(state.model_dump(mode="json"))
+
+
+def headline_of(s: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures from ``state.model_dump(mode="json")`` (one dump serves every table)."""
     e, x, buyer, sellers = s["earnout"], s["escrow"], s["indemnity"]["buyer"], s["indemnity"]["sellers"]
     return {
         "status": s["status"],

@@ -241,3 +241,25 @@ def test_deliveries_cannot_exceed_the_shares_released_by_then(book: Ledger) -> N
     assert err.value.clause == "1.5(b)"
     book.apply(fact("EarnoutSharesDelivered", "2003-04-10", shares=16071))
     assert book.state("2003-04-10").earnout.delivered_shares == 16071
+
+
+def test_termination_stops_every_earnout_delivery_and_cancellation(book: Ledger) -> None:
+    """7.2: after a 7.1 termination "all further obligations of the Parties ... shall terminate": a BP
+    Event declared before termination neither delivers M nor cancels shares nor reduces the Price."""
+    from tests.ledger import fact, margin
+
+    book.apply(
+        *[fact("EffectiveDateReached", "2002-12-06")],
+        margin("2003-01", "100000.00"),
+        margin("2003-02", "90000.00"),
+        fact("BPEventDeclared", "2003-03-03", clause="b"),
+        fact("AgreementTerminated", "2003-06-01", reason="deadline"),
+    )
+    for as_of in ("2003-05-31", "2004-03-30", "2004-04-01"):
+        state = book.json(as_of)
+        assert state["earnout"]["released_shares"] == 0
+        assert state["earnout"]["cancelled_shares"] == 0
+        assert state["earnout"]["pending_shares"] == 75000
+        assert state["purchase_price"]["reduction"] == "0.00"
+    assert state["status"] == "terminated"
+    assert not [o for o in state["obligations"] if o["clause"] in ("5.1", "5.6")]
