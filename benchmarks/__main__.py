@@ -26,7 +26,7 @@ from typing import Any
 from benchmarks import measure, raw
 from benchmarks.portfolio import agreement_ids, history, jsonl, revisions_for
 from commands.importer import parse_jsonl
-from commands.postgres import postgres_env
+from commands.postgres import connect_direct, postgres_env
 from commands.store import open_store
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -62,18 +62,7 @@ def sqlite_store(tmp: Path, name: str) -> Iterator[str]:
 
 
 def postgres_admin(url: str) -> Any:
-    import psycopg
-
-    env = postgres_env(url)
-    return psycopg.connect(
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        dbname=env["POSTGRES_DBNAME"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        connect_timeout=3,
-        autocommit=True,
-    )
+    return connect_direct(postgres_env(url), timeout=3)
 
 
 def run_backend(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from domain.errors import StoreError
@@ -84,6 +84,21 @@ def _reason(error: Exception) -> str:
     return cause[:1].lower() + cause[1:]
 
 
+def connect_direct(env: dict[str, str], timeout: int = int(CONNECT_TIMEOUT)) -> Any:
+    """One autocommit psycopg connection from the library's POSTGRES_* settings (outside its pool)."""
+    import psycopg
+
+    return psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=timeout,
+        autocommit=True,
+    )
+
+
 def check_postgres(url: str, env: dict[str, str], create: bool, events_table: str = "") -> None:
     """Connect once: a clear StoreError if the server cannot be reached or refuses the login;
     create the schema named in the URL when ``create`` (the library creates the tables).
@@ -95,15 +110,7 @@ def check_postgres(url: str, env: dict[str, str], create: bool, events_table: st
     from psycopg import sql
 
     try:
-        with psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            dbname=env["POSTGRES_DBNAME"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=int(CONNECT_TIMEOUT),
-            autocommit=True,
-        ) as conn:
+        with connect_direct(env) as conn:
             schema = env.get("POSTGRES_SCHEMA")
             if events_table:
                 name = sql.SQL(".").join([sql.Identifier(schema or "public"), sql.Identifier(events_table)])

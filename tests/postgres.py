@@ -28,7 +28,7 @@ def base_url() -> str:
 @cache
 def _admin() -> tuple[Any, str | None]:
     """(connection, None) or (None, why PostgreSQL tests are skipped): tried once per session."""
-    from commands.postgres import describe_postgres, postgres_env
+    from commands.postgres import connect_direct, describe_postgres, postgres_env
 
     try:
         import psycopg
@@ -36,15 +36,7 @@ def _admin() -> tuple[Any, str | None]:
         return None, "PostgreSQL tests skipped: psycopg is not installed (pip install -e '.[test]')"
     env = postgres_env(base_url())
     try:
-        conn = psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            dbname=env["POSTGRES_DBNAME"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=3,
-            autocommit=True,
-        )
+        conn = connect_direct(env, timeout=3)
     except psycopg.Error:
         where = describe_postgres(base_url())
         return None, f"PostgreSQL tests skipped: no server at {where} (set ${TEST_URL_ENV} or start PostgreSQL)"
