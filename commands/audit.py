@@ -28,8 +28,20 @@ def check_agreement(store: LedgerStore, agreement_id: str) -> tuple[int, str | N
     return len(events), None
 
 
-def verify_store(store: LedgerStore, agreement_id: str | None = None) -> tuple[bool, str]:
-    """Verify one agreement or every agreement in the store."""
+def head_of(store: LedgerStore, agreement_id: str) -> tuple[int, str]:
+    """The last position of an agreement's chain and its hash (the head to keep elsewhere)."""
+    last = store.load(agreement_id).events[-1]
+    return last.position, last.hash
+
+
+def verify_store(
+    store: LedgerStore, agreement_id: str | None = None, expect_head: str | None = None
+) -> tuple[bool, str]:
+    """Verify one agreement or every agreement in the store.
+
+    The chain alone cannot show that its *last* events were deleted; ``expect_head`` (a hash
+    kept elsewhere, e.g. from ``history --json``) must then be the hash of some event of the
+    chain - the head itself, or an earlier event when more were appended since."""
     ids = [agreement_id] if agreement_id else store.agreement_ids()
     if agreement_id and not store.exists(agreement_id):
         return False, f"no agreement {agreement_id!r} in this store"
@@ -39,5 +51,17 @@ def verify_store(store: LedgerStore, agreement_id: str | None = None) -> tuple[b
         total += count
         if problem:
             return False, f"verify FAILED: agreement {each}, chain broken at {problem}"
+    if agreement_id and expect_head:
+        events = store.load(agreement_id).events
+        positions = {e.hash: e.position for e in events}
+        if expect_head not in positions:
+            return False, (
+                f"verify FAILED: agreement {agreement_id}, expected head {expect_head[:16]}... is not in the chain "
+                f"(now {len(events)} events ending {events[-1].hash[:16]}...): events were removed or rewritten"
+            )
+        noun = "agreement"
+        extra = len(events) - positions[expect_head]
+        since = f"; {extra} event{'s' if extra != 1 else ''} appended since that head" if extra else "; head matches"
+        return True, f"verified 1 {noun}, {total} events: hash chains intact, replay clean{since}"
     noun = "agreement" if len(ids) == 1 else "agreements"
     return True, f"verified {len(ids)} {noun}, {total} events: hash chains intact, replay clean"

@@ -299,16 +299,22 @@ def history(ctx: click.Context, agreement_id: str, as_json: bool, as_of: str | N
 
 @cli.command()
 @click.argument("agreement_id", required=False)
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="A head hash kept elsewhere (from `history --json`): fails if it is no longer in the chain.",
+)
 @click.pass_context
-def verify(ctx: click.Context, agreement_id: str | None) -> None:
+def verify(ctx: click.Context, agreement_id: str | None, expect_head: str | None) -> None:
     """Recompute every hash chain and replay the projections from scratch.
 
     Exits 0 with a summary, or 1 naming the first position where a chain breaks.
+    With --expect-head, a truncated tail (deleted last events) is caught too.
 
     \b
     Example:
       apa-ledger verify
-      apa-ledger verify APA-2002
+      apa-ledger verify APA-2002 --expect-head 9f2c...e1
     """
     from commands.audit import verify_store
     from domain.errors import UnknownAgreement
@@ -316,7 +322,9 @@ def verify(ctx: click.Context, agreement_id: str | None) -> None:
     store = open_from(ctx, create=False)
     if agreement_id is not None and not store.exists(agreement_id):
         raise UnknownAgreement(f"no agreement {agreement_id!r} in this store")  # a user error (2), not a break (1)
-    ok, message = verify_store(store, agreement_id)
+    if expect_head is not None and (agreement_id is None or not re.fullmatch(r"[0-9a-f]{64}", expect_head)):
+        raise InvalidInput("--expect-head needs an AGREEMENT_ID and a 64-hex-digit hash from `history --json`", "CLI")
+    ok, message = verify_store(store, agreement_id, expect_head)
     if not ok:
         click.echo(message, err=True)
         ctx.exit(1)

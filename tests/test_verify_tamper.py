@@ -150,3 +150,36 @@ def test_a_fully_resealed_chain_is_still_replayed_against_the_rules(history: Led
         write(history.path, position, record.topic, record.state)
     code, text = verify(capsys, history.path)
     assert code == 1 and "position 7: replay rejects the stored event" in text and "BP Event" in text
+
+
+def test_truncated_tail_is_caught_only_against_a_kept_head(history: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tamper evidence: deleting the *last* events leaves a valid chain, so `verify` alone passes;
+    with the head hash kept from `history --json`, `verify --expect-head` exits 1."""
+    head = history.events()[-1].hash
+    store = str(history.path)
+    kept = run_cli(capsys, "--store", store, "verify", "APA", "--expect-head", head)
+    assert kept.code == 0 and "head matches" in kept.out
+    with sqlite3.connect(history.path) as db:
+        db.execute("DELETE FROM stored_events WHERE originator_version >= ?", (EVENTS - 2,))
+    assert run_cli(capsys, "--store", store, "verify", "APA").code == 0  # the shortened chain still holds
+    caught = run_cli(capsys, "--store", store, "verify", "APA", "--expect-head", head)
+    assert caught.code == 1
+    assert "is not in the chain" in caught.err and caught.err.count("\n") == 1
+
+
+def test_expect_head_accepts_a_head_followed_by_later_appends(
+    history: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A head kept before more facts were appended is still in the chain: verify passes and says so."""
+    head = history.events()[-1].hash
+    history.apply(claim("C2", "2004-06-01", "1000"))
+    result = run_cli(capsys, "--store", str(history.path), "verify", "APA", "--expect-head", head)
+    assert result.code == 0 and "1 event appended since that head" in result.out
+
+
+def test_expect_head_needs_an_agreement_and_a_hash(history: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad --expect-head input is a user error: exit 2, one line."""
+    store = str(history.path)
+    assert run_cli(capsys, "--store", store, "verify", "--expect-head", "0" * 64).code == 2
+    bad = run_cli(capsys, "--store", store, "verify", "APA", "--expect-head", "not-a-hash")
+    assert bad.code == 2 and bad.err.count("\n") == 1
