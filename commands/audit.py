@@ -28,12 +28,6 @@ def check_agreement(store: LedgerStore, agreement_id: str) -> tuple[int, str | N
     return len(events), None
 
 
-def head_of(store: LedgerStore, agreement_id: str) -> tuple[int, str]:
-    """The last position of an agreement's chain and its hash (the head to keep elsewhere)."""
-    last = store.load(agreement_id).events[-1]
-    return last.position, last.hash
-
-
 def verify_store(
     store: LedgerStore, agreement_id: str | None = None, expect_head: str | None = None
 ) -> tuple[bool, str]:

@@ -10,8 +10,7 @@ in a JSON Lines import and what ``history --json`` shows as the payload.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
@@ -305,14 +304,3 @@ def fact_fields(cls: type[LedgerEvent]) -> set[str]:
             continue
         names.add(info.alias or name)
     return names
-
-
-def zero_date() -> date:
-    return date(1900, 1, 1)
-
-
-def money(value: str | int) -> Decimal:
-    """Shorthand used by callers that build facts in code."""
-    from domain.values import parse_money
-
-    return parse_money(value)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from decimal import Decimal
 
 from domain import earnout as earnout_rules
 from domain.dates import first_of_next_month
@@ -485,4 +484,4 @@ def fold(events: Iterable[LedgerEvent], as_of: date | None = None, known_at: obj
     return Ledger(registered).apply_all(chosen, strict=False)
 
 
-__all__ = ["Decimal", "Ledger", "effective_events", "fold", "order_key"]
+__all__ = ["Ledger", "effective_events", "fold", "order_key"]
