@@ -16,12 +16,13 @@ import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 
-from domain.events import LedgerEvent
+from domain.events import LedgerEvent, built
 
 Converter = Callable[[Any], Any]
 ENVELOPE_SET = {"originator_id", "originator_version"}
@@ -61,8 +62,21 @@ def _converter(annotation: Any) -> Converter | None:
     if annotation is Decimal:
         return Decimal
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation.model_validate
+        return _shared(annotation) if annotation.model_config.get("frozen") else annotation.model_validate
     return None
+
+
+@cache
+def _shared(model: type[BaseModel]) -> Converter:
+    """``model.model_validate``, with one instance per distinct value: every agreement of a
+    portfolio usually has the same terms, validated once (a frozen model can be shared).
+    Keyed by the value's exact JSON (key order included: a dict field keeps its order); bounded."""
+
+    @lru_cache(maxsize=256)
+    def validated(text: bytes) -> BaseModel:
+        return model.model_validate(orjson.loads(text))
+
+    return lambda value: validated(orjson.dumps(value))
 
 
 @cache
@@ -86,23 +100,21 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
         else:
             converted.append((name, key, convert))
     known = {key for _, key in plain} | {key for _, key, _ in converted} | ENVELOPE_SET
-    names = set(cls.model_fields)
-    new = object.__new__
-    setattr_ = object.__setattr__
+
+    size = len(known)
 
     def decode(state: dict[str, Any]) -> LedgerEvent:
-        if state.keys() != known:
+        # exactly the known keys: as many keys as known, and every known key present
+        if len(state) != size:
             return cls.model_validate(state)  # an older or altered shape: let pydantic decide
-        values = {name: state[key] for name, key in plain}
-        for name, key, convert in converted:
-            values[name] = convert(state[key])
+        try:
+            values = {name: state[key] for name, key in plain}
+            for name, key, convert in converted:
+                values[name] = convert(state[key])
+        except KeyError:
+            return cls.model_validate(state)
         values["originator_id"] = state["originator_id"]
         values["originator_version"] = state["originator_version"]
-        event = new(cls)
-        setattr_(event, "__dict__", values)
-        setattr_(event, "__pydantic_fields_set__", set(names))
-        setattr_(event, "__pydantic_extra__", None)
-        setattr_(event, "__pydantic_private__", None)
-        return event
+        return built(cls, values)
 
     return decode

@@ -42,6 +42,7 @@ def postgres_env(url: str) -> dict[str, str]:
     query = parse_qs(parts.query)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "commands.postgres_recorder:LedgerPostgresRecorder",
         "POSTGRES_HOST": parts.hostname or os.environ.get("PGHOST", "127.0.0.1"),
         "POSTGRES_PORT": _port(url),
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or os.environ.get("PGDATABASE", "postgres"),

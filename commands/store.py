@@ -23,6 +23,7 @@ from eventsourcing.utils import get_topic
 from commands.decode import trusted_decoder
 from commands.postgres import check_postgres, construct_postgres, describe_postgres, is_postgres, postgres_env, redact
 from domain.agreement import Agreement, agreement_uuid, project_agreement
+from domain.chain import sealed_json
 from domain.errors import StoreError, UnknownAgreement
 from domain.events import EVENT_TYPES, AgreementRegistered, LedgerEvent
 
@@ -30,6 +31,7 @@ DEFAULT_STORE = "apa-ledger.sqlite"
 STORE_ENV = "APA_LEDGER_STORE"
 CIPHER_ENV = "APA_LEDGER_CIPHER_KEY"
 TOPIC_PREFIX = "domain.events:"
+TOPICS = {TOPIC_PREFIX + name: cls for name, cls in EVENT_TYPES.items()}  # stored topic -> event class
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -37,7 +39,10 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: LedgerEvent = domain_event
-        state = event.model_dump(mode="json", exclude={"originator_id", "originator_version"}, by_alias=True)
+        state = sealed_json(event)  # the dump the chain already made when it sealed this event
+        if state is None:
+            state = event.model_dump(mode="json", by_alias=True)
+        del state["originator_id"], state["originator_version"]
         data = self.transcoder.encode(state)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -67,10 +72,9 @@ class PydanticMapper(Mapper[UUID]):
         if self.compressor:
             data = self.compressor.decompress(data)
         state = self.transcoder.decode(data)
-        topic = stored_event.topic
-        cls = EVENT_TYPES.get(topic.removeprefix(TOPIC_PREFIX)) if topic.startswith(TOPIC_PREFIX) else None
+        cls = TOPICS.get(stored_event.topic)
         if cls is None:
-            raise ValueError(f"unknown event topic {topic!r}")
+            raise ValueError(f"unknown event topic {stored_event.topic!r}")
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cls, state
@@ -177,7 +181,12 @@ def open_store(
                 raise StoreError(f"directory {path.parent} does not exist for the store {url}", "store")
         except (OSError, ValueError) as exc:  # a NUL byte, a name too long ...
             raise StoreError(f"cannot open the store {url[:200]!r}: not a usable file name", "store") from exc
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "commands.sqlite_recorder:LedgerSQLiteRecorder",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
     key = os.environ.get(CIPHER_ENV) if cipher_key is None else cipher_key
     if key:
         env.update(cipher_env(key))

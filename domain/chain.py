@@ -48,11 +48,41 @@ def digest(event: LedgerEvent) -> str:
 
 
 def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
-    """Return the event with ``prev_hash`` set and its own hash computed (one copy of the event:
-    the digest is taken over its body with ``prev_hash`` already in place)."""
-    body = _body(event)
-    body["prev_hash"] = prev_hash
-    return event.model_copy(update={"prev_hash": prev_hash, "hash": hashlib.sha256(_encode(body)).hexdigest()})
+    """Return the event with ``prev_hash`` set and its own hash computed.
+
+    The event is dumped once: the digest is taken over that dump with ``prev_hash``
+    in place, and the same dump, with the hash added, is kept for the store's mapper
+    (``sealed_json``), which would otherwise dump the sealed event again."""
+    dump = event.model_dump(mode="json", by_alias=True)
+    dump["prev_hash"] = prev_hash
+    body = {key: value for key, value in dump.items() if key != "hash"}
+    body["type"] = event.type
+    if not body.get("batch"):
+        body.pop("batch", None)  # as _body
+    dump["hash"] = hashlib.sha256(_encode(body)).hexdigest()
+    sealed = event.sealed(prev_hash, dump["hash"])
+    _SEALED[id(sealed)] = (sealed, dump)
+    while len(_SEALED) > _SEALED_KEPT:
+        del _SEALED[next(iter(_SEALED))]
+    return sealed
+
+
+# The JSON dump of each recently sealed event, by identity, until the store takes it. The entry
+# holds the event itself, so its id cannot be reused by another object while the entry exists,
+# and the event is frozen, so the dump cannot go stale. Bounded: an event sealed but never
+# saved (a dry run) is dropped, oldest first, and the mapper then simply dumps it again.
+_SEALED: dict[int, tuple[LedgerEvent, dict[str, object]]] = {}
+_SEALED_KEPT = 200_000
+
+
+def sealed_json(event: LedgerEvent) -> dict[str, object] | None:
+    """``event.model_dump(mode="json", by_alias=True)`` if ``seal`` made this very event and
+    it was not taken yet (the entry is removed), else None."""
+    entry = _SEALED.get(id(event))
+    if entry is None or entry[0] is not event:
+        return None
+    del _SEALED[id(event)]
+    return entry[1]
 
 
 def first_break(events: list[LedgerEvent]) -> tuple[int, str] | None:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from dateutil.relativedelta import relativedelta
 
 
+@lru_cache(maxsize=8192)  # pure; every Gross Margin report of every fold asks for it
 def month_start(month: str) -> date:
     """The first day of a "YYYY-MM" month."""
     return date(int(month[:4]), int(month[5:7]), 1)
@@ -39,6 +40,7 @@ def next_month(month: str, step: int = 1) -> str:
     return month_of(add_months(month_start(month), step))
 
 
+@lru_cache(maxsize=8192)
 def first_of_next_month(month: str) -> date:
     """The first day of the month after ``month``."""
     return add_months(month_start(month), 1)

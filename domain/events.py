@@ -77,6 +77,14 @@ class LedgerEvent(BaseModel):
     def type(self) -> str:
         return type(self).__name__
 
+    def sealed(self, prev_hash: str, hash: str) -> LedgerEvent:
+        """This event with its place in the hash chain (``domain.chain.seal``).
+
+        What ``model_copy(update=...)`` does for two already-valid strings, without its
+        generic copying of private and extra state (none here): half its cost, which
+        counted once per appended event (profiled)."""
+        return built(type(self), {**self.__dict__, "prev_hash": prev_hash, "hash": hash})
+
     def payload(self) -> dict[str, Any]:
         """The fact's own fields, JSON-ready (no envelope, no occurred_on)."""
         return self.model_dump(mode="json", exclude={*ENVELOPE, "occurred_on"})
@@ -294,6 +302,20 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {
 """The one place that maps event type names to classes."""
 
 USER_EVENT_TYPES = {name for name, cls in EVENT_TYPES.items() if not cls.derived} - {"AgreementRegistered"}
+
+
+def built(cls: type[LedgerEvent], values: dict[str, Any]) -> LedgerEvent:
+    """An event of ``cls`` from values that are already the right types, every field present.
+
+    What pydantic's ``model_construct`` does when every field is given (it skips
+    validation); used only for values the ledger has validated itself: a sealed copy
+    of a validated event, or a stored event decoded from the ledger's own JSON."""
+    event = object.__new__(cls)
+    object.__setattr__(event, "__dict__", values)
+    object.__setattr__(event, "__pydantic_fields_set__", set(values))
+    object.__setattr__(event, "__pydantic_extra__", None)
+    object.__setattr__(event, "__pydantic_private__", None)
+    return event
 
 
 def fact_fields(cls: type[LedgerEvent]) -> set[str]:

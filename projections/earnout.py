@@ -80,18 +80,34 @@ def bp_event(facts: Facts, installments: list[ScheduleItem]) -> BPEventState | N
     )
 
 
-def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
-    """1.5(b)-(c): released, cancelled and pending Earnout Shares as of ``as_of``.
+def _bp_event_recalled(facts: Facts, governing: date | None, installments: list[ScheduleItem]) -> BPEventState | None:
+    """``bp_event``, reused while every input it reads is unchanged: the installments (by
+    Closing and governing date), the BP Event's dates and clause, and the margins of the
+    months it reads (a delivery is checked against the released shares, so a fold asks for
+    the BP Event at every EarnoutSharesDelivered; D alone is n exact multiplications)."""
+    if governing is None:
+        return None
+    months = (*rules.margin_base_months(facts.terms, governing), *rules.measurement_months(facts.terms, governing))
+    key = (
+        facts.closing_date,
+        governing,
+        facts.bp_occurred_on,
+        facts.bp_clause,
+        tuple(facts.margins.get(m) for m in months),
+    )
+    return facts.recall("bp-event", key, lambda: bp_event(facts, installments))
 
-    Released shares are what the agreement entitles Sellers to by then (installments
-    due, and M once its delivery date has come - at Closing if Closing is later, and
-    not at all while there is no Closing); ``delivered_shares`` is what CRS is
-    recorded to have delivered (EarnoutSharesDelivered), for reconciliation.
-    """
+
+def release_schedule(facts: Facts) -> tuple[list[ScheduleItem], BPEventState | None]:
+    """1.5(b)-(c): every dated release and the cancellation (in date order), and the BP Event.
+
+    Installments up to the governing date; then M on its delivery date (at Closing if
+    Closing is later, and not at all while there is no Closing) and the cancellation of
+    A - M. After a termination (7.2) nothing is released or cancelled."""
     terms = facts.terms
     governing = facts.bp_governing_date
     schedule = _installment_schedule(facts, governing)
-    bp = bp_event(facts, schedule)
+    bp = _bp_event_recalled(facts, governing, schedule)
     if facts.terminated_on is not None:
         # 7.2: on termination "all further obligations of the Parties ... shall terminate":
         # no Earnout Share is delivered or cancelled (and no Purchase Price reduction follows).
@@ -103,7 +119,24 @@ def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
         cancelled_count = bp.undelivered_shares - bp.settlement_shares
         schedule.append(ScheduleItem(on=bp.cancellation_on, shares=cancelled_count, kind="cancellation"))
         schedule.sort(key=lambda item: item.on)  # stable: a same-day settlement stays before the cancellation
-    released = sum(i.shares for i in schedule if i.kind != "cancellation" and i.on <= as_of)
+    return schedule, bp
+
+
+def released_by(schedule: list[ScheduleItem], as_of: date) -> int:
+    """1.5(b): the Earnout Shares released on or before ``as_of`` (installments and M)."""
+    return sum(i.shares for i in schedule if i.kind != "cancellation" and i.on <= as_of)
+
+
+def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
+    """1.5(b)-(c): released, cancelled and pending Earnout Shares as of ``as_of``.
+
+    Released shares are what the agreement entitles Sellers to by then (installments
+    due, and M once its delivery date has come); ``delivered_shares`` is what CRS is
+    recorded to have delivered (EarnoutSharesDelivered), for reconciliation.
+    """
+    terms = facts.terms
+    schedule, bp = release_schedule(facts)
+    released = released_by(schedule, as_of)
     cancelled = sum(i.shares for i in schedule if i.kind == "cancellation" and i.on <= as_of)
     return EarnoutState(
         total_shares=terms.earnout_shares,
