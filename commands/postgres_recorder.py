@@ -37,8 +37,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         statement = head.format(
             schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name)
         ) + SQL(select_tail(gt, lte, desc, limit, "%s"))  # type: ignore[arg-type]
+        ident = (
+            UUID(originator_id)
+            if isinstance(originator_id, str) and self.datastore.originator_id_type == "uuid"
+            else originator_id
+        )  # what the library's rows hold: a UUID for a uuid column
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, select_params(originator_id, gt, lte, limit), prepare=True)
-            return [
-                StoredEvent(originator_id, version, topic, bytes(state)) for version, topic, state in curs.fetchall()
-            ]
+            return [StoredEvent(ident, version, topic, bytes(state)) for version, topic, state in curs.fetchall()]
