@@ -32,6 +32,7 @@ STORE_ENV = "APA_LEDGER_STORE"
 CIPHER_ENV = "APA_LEDGER_CIPHER_KEY"
 TOPIC_PREFIX = "domain.events:"
 TOPICS = {TOPIC_PREFIX + name: cls for name, cls in EVENT_TYPES.items()}  # stored topic -> event class
+DECODERS = {topic: trusted_decoder(cls) for topic, cls in TOPICS.items()}  # stored topic -> fast decoder
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -57,8 +58,10 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Decode trusted stored data fast (commands.decode); ``validated`` re-checks every field."""
-        cls, state = self._decode(stored_event)
-        return trusted_decoder(cls)(state)
+        decode = DECODERS.get(stored_event.topic)
+        if decode is None:
+            raise ValueError(f"unknown event topic {stored_event.topic!r}")
+        return decode(self._state(stored_event))
 
     def validated(self, stored_event: StoredEvent) -> Any:
         """Decode with full pydantic validation (verify: nothing stored is taken on trust)."""
@@ -66,18 +69,22 @@ class PydanticMapper(Mapper[UUID]):
         return cls.model_validate(state)
 
     def _decode(self, stored_event: StoredEvent) -> tuple[type[LedgerEvent], dict[str, Any]]:
+        cls = TOPICS.get(stored_event.topic)
+        if cls is None:
+            raise ValueError(f"unknown event topic {stored_event.topic!r}")
+        return cls, self._state(stored_event)
+
+    def _state(self, stored_event: StoredEvent) -> dict[str, Any]:
+        """The stored JSON (decrypted, decompressed, parsed) with the envelope the row holds."""
         data = stored_event.state
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:
             data = self.compressor.decompress(data)
-        state = self.transcoder.decode(data)
-        cls = TOPICS.get(stored_event.topic)
-        if cls is None:
-            raise ValueError(f"unknown event topic {stored_event.topic!r}")
+        state: dict[str, Any] = self.transcoder.decode(data)
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
-        return cls, state
+        return state
 
 
 class OrjsonTranscoder(Transcoder):

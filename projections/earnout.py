@@ -7,6 +7,7 @@ from decimal import Decimal, localcontext
 
 from domain import earnout as rules
 from domain.dates import month_start
+from domain.terms import Terms
 from projections.facts import ZERO, Facts
 from projections.models import BPEventState, EarnoutState, ScheduleItem
 
@@ -16,11 +17,31 @@ def _installment_schedule(facts: Facts, governing: date | None) -> list[Schedule
     the BP Event's governing date (none after it). Depends on the terms (fixed for a fold),
     the Closing and the governing date only, so it is computed once per fold for each."""
     key = (facts.closing_date, governing)
-    return list(facts.recall("installments", key, lambda: tuple(_compute_installments(facts, governing))))
+    return list(
+        facts.recall("installments", key, lambda: _shared_installments(facts.terms, facts.closing_date, governing))
+    )
 
 
-def _compute_installments(facts: Facts, governing: date | None) -> list[ScheduleItem]:
-    terms, closing = facts.terms, facts.closing_date
+_SCHEDULES: dict[tuple[object, ...], tuple[ScheduleItem, ...]] = {}
+_SCHEDULES_KEPT = 4096
+
+
+def _shared_installments(terms: Terms, closing: date | None, governing: date | None) -> tuple[ScheduleItem, ...]:
+    """``_compute_installments``, shared by every fold with the same inputs: the terms it reads
+    (first month, number of installments, Earnout Shares), the Closing and the governing date.
+    A portfolio's agreements mostly share them, and a replay folds each agreement once
+    (profiled: the schedule was the costliest step of a fold). Immutable items; bounded."""
+    key = (terms.earnout_first_month, terms.earnout_installments, terms.earnout_shares, closing, governing)
+    held = _SCHEDULES.get(key)
+    if held is None:
+        if len(_SCHEDULES) >= _SCHEDULES_KEPT:
+            _SCHEDULES.clear()
+        held = _SCHEDULES[key] = tuple(_compute_installments(terms, closing, governing))
+    return held
+
+
+def _compute_installments(terms: Terms, closing: date | None, governing: date | None) -> list[ScheduleItem]:
+    """The catch-up and installments (reads only the terms named in ``_shared_installments``)."""
     if closing is None:
         return []
     items: list[ScheduleItem] = []

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
+from domain import earnout as earnout_rules
 from domain.terms import Terms
 
 ZERO = Decimal(0)
@@ -106,6 +107,16 @@ class Facts:
     last_date: date | None = None
     memo: dict[str, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
     """The last result of each memoised part of the state, with the inputs it was computed from."""
+    claimable: frozenset[str] = field(init=False, repr=False, compare=False)
+    """8.1, 8.2: the sections a claim may cite (the terms' representations and the other sections)."""
+    margin_months: tuple[str, str] = field(init=False, repr=False, compare=False)
+    """1.5(b): the first and last month whose Gross Margin plays a part (see ``_margin``)."""
+
+    def __post_init__(self) -> None:
+        # constants of the terms, asked for by every claim and every Gross Margin report of a fold
+        self.claimable = frozenset(self.terms.claimable_sections())
+        first = earnout_rules.margin_base_months(self.terms, self.terms.bp_window_start)[1]
+        self.margin_months = (first, self.terms.measurement_last_month)
 
     def cite(self, figure: str, position: int, replace: bool = False) -> None:
         """Remember that ``figure`` rests on the event at ``position`` (for explanations)."""

@@ -179,14 +179,10 @@ def _margin(facts: Facts, e: GrossMarginReported) -> None:
     """Gross Margin, 1.5(b): a month's figure is reported after the month ends; a later
     recorded report for the same month supersedes the earlier one (from its recording on,
     whatever date it bears)."""
-    terms = facts.terms
-    earliest = earnout_rules.margin_base_months(terms, terms.bp_window_start)[1]
-    if not earliest <= e.month <= terms.measurement_last_month:
+    earliest, last = facts.margin_months
+    if not earliest <= e.month <= last:
         raise _reject(
-            e,
-            f"month {e.month} plays no part in 1.5(b) (Gross Margin is used for {earliest} through "
-            f"{terms.measurement_last_month})",
-            "1.5(b)",
+            e, f"month {e.month} plays no part in 1.5(b) (Gross Margin is used for {earliest} through {last})", "1.5(b)"
         )
     if e.occurred_on < first_of_next_month(e.month):
         raise _reject(e, f"month {e.month} has not ended yet", "Gross Margin, 1.5(b)")
@@ -267,7 +263,7 @@ def _asserted(facts: Facts, e: ClaimAsserted) -> None:
     _require_effective(facts, e, "8.3")
     if e.claim_id in facts.claims:
         raise _reject(e, f"claim {e.claim_id} was already asserted on {facts.claims[e.claim_id].asserted_on}", "8.3")
-    known = terms.claimable_sections()
+    known = facts.claimable
     for cited in e.sections:
         section = base_section(cited)
         if section not in known:
