@@ -13,7 +13,8 @@ benchmark portfolio (``benchmarks/``):
 - ``select_events`` built every row as a ``sqlite3.Row`` and parsed the originator
   id of every row back into a ``UUID``. Every row of one query has the id that was
   asked for, so that ``UUID`` is reused and the rows are plain tuples of the three
-  columns still needed.
+  columns still needed; ``select_rows`` returns those tuples as they are, for
+  ``LedgerStore.load``, which decodes them without a ``StoredEvent`` per row.
 """
 
 from __future__ import annotations
@@ -56,10 +57,23 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
         ident = originator_id if isinstance(originator_id, UUID) else self.convert_originator_id(originator_id)
+        rows = self.select_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        return [StoredEvent(ident, version, topic, state) for version, topic, state in rows]
+
+    def select_rows(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> list[tuple[int, str, bytes]]:
+        """``select_events`` as (position, topic, state) rows: what ``LedgerStore.load`` decodes."""
         statement = (
             f"SELECT originator_version, topic, state FROM {self.events_table_name} WHERE originator_id=?"
             + select_tail(gt, lte, desc, limit, "?")
         )
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, select_params(_stored_id(originator_id), gt, lte, limit))
-            return [StoredEvent(ident, version, topic, state) for version, topic, state in c.fetchall()]
+            return c.fetchall()  # type: ignore[no-any-return]

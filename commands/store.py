@@ -58,10 +58,15 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Decode trusted stored data fast (commands.decode); ``validated`` re-checks every field."""
-        decode = DECODERS.get(stored_event.topic)
+        s = stored_event
+        return self.decode_row(s.originator_id, s.originator_version, s.topic, s.state)  # type: ignore[arg-type]
+
+    def decode_row(self, originator_id: UUID, version: int, topic: str, data: bytes) -> LedgerEvent:
+        """``to_domain_event`` for one stored row given as its columns (``LedgerStore.load``)."""
+        decode = DECODERS.get(topic)
         if decode is None:
-            raise ValueError(f"unknown event topic {stored_event.topic!r}")
-        return decode(self._state(stored_event))
+            raise ValueError(f"unknown event topic {topic!r}")
+        return decode(self._state(originator_id, version, data))
 
     def validated(self, stored_event: StoredEvent) -> Any:
         """Decode with full pydantic validation (verify: nothing stored is taken on trust)."""
@@ -72,18 +77,18 @@ class PydanticMapper(Mapper[UUID]):
         cls = TOPICS.get(stored_event.topic)
         if cls is None:
             raise ValueError(f"unknown event topic {stored_event.topic!r}")
-        return cls, self._state(stored_event)
+        s = stored_event
+        return cls, self._state(s.originator_id, s.originator_version, s.state)  # type: ignore[arg-type]
 
-    def _state(self, stored_event: StoredEvent) -> dict[str, Any]:
+    def _state(self, originator_id: UUID, version: int, data: bytes) -> dict[str, Any]:
         """The stored JSON (decrypted, decompressed, parsed) with the envelope the row holds."""
-        data = stored_event.state
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
-        state["originator_id"] = stored_event.originator_id
-        state["originator_version"] = stored_event.originator_version
+        state["originator_id"] = originator_id
+        state["originator_version"] = version
         return state
 
 
@@ -112,8 +117,12 @@ class LedgerStore(Application[UUID]):
 
     def load(self, agreement_id: str) -> Agreement:
         """All events of one agreement, read by its id (no scan of the store)."""
+        ident = agreement_uuid(agreement_id)
         try:
-            events = list(self.events.get(agreement_uuid(agreement_id)))
+            # the library's ``self.events.get(ident)``, without a StoredEvent per row (see
+            # commands/sqlite_recorder.py): the recorder's rows, decoded by the store's mapper
+            decode = self.mapper.decode_row  # type: ignore[attr-defined]
+            events = [decode(ident, *row) for row in self.recorder.select_rows(ident)]  # type: ignore[attr-defined]
         except Exception as exc:
             hint = (
                 "wrong or missing APA_LEDGER_CIPHER_KEY?" if "MAC" in str(exc) or "decode" in str(exc).lower() else ""
