@@ -86,35 +86,22 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
     What ``model_construct`` does, without its per-call alias and default search: the
     store writes every field (``model_dump`` includes defaults), so a state with exactly
     the class's keys is built directly; any other key set goes through ``model_validate``."""
-    plain: list[tuple[str, str]] = []
-    converted: list[tuple[str, str, Converter]] = []
+    fields: list[tuple[str, str, Converter | None]] = []  # in the class's field order, as validation sets them
     for name, info in cls.model_fields.items():
-        if name in ENVELOPE_SET:
-            continue
-        convert = _converter(info.annotation)
+        convert = _same if name in ENVELOPE_SET else _converter(info.annotation)
         if convert is None or cls.__pydantic_post_init__ or cls.__pydantic_root_model__:
             return cls.model_validate
-        key = info.alias or name
-        if convert is _same:
-            plain.append((name, key))
-        else:
-            converted.append((name, key, convert))
-    known = {key for _, key in plain} | {key for _, key, _ in converted} | ENVELOPE_SET
-
-    size = len(known)
+        fields.append((name, info.alias or name, None if convert is _same else convert))
+    size = len(fields)
 
     def decode(state: dict[str, Any]) -> LedgerEvent:
         # exactly the known keys: as many keys as known, and every known key present
         if len(state) != size:
             return cls.model_validate(state)  # an older or altered shape: let pydantic decide
         try:
-            values = {name: state[key] for name, key in plain}
-            for name, key, convert in converted:
-                values[name] = convert(state[key])
+            values = {name: state[key] if convert is None else convert(state[key]) for name, key, convert in fields}
         except KeyError:
             return cls.model_validate(state)
-        values["originator_id"] = state["originator_id"]
-        values["originator_version"] = state["originator_version"]
         return built(cls, values)
 
     return decode

@@ -62,9 +62,10 @@ def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | Non
 class _Planner:
     """Checks one batch against one version of the agreement."""
 
-    def __init__(self, agreement: Agreement, recorded_at: datetime) -> None:
+    def __init__(self, agreement: Agreement, recorded_at: datetime, batch: str = "") -> None:
         self.agreement = agreement
         self.recorded_at = recorded_at
+        self.batch = batch
         registered, base = effective_events(agreement.events)
         self.registered = registered
         baseline = Ledger(registered).apply_all(base, strict=False)
@@ -74,7 +75,7 @@ class _Planner:
         self.lines: dict[int, Draft] = {}
 
     def _build(self, cls: type[LedgerEvent], fields: dict[str, Any]) -> LedgerEvent:
-        return self.agreement.draft(cls, fields, len(self.accepted) + 1, self.recorded_at)
+        return self.agreement.draft(cls, fields, len(self.accepted) + 1, self.recorded_at, self.batch)
 
     def _refold(self, candidate: list[LedgerEvent]) -> Ledger:
         """Fold everything again (a back-dated fact or a retraction): new facts must pass,
@@ -174,11 +175,10 @@ class _Planner:
 
 def plan(agreement: Agreement, drafts: Sequence[Draft], recorded_at: datetime, batch: str = "") -> list[LedgerEvent]:
     """The sealed events a batch would append, or a LedgerError naming the line and clause."""
-    planner = _Planner(agreement, agreement.recording_time(recorded_at))
+    planner = _Planner(agreement, agreement.recording_time(recorded_at), batch)
     for draft in drafts:
         planner.add(draft)
-    accepted = [e.model_copy(update={"batch": batch}) for e in planner.accepted] if batch else planner.accepted
-    return agreement.chain(accepted)
+    return agreement.chain(planner.accepted)
 
 
 def apply_facts(

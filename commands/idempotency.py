@@ -18,7 +18,6 @@ covered by the hash chain). The id is either
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from uuid import UUID
 
 from commands.importer import Draft, build_event
 from domain.agreement import Agreement
+from domain.chain import canonical_json
 from domain.errors import InvalidInput, RuleViolation
 from domain.events import LedgerEvent
 
@@ -37,8 +37,7 @@ CLAUSE = "ledger: idempotent batches"
 def content_batch_id(drafts: Sequence[Draft]) -> str:
     """``sha256:`` + the digest of the facts as canonical JSON."""
     facts = [{"type": draft.cls.__name__, **draft.fields} for draft in drafts]
-    text = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical_json(facts)).hexdigest()
 
 
 def key_batch_id(key: str) -> str:

@@ -24,7 +24,7 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 STAMPED = ENVELOPE | {"recorded_at", "position", "event_type"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Draft:
     """One fact as the user gave it: its event class, fields, and where it came from."""
 
@@ -38,11 +38,13 @@ class Draft:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # the dict kept one of two equal keys: name the first repeated
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
     return result
 
 
@@ -53,7 +55,13 @@ def _no_constants(name: str) -> Any:
 def loads_strict(text: str) -> Any:
     """json.loads that keeps floats as text (to be refused where money is expected) and
     refuses NaN, Infinity and duplicate keys."""
-    return json.loads(text, parse_float=JsonFloat, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+    if text.startswith("\ufeff"):  # as json.loads says it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _STRICT.decode(text)
+
+
+_STRICT = json.JSONDecoder(parse_float=JsonFloat, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+"""One decoder for every line (``json.loads`` with hooks would build a new one per call)."""
 
 
 def validation_message(error: ValidationError) -> str:
@@ -85,12 +93,14 @@ def draft_from_mapping(data: Any, line: int | None = None) -> Draft:
             else "is written by `apa-ledger new`"
         )
         raise InvalidInput(f"{where}{kind} {reason}", cls.clause)
-    fields = {k: v for k, v in data.items() if k != "type"}
-    stamped = sorted(set(fields) & STAMPED)
-    if stamped:
-        raise InvalidInput(f"{where}{', '.join(stamped)} is set by the store, never by a user", "DESIGN: two times")
-    unknown = sorted(set(fields) - fact_fields(cls))
-    if unknown:
+    fields = dict(data)
+    del fields["type"]
+    names = fields.keys()
+    if not names <= fact_fields(cls):
+        stamped = sorted(names & STAMPED)
+        if stamped:
+            raise InvalidInput(f"{where}{', '.join(stamped)} is set by the store, never by a user", "DESIGN: two times")
+        unknown = sorted(names - fact_fields(cls))
         allowed = ", ".join(sorted(fact_fields(cls)))
         raise InvalidInput(f"{where}{kind} has no field {unknown[0][:60]!r} (fields: {allowed})", cls.clause)
     if "occurred_on" not in fields:
@@ -122,7 +132,7 @@ def parse_jsonl(data: bytes) -> list[Draft]:
     for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
-        if len(raw.encode()) > MAX_LINE_BYTES:
+        if len(raw) > MAX_LINE_BYTES // 4 and len(raw.encode()) > MAX_LINE_BYTES:  # 1-4 UTF-8 bytes a character
             raise InvalidInput(f"line {number}: longer than {MAX_LINE_BYTES} bytes", "import format")
         try:
             value = loads_strict(raw)

@@ -23,7 +23,7 @@ from eventsourcing.utils import get_topic
 from commands.decode import trusted_decoder
 from commands.postgres import check_postgres, construct_postgres, describe_postgres, is_postgres, postgres_env, redact
 from domain.agreement import Agreement, agreement_uuid, project_agreement
-from domain.chain import sealed_json
+from domain.chain import sealed_state
 from domain.errors import StoreError, UnknownAgreement
 from domain.events import EVENT_TYPES, AgreementRegistered, LedgerEvent
 
@@ -40,11 +40,12 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: LedgerEvent = domain_event
-        state = sealed_json(event)  # the dump the chain already made when it sealed this event
-        if state is None:
+        # the JSON the chain already wrote when it sealed this event (as this transcoder writes it)
+        data = sealed_state(event) if type(self.transcoder) is OrjsonTranscoder else None
+        if data is None:
             state = event.model_dump(mode="json", by_alias=True)
-        del state["originator_id"], state["originator_version"]
-        data = self.transcoder.encode(state)
+            del state["originator_id"], state["originator_version"]
+            data = self.transcoder.encode(state)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -136,12 +137,15 @@ class LedgerStore(Application[UUID]):
         return agreement
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Put ledger events straight into the event store, in one transaction.
+        """Map ledger events to stored events and insert them through the recorder, in one transaction.
 
         The ledger saves pydantic events, never aggregates, so the library's generic
         collect step (a runtime Protocol check per event, ~10% of an import's time
-        in the profile) is skipped; snapshots and notification hooks are unused."""
-        return self.events.put([event for event in objs if event is not None], **kwargs)
+        in the profile) is skipped, and so are the ``Recording`` objects
+        ``EventStore.put`` builds for the application's notification hooks, which the
+        ledger does not use. Returns the notification ids the recorder gives."""
+        to_stored = self.mapper.to_stored_event
+        return self.recorder.insert_events([to_stored(event) for event in objs if event is not None], **kwargs)
 
     def exists(self, agreement_id: str) -> bool:
         return bool(self.recorder.select_events(agreement_uuid(agreement_id), limit=1))

@@ -58,17 +58,15 @@ class Agreement(BaseModel):
         return now
 
     def draft(
-        self, cls: type[LedgerEvent], fields: Mapping[str, Any], offset: int, recorded_at: datetime
+        self, cls: type[LedgerEvent], fields: Mapping[str, Any], offset: int, recorded_at: datetime, batch: str = ""
     ) -> LedgerEvent:
-        """A new event of ``cls`` at position version + offset (validated by pydantic)."""
-        return cls.model_validate(
-            {
-                **fields,
-                "originator_id": self.id,
-                "originator_version": self.version + offset,
-                "timestamp": recorded_at,
-            }
-        )
+        """A new event of ``cls`` at position version + offset, appended with ``batch``
+        (validated by pydantic)."""
+        values = {**fields, "originator_id": self.id, "originator_version": self.version + offset}
+        values["timestamp"] = recorded_at
+        if batch:
+            values["batch"] = batch
+        return cls.model_validate(values)
 
     def chain(self, events: Iterable[LedgerEvent]) -> list[LedgerEvent]:
         """Seal new events onto the end of the hash chain, in order."""

@@ -7,6 +7,7 @@ import json
 
 import orjson
 
+from domain.event_json import encode, field_keys
 from domain.events import LedgerEvent
 
 GENESIS = "0" * 64
@@ -19,7 +20,7 @@ def canonical_bytes(event: LedgerEvent) -> bytes:
     to a field, the type, the position, either time or the previous hash
     changes the digest.
     """
-    return _encode(_body(event))
+    return canonical_json(_body(event))
 
 
 def _body(event: LedgerEvent) -> dict[str, object]:
@@ -30,7 +31,7 @@ def _body(event: LedgerEvent) -> dict[str, object]:
     return body
 
 
-def _encode(body: dict[str, object]) -> bytes:
+def canonical_json(body: object) -> bytes:
     """``json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` as UTF-8,
     the encoding every stored hash was taken over. orjson with sorted keys writes the same bytes
     for what an event dumps to (strings, ints, bools, None, lists, dicts: the same escapes, keys
@@ -50,34 +51,69 @@ def digest(event: LedgerEvent) -> str:
 def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
     """Return the event with ``prev_hash`` set and its own hash computed.
 
-    The event is dumped once: the digest is taken over that dump with ``prev_hash``
-    in place, and the same dump, with the hash added, is kept for the store's mapper
-    (``sealed_json``), which would otherwise dump the sealed event again."""
-    dump = event.model_dump(mode="json", by_alias=True)
-    dump["prev_hash"] = prev_hash
-    body = {key: value for key, value in dump.items() if key != "hash"}
-    body["type"] = event.type
-    if not body.get("batch"):
-        body.pop("batch", None)  # as _body
-    dump["hash"] = hashlib.sha256(_encode(body)).hexdigest()
-    sealed = event.sealed(prev_hash, dump["hash"])
-    _SEALED[id(sealed)] = (sealed, dump)
-    while len(_SEALED) > _SEALED_KEPT:
-        del _SEALED[next(iter(_SEALED))]
+    The event's JSON is written once for the digest (canonical: sorted, with its type and
+    ``prev_hash``, without its own hash) and once for the store's row (with both hashes,
+    without the envelope the row's columns hold), straight from its fields
+    (``domain.event_json``); the row is kept for the store's mapper (``sealed_state``),
+    which would otherwise dump the sealed event again. An event ``event_json`` cannot
+    write goes through pydantic's ``model_dump``, as ``canonical_bytes`` always does."""
+    renames = field_keys(type(event))
+    body = _renamed(event.__dict__, renames) if renames is not None else None
+    canonical = None
+    if body is not None:
+        body["prev_hash"] = prev_hash
+        del body["hash"]
+        body["type"] = event.type
+        if not body["batch"]:
+            del body["batch"]  # as _body
+        canonical = encode(body, sort=True)
+    if canonical is None:
+        return _seal_dumped(event, prev_hash)
+    sealed = event.sealed(prev_hash, hashlib.sha256(canonical).hexdigest())
+    row = _renamed(sealed.__dict__, renames)  # type: ignore[arg-type]
+    del row["originator_id"], row["originator_version"]
+    state = encode(row)
+    if state is not None:
+        _keep(sealed, state)
     return sealed
 
 
-# The JSON dump of each recently sealed event, by identity, until the store takes it. The entry
+def _renamed(values: dict[str, object], renames: dict[str, str]) -> dict[str, object]:
+    return {renames.get(key, key): value for key, value in values.items()} if renames else dict(values)
+
+
+def _seal_dumped(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
+    """``seal`` through pydantic's dump (a field or value ``event_json`` does not write)."""
+    dump = event.model_dump(mode="json", by_alias=True)
+    dump["prev_hash"] = prev_hash
+    body = dump.copy()
+    del body["hash"]
+    body["type"] = event.type
+    if not body.get("batch"):
+        body.pop("batch", None)  # as _body
+    dump["hash"] = hashlib.sha256(canonical_json(body)).hexdigest()
+    return event.sealed(prev_hash, dump["hash"])  # rare: the mapper dumps it again
+
+
+def _keep(sealed: LedgerEvent, state: bytes) -> None:
+    _SEALED[id(sealed)] = (sealed, state)
+    while len(_SEALED) > _SEALED_KEPT:
+        del _SEALED[next(iter(_SEALED))]
+
+
+# The stored JSON of each recently sealed event, by identity, until the store takes it. The entry
 # holds the event itself, so its id cannot be reused by another object while the entry exists,
-# and the event is frozen, so the dump cannot go stale. Bounded: an event sealed but never
+# and the event is frozen, so the JSON cannot go stale. Bounded: an event sealed but never
 # saved (a dry run) is dropped, oldest first, and the mapper then simply dumps it again.
-_SEALED: dict[int, tuple[LedgerEvent, dict[str, object]]] = {}
+_SEALED: dict[int, tuple[LedgerEvent, bytes]] = {}
 _SEALED_KEPT = 200_000
 
 
-def sealed_json(event: LedgerEvent) -> dict[str, object] | None:
-    """``event.model_dump(mode="json", by_alias=True)`` if ``seal`` made this very event and
-    it was not taken yet (the entry is removed), else None."""
+def sealed_state(event: LedgerEvent) -> bytes | None:
+    """The JSON the store keeps for ``event`` - ``orjson.dumps`` of
+    ``event.model_dump(mode="json", by_alias=True)`` without ``originator_id`` and
+    ``originator_version`` - if ``seal`` made this very event and it was not taken yet
+    (the entry is removed), else None."""
     entry = _SEALED.get(id(event))
     if entry is None or entry[0] is not event:
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
@@ -52,7 +52,7 @@ def base_section(section: str) -> str:
 class LedgerEvent(BaseModel):
     """Envelope shared by every event of an agreement."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     clause: ClassVar[str] = "ledger"
     derived: ClassVar[bool] = False  # emitted by the ledger itself, never typed in by a user
@@ -135,7 +135,9 @@ class BPEventDeclared(LedgerEvent):
     clause: ClassVar[str] = "BP Event, 1.5(b)"
     bp_clause: Literal["a", "b", "c"] = Field(alias="clause")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True, defer_build=True
+    )
 
 
 class DeemedEventAgreed(LedgerEvent):
@@ -327,11 +329,8 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-def fact_fields(cls: type[LedgerEvent]) -> set[str]:
-    """The names a user may write for a fact of this type (aliases included)."""
-    names = set()
-    for name, info in cls.model_fields.items():
-        if name in ENVELOPE:
-            continue
-        names.add(info.alias or name)
-    return names
+@cache
+def fact_fields(cls: type[LedgerEvent]) -> frozenset[str]:
+    """The names a user may write for a fact of this type (aliases included); asked once per
+    imported line, so cached per class."""
+    return frozenset(info.alias or name for name, info in cls.model_fields.items() if name not in ENVELOPE)

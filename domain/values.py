@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
@@ -18,6 +19,8 @@ CENT = Decimal("0.01")
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
 MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+MONEY_RE = re.compile(r"-?([0-9]{1,15})(\.[0-9]{1,2})?")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_MONEY = Decimal("1000000000000")  # a trillion: far above any deal of this kind
 
 
@@ -27,6 +30,15 @@ class JsonFloat(str):
 
 def parse_money(value: Any) -> Decimal:
     """Read an amount of money: a decimal string or an integer, at most two places."""
+    if type(value) is str:  # the usual case, read from JSON: the pattern bounds digits and places
+        text = value.strip()
+        match = MONEY_RE.fullmatch(text)
+        if not match:
+            raise ValueError(f'amount must be a decimal with at most two places, got "{value[:40]}"')
+        amount = Decimal(text)
+        if match.end(1) - match.start(1) > 12:  # 13 digits or more before the point: maybe a trillion
+            _bounded(amount)
+        return amount if match.end(2) - match.start(2) == 3 else amount.quantize(CENT)  # ".dd": already cents
     if isinstance(value, bool | float | JsonFloat):
         raise ValueError(f'amount must be a decimal string such as "27500.00", not the number {value}')
     if isinstance(value, int):
@@ -34,22 +46,20 @@ def parse_money(value: Any) -> Decimal:
     elif isinstance(value, Decimal):
         amount = value
     elif isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]{1,2})?", text):
-            raise ValueError(f'amount must be a decimal with at most two places, got "{value[:40]}"')
-        try:
-            amount = Decimal(text)
-        except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
-            raise ValueError(f'not a decimal amount: "{value[:40]}"') from exc
+        return parse_money(str(value))
     else:
         raise ValueError(f"amount must be a decimal string, got {type(value).__name__}")
     if not amount.is_finite():
         raise ValueError("amount must be finite")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError(f"amount {amount} has more than two decimal places")
+    return _bounded(amount).quantize(CENT)
+
+
+def _bounded(amount: Decimal) -> Decimal:
     if abs(amount) >= MAX_MONEY:
         raise ValueError(f"amount {amount} is out of range")
-    return amount.quantize(CENT)
+    return amount
 
 
 def format_money(amount: Decimal) -> str:
@@ -75,17 +85,28 @@ def parse_shares(value: Any) -> int:
 
 def parse_date(value: Any) -> date:
     """A calendar date, ISO 8601 (YYYY-MM-DD), between 1900 and 2199."""
+    if isinstance(value, str):
+        return _date_text(value)
     if isinstance(value, datetime):
         raise ValueError("expected a date (YYYY-MM-DD), not a timestamp")
-    if isinstance(value, date):
-        parsed = value
-    elif isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
-        try:
-            parsed = date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError(f'"{value}" is not a calendar date') from exc
-    else:
+    if not isinstance(value, date):
         raise ValueError(f"expected a date YYYY-MM-DD, got {str(value)[:40]!r}")
+    return _in_range(value)
+
+
+@lru_cache(maxsize=8192)  # pure; a portfolio repeats the same dates (an error is never cached)
+def _date_text(value: str) -> date:
+    text = value.strip()
+    if not DATE_RE.fullmatch(text):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {str(value)[:40]!r}")
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f'"{value}" is not a calendar date') from exc
+    return _in_range(parsed)
+
+
+def _in_range(parsed: date) -> date:
     if not MIN_DATE <= parsed <= MAX_DATE:
         raise ValueError(f"date {parsed} is out of range ({MIN_DATE} to {MAX_DATE})")
     return parsed
@@ -93,7 +114,14 @@ def parse_date(value: Any) -> date:
 
 def parse_month(value: Any) -> str:
     """A calendar month "YYYY-MM"."""
-    if not isinstance(value, str) or not (m := MONTH_RE.fullmatch(value.strip())):
+    if not isinstance(value, str):
+        raise ValueError(f'month must be "YYYY-MM", got {str(value)[:40]!r}')
+    return _month_text(value)
+
+
+@lru_cache(maxsize=4096)  # pure; every Gross Margin report names one of a few months (errors are not cached)
+def _month_text(value: str) -> str:
+    if not (m := MONTH_RE.fullmatch(value.strip())):
         raise ValueError(f'month must be "YYYY-MM", got {str(value)[:40]!r}')
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12 or not MIN_DATE.year <= year <= MAX_DATE.year:

@@ -9,11 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+from uuid import NAMESPACE_URL, uuid5
+
+import orjson
+import pytest
 
 from commands.handlers import apply_facts
 from commands.importer import parse_jsonl
-from domain.chain import _encode, canonical_bytes, first_break
+from domain.chain import GENESIS, canonical_bytes, canonical_json, digest, first_break, seal, sealed_state
+from domain.event_json import field_keys
+from domain.events import EVENT_TYPES, LedgerEvent
+from domain.terms import Terms
+from tests.histories import HISTORIES, History
 from tests.ledger import claim, closed, fact, margin, new_ledger, resolve, to_jsonl
 
 BASIS = 'café — “quoted” \\ back\tslash\n\u0001\u001f\u007f\u2028\u2029 😀 <&> "end"'
@@ -73,7 +82,109 @@ def test_canonical_encoder_writes_the_stdlib_bytes_for_every_character() -> None
     for start in range(0, len(chars), 4096):
         text = "".join(chars[start : start + 4096])
         body = {"k": text, text: [text, 1, None, True, False, {"z": text, "a": "x"}], "n": -(2**63)}
-        assert _encode(body) == _stdlib(body)
+        assert canonical_json(body) == _stdlib(body)
     keys = {chr(c): c for c in (0x7F, 0xE9, 0x2028, 0xFFFF, 0x1F600, 0x10FFFF, 0x20, 0x41, 0x61, 0x1)}
-    assert _encode(keys) == _stdlib(keys)
-    assert _encode({"shares": 2**70}) == _stdlib({"shares": 2**70})
+    assert canonical_json(keys) == _stdlib(keys)
+    assert canonical_json({"shares": 2**70}) == _stdlib({"shares": 2**70})
+
+
+def _one_of_each() -> list[LedgerEvent]:
+    """An event of every class, with the edge values a fast encoder could get wrong: negative
+    and whole money, an optional amount left out, an alias (BPEventDeclared's ``clause``),
+    non-ASCII and control characters, a timestamp without microseconds, nested terms."""
+    envelope = {"originator_id": uuid5(NAMESPACE_URL, "x"), "originator_version": 7, "batch": "key:ü"}
+    stamp = {"timestamp": datetime(2026, 1, 1, tzinfo=UTC)}
+    values: dict[str, dict[str, object]] = {
+        "AgreementRegistered": {"agreement_id": "APA-1", "terms": Terms()},
+        "EscrowDeposited": {"shares": 25000},
+        "ClosingConditionSatisfied": {"condition": "6.1(c)", "waived": True},
+        "ClosingDeadlineExtended": {"new_deadline": "2003-06-30"},
+        "AgreementTerminated": {"reason": "mutual"},
+        "GrossMarginReported": {"month": "2003-01", "amount": "-1234.5"},
+        "BPEventDeclared": {"clause": "b"},
+        "DeemedEventAgreed": {"promotion_implemented_on": "2003-02-01", "deemed_on": "2003-07-01"},
+        "EarnoutSharesDelivered": {"shares": 1},
+        "ClaimAsserted": {"claim_id": "C1", "claimant": "sellers", "sections": ["3.3", "8.2(a)(ii)"]}
+        | {"basis": BASIS, "amount": "0"},
+        "ClaimRevised": {"claim_id": "C1", "amount": "999999999999.99"},
+        "ClaimResolved": {"claim_id": "C1", "amount": "27500"},
+        "ClaimWithdrawn": {"claim_id": "C1"},
+        "SharesSurrendered": {"claim_id": "C1", "shares": 4250},
+        "CashIndemnityDue": {"claim_id": "C1", "amount": "-5.00"},
+        "EscrowReleased": {"shares": 1000},
+        "TaxLimitationPeriodRecorded": {"expires_on": "2008-04-15"},
+        "PaymentDue": {"payment_id": "P1", "amount": "30000.00"},
+        "PaymentWithheld": {"payment_id": "P1", "amount": "0.01"},
+        "WithheldPaymentReleased": {"payment_id": "P1", "amount": "2500"},
+        "RedemptionExercised": {"shares": 205000},
+        "FormerEmployeeHired": {"employee": "E-1", "commenced_on": "2002-12-20"},
+        "TaxReimbursementNotified": {"claim_id": "C1", "amount": "12.30"},
+        "NetTaxBenefitRealized": {"claim_id": "C1", "amount": "1.00"},
+        "ReimbursementPaid": {"section": "8.3(b)(i)", "reference": "C1"},
+        "EventRetracted": {"event_id": 3, "reason": "wrong month — ünïcode\u2028"},
+    }
+    events = []
+    for name, cls in EVENT_TYPES.items():
+        fields = values.get(name, {})
+        events.append(cls.model_validate({**envelope, **stamp, "occurred_on": "2003-04-10", **fields}))
+    micro = {"timestamp": datetime(2026, 11, 25, 16, 49, 52, 5889, tzinfo=UTC)}
+    events.append(
+        EVENT_TYPES["ClaimWithdrawn"].model_validate(
+            {**envelope, **micro, "occurred_on": "2003-04-10"} | {"claim_id": "C2", "amount": "10"}
+        )
+    )
+    return events
+
+
+def _pydantic_seal(event: LedgerEvent, prev_hash: str) -> tuple[str, dict[str, object]]:
+    """The hash and the stored row as sealing wrote them with pydantic's ``model_dump``."""
+    dump = event.model_dump(mode="json", by_alias=True)
+    dump["prev_hash"] = prev_hash
+    body = {k: v for k, v in dump.items() if k != "hash"}
+    body["type"] = event.type
+    if not body.get("batch"):
+        body.pop("batch", None)
+    dump["hash"] = hashlib.sha256(_stdlib(body)).hexdigest()
+    del dump["originator_id"], dump["originator_version"]
+    return dump["hash"], dump  # type: ignore[return-value]
+
+
+def test_the_fast_seal_writes_what_pydantic_dumps_for_every_event_class() -> None:
+    """Tamper evidence: sealing writes each event's JSON straight from its fields
+    (domain.event_json); the hash and the stored row are byte for byte what pydantic's
+    ``model_dump`` gave, for every event class and edge value, with and without a batch."""
+    for event in _one_of_each():
+        for variant in (event, event.model_copy(update={"batch": ""})):
+            assert field_keys(type(variant)) is not None, variant.type  # every class takes the fast path
+            sealed = seal(variant, "ab" * 32)
+            digest, row = _pydantic_seal(variant, "ab" * 32)
+            assert sealed.hash == digest, variant.type
+            assert sealed_state(sealed) == orjson.dumps(row), variant.type
+
+
+@pytest.mark.parametrize("history", HISTORIES, ids=[h.name for h in HISTORIES])
+def test_every_stored_event_of_the_histories_reseals_to_its_hash(tmp_path: Path, history: History) -> None:
+    """Tamper evidence: each stored event, sealed again on its prev_hash through the fast path,
+    gets its stored hash, and ``verify``'s pydantic digest agrees."""
+    ledger = new_ledger(tmp_path / "h.sqlite")
+    ledger.apply(*history.facts)
+    for event in ledger.events():
+        resealed = seal(event.model_copy(update={"hash": ""}), event.prev_hash)
+        assert resealed.hash == event.hash == digest(event)
+        assert sealed_state(resealed) == orjson.dumps(_pydantic_seal(event, event.prev_hash)[1])
+
+
+def test_an_id_beyond_64_bits_is_sealed_through_pydantic() -> None:
+    """Tamper evidence: a value orjson refuses (an int beyond 64 bits) falls back to pydantic's
+    dump and the stdlib encoder, with the same hash as ever."""
+    event = EVENT_TYPES["EventRetracted"].model_validate(
+        {
+            "originator_id": uuid5(NAMESPACE_URL, "x"),
+            "originator_version": 2,
+            "timestamp": datetime(2026, 1, 1, tzinfo=UTC),
+        }
+        | {"occurred_on": "2003-04-10", "event_id": 2**70, "reason": "r"}
+    )
+    sealed = seal(event, GENESIS)
+    assert sealed.hash == _pydantic_seal(event, GENESIS)[0] == digest(sealed)
+    assert sealed_state(sealed) is None  # the mapper dumps it itself
