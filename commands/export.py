@@ -94,15 +94,24 @@ def _database(cursor: SQLiteCursor) -> sqlite_utils.Database:
 
 
 def write_rows(db: sqlite_utils.Database, tables: dict[str, dict[str, Rows]]) -> None:
-    """Delete each agreement's rows (children first) and insert the new ones (parents first)."""
-    for agreement_id in sorted(tables):
+    """Delete these agreements' rows (children first) and insert the new ones (parents first).
+
+    One ``DELETE`` and one ``executemany`` per table for the whole page, in each table's own
+    column order (``sqlite-utils`` reads it from the schema): ``Table.insert_all`` spent more
+    on its per-value JSON check and per-chunk statement building than SQLite spent writing
+    (profiled on the benchmark portfolio: 0.53 s of 1.4 s for 100 agreements), and every
+    value here is already a plain str, int or None."""
+    agreements = sorted(tables)
+    for start in range(0, len(agreements), 500):  # SQLite's limit on bound parameters
+        chunk = agreements[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
         for table in reversed(TABLES):
-            db.execute(f"DELETE FROM {table} WHERE agreement_id = ?", [agreement_id])
-    for agreement_id in sorted(tables):
-        for table in TABLES:
-            rows = tables[agreement_id][table]
-            if rows:
-                db[table].insert_all(rows)
+            db.execute(f"DELETE FROM {table} WHERE agreement_id IN ({marks})", chunk)
+    for table in TABLES:
+        columns = [column.name for column in db[table].columns]
+        values = [tuple(row[c] for c in columns) for a in agreements for row in tables[a][table]]
+        if values:
+            db.conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})", values)
 
 
 @dataclass(frozen=True)

@@ -85,3 +85,15 @@ def _known(annotation: Any, metadata: list[Any]) -> bool:
     if annotation in _SIMPLE:
         return True
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def payload_json(event: BaseModel, envelope: frozenset[str]) -> str | None:
+    """The event's own fields (all but ``envelope``) as canonical JSON - sorted keys, no spaces,
+    what ``json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+    writes - or None where ``encode`` cannot write it."""
+    renames = field_keys(type(event))
+    if renames is None:
+        return None
+    values = {renames.get(k, k): v for k, v in event.__dict__.items() if k not in envelope}
+    data = encode(values, sort=True)
+    return None if data is None else data.decode()

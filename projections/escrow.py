@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.events import built
 from domain.indemnity import escrow_shares_for, payable_losses
 from projections.facts import Facts
 from projections.models import EscrowState
@@ -20,12 +21,15 @@ def reserved_shares(facts: Facts) -> int:
 def escrow_state(facts: Facts) -> EscrowState:
     """8.1(c): deposited - surrendered - released = balance; balance - reserved = available."""
     reserved = reserved_shares(facts)
-    return EscrowState(
-        deposited_shares=facts.escrow_deposited,
-        surrendered_shares=facts.escrow_surrendered,
-        released_shares=facts.escrow_released,
-        balance_shares=facts.escrow_balance,
-        reserved_shares=reserved,
-        available_shares=facts.escrow_balance - reserved,
-        liquidation_value_per_share=facts.terms.liquidation_value,
+    return built(
+        EscrowState,
+        dict(
+            deposited_shares=facts.escrow_deposited,
+            surrendered_shares=facts.escrow_surrendered,
+            released_shares=facts.escrow_released,
+            balance_shares=facts.escrow_balance,
+            reserved_shares=reserved,
+            available_shares=facts.escrow_balance - reserved,
+            liquidation_value_per_share=facts.terms.liquidation_value,
+        ),
     )

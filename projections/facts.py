@@ -105,6 +105,8 @@ class Facts:
     reimbursements: dict[tuple[str, str], Reimbursement] = field(default_factory=dict)  # (section, reference)
     sources: dict[str, list[int]] = field(default_factory=dict)
     last_date: date | None = None
+    touched: set[str] = field(default_factory=set, repr=False, compare=False)
+    """Every figure an event was cited for since the last ``drain`` (what a timeline recomputes)."""
     memo: dict[str, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
     """The last result of each memoised part of the state, with the inputs it was computed from."""
     claimable: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -124,6 +126,12 @@ class Facts:
             self.sources[figure] = [position]
         else:
             self.sources.setdefault(figure, []).append(position)
+        self.touched.add(figure)
+
+    def drain(self) -> set[str]:
+        """The figures cited since the last call (every handler cites what its event changes)."""
+        touched, self.touched = self.touched, set()
+        return touched
 
     def recall(self, part: str, key: object, compute: Callable[[], T]) -> T:
         """``compute()``, unless ``part`` was last computed from inputs equal to ``key``: then that
@@ -150,10 +158,18 @@ class Facts:
         return [c for c in self.claims.values() if c.claimant == claimant and (status is None or c.status == status)]
 
     def resolved_losses(self, claimant: str) -> Decimal:
-        return sum((c.resolved_amount or ZERO for c in self.claims_of(claimant, "resolved")), ZERO)
+        total = ZERO  # summed in the claims' order, as sum() would: the same exact Decimal
+        for c in self.claims.values():
+            if c.status == "resolved" and c.claimant == claimant:
+                total += c.resolved_amount or ZERO
+        return total
 
     def pending_losses(self, claimant: str) -> Decimal:
-        return sum((c.amount for c in self.claims_of(claimant, "pending")), ZERO)
+        total = ZERO
+        for c in self.claims.values():
+            if c.status == "pending" and c.claimant == claimant:
+                total += c.amount
+        return total
 
     @property
     def escrow_balance(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.events import built
 from domain.indemnity import allowance_exceeded, payable_losses
 from projections.facts import Claim, Facts
 from projections.models import ClaimState, IndemnitySide, IndemnityState
@@ -15,19 +16,22 @@ def indemnity_side(facts: Facts, claimant: str) -> IndemnitySide:
     resolved = facts.resolved_losses(claimant)
     payable = payable_losses(terms, resolved)
     in_shares = facts.escrow_surrendered * terms.liquidation_value if claimant == "buyer" else 0 * payable
-    return IndemnitySide(
-        allowance=terms.allowance,
-        resolved_losses=resolved,
-        pending_losses=facts.pending_losses(claimant),
-        allowance_exceeded=allowance_exceeded(terms, resolved),
-        payable=payable,
-        satisfied_in_shares=in_shares,
-        cash_due=payable - in_shares,
+    return built(
+        IndemnitySide,
+        dict(
+            allowance=terms.allowance,
+            resolved_losses=resolved,
+            pending_losses=facts.pending_losses(claimant),
+            allowance_exceeded=allowance_exceeded(terms, resolved),
+            payable=payable,
+            satisfied_in_shares=in_shares,
+            cash_due=payable - in_shares,
+        ),
     )
 
 
 def indemnity_state(facts: Facts) -> IndemnityState:
-    return IndemnityState(buyer=indemnity_side(facts, "buyer"), sellers=indemnity_side(facts, "sellers"))
+    return built(IndemnityState, dict(buyer=indemnity_side(facts, "buyer"), sellers=indemnity_side(facts, "sellers")))
 
 
 def claims_key(facts: Facts) -> tuple[object, ...]:
@@ -52,17 +56,19 @@ def _closed(c: Claim) -> tuple[object, ...]:
 
 
 def _claims_state(facts: Facts) -> list[ClaimState]:
-    return [
-        ClaimState(
-            claim_id=c.claim_id,
-            claimant=c.claimant,
-            sections=list(c.sections),
-            asserted_on=c.asserted_on,
-            status=c.status,  # type: ignore[arg-type]
-            amount=c.amount,
-            resolved_amount=c.resolved_amount,
-            resolved_on=c.closed_on if c.status == "resolved" else None,
-            surrendered_shares=c.surrendered_shares,
-        )
-        for c in sorted(facts.claims.values(), key=lambda c: (c.asserted_on, c.positions[0]))
-    ]
+    return [claim_state(c) for c in sorted(facts.claims.values(), key=lambda c: (c.asserted_on, c.positions[0]))]
+
+
+def claim_state(c: Claim) -> ClaimState:
+    """One claim as ``state --json`` shows it (8.3-8.4)."""
+    return ClaimState(
+        claim_id=c.claim_id,
+        claimant=c.claimant,
+        sections=list(c.sections),
+        asserted_on=c.asserted_on,
+        status=c.status,  # type: ignore[arg-type]
+        amount=c.amount,
+        resolved_amount=c.resolved_amount,
+        resolved_on=c.closed_on if c.status == "resolved" else None,
+        surrendered_shares=c.surrendered_shares,
+    )

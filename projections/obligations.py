@@ -1,15 +1,27 @@
-"""The obligations calendar: every dated duty and right of the agreement, with its status."""
+"""The obligations calendar: every dated duty and right of the agreement, with its status.
+
+Each area of the agreement yields its duties (``Duty``: clause, description, due date
+and the rule by which its status follows the date); a duty's status on a date is then
+read off its rule. The duties of an area depend only on the facts, so a timeline
+rebuilds them when those facts change and otherwise re-reads a duty's status only on
+the dates its rule names (``Duty.bounds``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Literal
 
 from domain.dates import add_days
 from domain.survival import representation_expiry
 from domain.values import format_money
 from projections.facts import Facts, Reimbursement
-from projections.models import EarnoutState, Obligation, OffsetState
+from projections.models import BPEventState, EarnoutState, Obligation, OffsetState, ScheduleItem
+
+Rule = Literal["timed", "lapse", "opens", "fixed"]
 
 
 @lru_cache(maxsize=16384)
@@ -28,126 +40,114 @@ def timed_status(due_on: date, as_of: date, done: bool) -> str:
     return "due" if as_of == due_on else "overdue"
 
 
-def _lapse(clause: str, description: str, on: date, as_of: date, ref: str) -> Obligation:
-    """A date that passes by itself (an expiry, the end of a period): done once reached."""
-    status = "done" if as_of >= on else "upcoming"
-    return _obligation(clause=clause, description=description, due_on=on, status=status, ref=ref)
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """A dated duty or right before its status: ``rule`` says how the status follows ``as_of``.
+
+    - ``timed``: done once performed, else upcoming / due on the date / overdue after it;
+    - ``lapse``: a date that passes by itself (an expiry, the end of a period): done once reached;
+    - ``opens``: a right that opens on the date: upcoming before, due from it on (done once spent);
+    - ``fixed``: due until performed, whatever the date.
+    """
+
+    clause: str
+    description: str
+    due_on: date
+    ref: str
+    rule: Rule
+    done: bool = False
+
+    def status(self, as_of: date) -> str:
+        if self.rule == "timed":
+            return timed_status(self.due_on, as_of, self.done)
+        if self.rule == "lapse":
+            return "done" if as_of >= self.due_on else "upcoming"
+        if self.done:
+            return "done"
+        if self.rule == "opens":
+            return "upcoming" if as_of < self.due_on else "due"
+        return "due"
+
+    def at(self, as_of: date) -> Obligation:
+        status = self.status(as_of)
+        return _obligation(
+            clause=self.clause, description=self.description, due_on=self.due_on, status=status, ref=self.ref
+        )
+
+    def bounds(self) -> tuple[date, ...]:
+        """The dates on which ``status`` can change (it is constant between them)."""
+        if self.done or self.rule == "fixed":
+            return ()
+        if self.rule == "timed":
+            return (self.due_on, add_days(self.due_on, 1))  # due on the date, overdue after it
+        return (self.due_on,)
 
 
-def _closing(facts: Facts, as_of: date) -> list[Obligation]:
+def closing_duties(facts: Facts) -> list[Duty]:
+    """7.1: Closing by the deadline, and the right to terminate once it has passed."""
     if facts.deadline is None:
         return []
     closed = facts.closing_date is not None or facts.terminated_on is not None
-    items = [
-        _obligation(
-            clause="7.1",
-            description=f"Closing on or before the close of business on {facts.deadline}",
-            due_on=facts.deadline,
-            status=timed_status(facts.deadline, as_of, closed),  # type: ignore[arg-type]
-            ref="7.1:closing",
-        )
-    ]
+    text = f"Closing on or before the close of business on {facts.deadline}"
+    duties = [Duty("7.1", text, facts.deadline, "7.1:closing", "timed", closed)]
     if facts.closing_date is None:
         opens = add_days(facts.deadline, 1)
-        status = "done" if facts.terminated_on else ("upcoming" if as_of < opens else "due")
-        items.append(
-            _obligation(
-                clause="7.1",
-                description="Right of any Party to terminate if Closing has not occurred by the deadline",
-                due_on=opens,
-                status=status,  # type: ignore[arg-type]
-                ref="7.1:termination-right",
-            )
-        )
-    return items
+        right = "Right of any Party to terminate if Closing has not occurred by the deadline"
+        duties.append(Duty("7.1", right, opens, "7.1:termination-right", "opens", facts.terminated_on is not None))
+    return duties
 
 
-def _earnout(facts: Facts, earnout: EarnoutState, as_of: date) -> list[Obligation]:
+def earnout_duties(facts: Facts, schedule: Sequence[ScheduleItem], bp: BPEventState | None) -> list[Duty]:
     """1.5(b)-(c). Deliveries reconcile against EarnoutSharesDelivered once any is recorded;
     a ledger that records no deliveries treats each release as done on its date."""
     tracking = bool(facts.deliveries)
-    items, cumulative = [], 0
-    for item in earnout.schedule:
+    duties, cumulative = [], 0
+    what = {"catch-up": "catch-up at Closing", "installment": "installment", "settlement": "BP settlement, M"}
+    for item in schedule:
         if item.kind == "cancellation":
-            items.append(
-                _lapse(
-                    "1.5(c)",
-                    f"{item.shares:,} undelivered Earnout Shares returned and cancelled",
-                    item.on,
-                    as_of,
-                    "1.5(c):cancellation",
-                )
-            )
+            text = f"{item.shares:,} undelivered Earnout Shares returned and cancelled"
+            duties.append(Duty("1.5(c)", text, item.on, "1.5(c):cancellation", "lapse"))
             continue
         cumulative += item.shares
-        done = facts.delivered_shares >= cumulative if tracking else as_of >= item.on
-        clause = "1.5(b)"
-        what = {"catch-up": "catch-up at Closing", "installment": "installment", "settlement": "BP settlement, M"}
-        items.append(
-            _obligation(
-                clause=clause,
-                description=f"CRS delivers {item.shares:,} Earnout Shares to Sellers ({what[item.kind]})",
-                due_on=item.on,
-                status=timed_status(item.on, as_of, done),  # type: ignore[arg-type]
-                ref="1.5(b):settlement" if item.kind == "settlement" else f"1.5(b):{item.kind}:{item.on}",
-            )
-        )
-    bp = earnout.bp_event
+        text = f"CRS delivers {item.shares:,} Earnout Shares to Sellers ({what[item.kind]})"
+        ref = "1.5(b):settlement" if item.kind == "settlement" else f"1.5(b):{item.kind}:{item.on}"
+        if tracking:
+            duties.append(Duty("1.5(b)", text, item.on, ref, "timed", facts.delivered_shares >= cumulative))
+        else:  # done on its date: before it, upcoming
+            duties.append(Duty("1.5(b)", text, item.on, ref, "lapse"))
     if bp is not None and bp.settlement_shares is None:
-        items += _settlement_pending(bp.settlement_due_by, bp.cancellation_on, bp.missing_months, as_of)
-    return items
+        duties += _settlement_pending(bp.settlement_due_by, bp.cancellation_on, bp.missing_months)
+    return duties
 
 
-def _settlement_pending(due: date, cancel_on: date, missing: list[str], as_of: date) -> list[Obligation]:
+def _settlement_pending(due: date, cancel_on: date, missing: list[str]) -> list[Duty]:
     """1.5(b)-(c): after a BP Event the settlement date and the cancellation are fixed even
     while M cannot be computed yet (Gross Margin not reported for every month)."""
     lacking = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
+    text = f"CRS delivers M Earnout Shares to Sellers (BP settlement; M awaits Gross Margin: {lacking})"
+    cancelled = "Earnout Shares not delivered as M returned and cancelled"
     return [
-        _obligation(
-            clause="1.5(b)",
-            description=f"CRS delivers M Earnout Shares to Sellers (BP settlement; M awaits Gross Margin: {lacking})",
-            due_on=due,
-            status=timed_status(due, as_of, False),  # type: ignore[arg-type]
-            ref="1.5(b):settlement",
-        ),
-        _lapse(
-            "1.5(c)",
-            "Earnout Shares not delivered as M returned and cancelled",
-            cancel_on,
-            as_of,
-            "1.5(c):cancellation",
-        ),
+        Duty("1.5(b)", text, due, "1.5(b):settlement", "timed"),
+        Duty("1.5(c)", cancelled, cancel_on, "1.5(c):cancellation", "lapse"),
     ]
 
 
-def _survival(facts: Facts, as_of: date) -> list[Obligation]:
-    items = []
+def survival_duties(facts: Facts) -> list[Duty]:
+    """7.3 and 7.3(ii): the dates the representations, and 2.11, stop surviving."""
+    duties = []
     if facts.closing_date is not None:
         expiry = representation_expiry(facts.terms, facts.closing_date)
-        items.append(
-            _lapse(
-                "7.3",
-                "Representations in Articles II and III expire; claims must be asserted before",
-                expiry,
-                as_of,
-                "7.3:representations",
-            )
-        )
+        text = "Representations in Articles II and III expire; claims must be asserted before"
+        duties.append(Duty("7.3", text, expiry, "7.3:representations", "lapse"))
     if facts.tax_statute is not None:
-        items.append(
-            _lapse(
-                "7.3(ii)",
-                "2.11 (Taxes) survives to the statute of limitations",
-                facts.tax_statute,
-                as_of,
-                "7.3(ii):2.11",
-            )
-        )
-    return items
+        text = "2.11 (Taxes) survives to the statute of limitations"
+        duties.append(Duty("7.3(ii)", text, facts.tax_statute, "7.3(ii):2.11", "lapse"))
+    return duties
 
 
-def _offset(offset: OffsetState, as_of: date) -> list[Obligation]:
-    items = []
+def offset_duties(offset: OffsetState) -> list[Duty]:
+    """8.6: each withheld payment, due until what the claims do not cover is paid back."""
+    duties = []
     for p in offset.payments:
         if p.withheld_on is None:
             continue
@@ -162,16 +162,8 @@ def _offset(offset: OffsetState, as_of: date) -> list[Obligation]:
                 f"Payment {p.payment_id}: {format_money(p.outstanding_withheld)} withheld since {p.withheld_on}; "
                 f"what the claims do not cover is paid with 6% interest from {p.withheld_on}"
             )
-        items.append(
-            _obligation(
-                clause="8.6",
-                description=text,
-                due_on=p.withheld_on,
-                status="done" if done else "due",
-                ref=f"8.6:{p.payment_id}",
-            )
-        )
-    return items
+        duties.append(Duty("8.6", text, p.withheld_on, f"8.6:{p.payment_id}", "fixed", done))
+    return duties
 
 
 def _reimbursement_text(item: Reimbursement) -> str:
@@ -189,39 +181,51 @@ def _reimbursement_text(item: Reimbursement) -> str:
     )
 
 
-def _reimbursements(facts: Facts, as_of: date) -> list[Obligation]:
+def reimbursement_duties(facts: Facts) -> list[Duty]:
     """4.7 (10 days after employment commences), 8.3(b)(i) (10 days after notice), 8.3(b)(ii)
     (15 days after realization): done once ReimbursementPaid is recorded."""
-    return [
-        _obligation(
-            clause=item.section,
-            description=_reimbursement_text(item),
-            due_on=item.due_on,
-            status=timed_status(item.due_on, as_of, item.paid_on is not None),  # type: ignore[arg-type]
-            ref=f"{item.section}:{item.reference}",
+    duties = []
+    for item in facts.reimbursements.values():
+        ref = f"{item.section}:{item.reference}"
+        duties.append(
+            Duty(item.section, _reimbursement_text(item), item.due_on, ref, "timed", item.paid_on is not None)
         )
-        for item in facts.reimbursements.values()
+    return duties
+
+
+def covenant_duties(facts: Facts) -> list[Duty]:
+    """5.1 and 5.6; 7.2: termination ends the covenants of Article V."""
+    if facts.terminated_on is not None:
+        return []
+    terms = facts.terms
+    return [
+        Duty("5.1", "Restricted Period (non-solicitation) ends", terms.restricted_period_end, "5.1:end", "lapse"),
+        Duty(
+            "5.6",
+            "Buyer may redeem the Buyer Securities from this date",
+            terms.redemption_not_before,
+            "5.6:redemption",
+            "lapse",
+        ),
     ]
+
+
+def duties(facts: Facts, earnout: EarnoutState, offset: OffsetState) -> list[Duty]:
+    """Every duty of the calendar, area by area."""
+    return [
+        *closing_duties(facts),
+        *earnout_duties(facts, earnout.schedule, earnout.bp_event),
+        *survival_duties(facts),
+        *offset_duties(offset),
+        *reimbursement_duties(facts),
+        *covenant_duties(facts),
+    ]
+
+
+def calendar(items: Iterable[Duty], as_of: date) -> list[Obligation]:
+    """The obligations as of ``as_of``, by due date, clause and reference."""
+    return sorted((duty.at(as_of) for duty in items), key=lambda o: (o.due_on, o.clause, o.ref))
 
 
 def obligations_state(facts: Facts, earnout: EarnoutState, offset: OffsetState, as_of: date) -> list[Obligation]:
-    terms = facts.terms
-    items = [
-        *_closing(facts, as_of),
-        *_earnout(facts, earnout, as_of),
-        *_survival(facts, as_of),
-        *_offset(offset, as_of),
-        *_reimbursements(facts, as_of),
-    ]
-    if facts.terminated_on is None:  # 7.2: termination ends the covenants of Article V
-        items += [
-            _lapse("5.1", "Restricted Period (non-solicitation) ends", terms.restricted_period_end, as_of, "5.1:end"),
-            _lapse(
-                "5.6",
-                "Buyer may redeem the Buyer Securities from this date",
-                terms.redemption_not_before,
-                as_of,
-                "5.6:redemption",
-            ),
-        ]
-    return sorted(items, key=lambda o: (o.due_on, o.clause, o.ref))
+    return calendar(duties(facts, earnout, offset), as_of)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.events import built
 from domain.indemnity import allowance_exceeded
 from domain.offset import may_withhold
 from projections.facts import ZERO, Facts, Payment
@@ -30,17 +31,20 @@ def payment_state(facts: Facts, payment: Payment) -> PaymentState:
     remaining = payment.withheld - payment.released
     covered = covered_amount(facts, payment)
     offset = ZERO if covered is None else max(ZERO, min(remaining, covered))
-    return PaymentState(
-        payment_id=payment.payment_id,
-        due_on=payment.due_on,
-        amount=payment.amount,
-        withheld=payment.withheld,
-        withheld_on=payment.withheld_on,
-        released=payment.released,
-        released_on=payment.released_on,
-        interest=payment.interest,
-        outstanding_withheld=remaining - offset,
-        offset=offset,
+    return built(
+        PaymentState,
+        dict(
+            payment_id=payment.payment_id,
+            due_on=payment.due_on,
+            amount=payment.amount,
+            withheld=payment.withheld,
+            withheld_on=payment.withheld_on,
+            released=payment.released,
+            released_on=payment.released_on,
+            interest=payment.interest,
+            outstanding_withheld=remaining - offset,
+            offset=offset,
+        ),
     )
 
 
@@ -48,9 +52,12 @@ def offset_state(facts: Facts) -> OffsetState:
     """8.6: what is withheld, what is offset against resolved claims, and what was paid back
     with 6% interest."""
     payments = [payment_state(facts, p) for p in facts.payments.values()]
-    return OffsetState(
-        withholding_permitted=may_withhold(facts.terms, facts.pending_losses("buyer")),
-        withheld_outstanding=sum((p.outstanding_withheld for p in payments), ZERO),
-        interest_paid=sum((p.interest for p in payments), ZERO),
-        payments=payments,
+    return built(
+        OffsetState,
+        dict(
+            withholding_permitted=may_withhold(facts.terms, facts.pending_losses("buyer")),
+            withheld_outstanding=sum((p.outstanding_withheld for p in payments), ZERO),
+            interest_paid=sum((p.interest for p in payments), ZERO),
+            payments=payments,
+        ),
     )

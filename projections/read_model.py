@@ -15,12 +15,13 @@ import json
 from datetime import date
 from typing import Any
 
-from domain.events import AgreementRegistered, EventRetracted, LedgerEvent
-from projections.ledger import fold
-from projections.models import AgreementState
-from projections.timeline import change_points, headline_of, intervals, keyed_intervals
+from domain.event_json import payload_json
+from domain.events import ENVELOPE, AgreementRegistered, EventRetracted, LedgerEvent
+from projections.changes import Row, changes
+from projections.facts import Facts
 
 Rows = list[dict[str, Any]]
+PAYLOAD_EXCLUDED = ENVELOPE | {"occurred_on"}  # what ``LedgerEvent.payload`` leaves out
 
 HEADLINE_COLUMNS = (
     "status",
@@ -64,7 +65,7 @@ def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
             "clause": e.clause,
             "occurred_on": e.occurred_on.isoformat(),
             "recorded_at": e.timestamp.isoformat(),
-            "payload": _json(e.payload()),
+            "payload": payload_json(e, PAYLOAD_EXCLUDED) or _json(e.payload()),
             "retracted_by": retracted.get(e.position),
             "prev_hash": e.prev_hash,
             "hash": e.hash,
@@ -73,16 +74,16 @@ def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
     ]
 
 
-def _agreement_row(agreement_id: str, events: list[LedgerEvent], last: AgreementState) -> dict[str, Any]:
+def _agreement_row(agreement_id: str, events: list[LedgerEvent], facts: Facts) -> dict[str, Any]:
     registered = events[0]
     assert isinstance(registered, AgreementRegistered)
     return {
         "agreement_id": agreement_id,
         "originator_id": str(registered.originator_id),
         "registered_at": registered.timestamp.isoformat(),
-        "effective_date": _iso(last.effective_date),
-        "closing_date": _iso(last.closing_date),
-        "status": last.status,
+        "effective_date": _iso(facts.effective_date),
+        "closing_date": _iso(facts.closing_date),
+        "status": "terminated" if facts.terminated_on else ("closed" if facts.closing_date else "signed"),
         "event_count": len(events),
         "last_position": events[-1].position,
         "last_recorded_at": events[-1].timestamp.isoformat(),
@@ -91,73 +92,38 @@ def _agreement_row(agreement_id: str, events: list[LedgerEvent], last: Agreement
     }
 
 
-def _timed(agreement_id: str, rows: list[tuple[str, date, date | None, Any]], key: str) -> Rows:
+def _intervals(points: list[tuple[date, Row | None]]) -> list[tuple[date, date | None, Row]]:
+    """A row's values between the points where it changed: (valid_from, valid_to or None, value)."""
+    rows = []
+    for (day, value), (until, _) in zip(points, [*points[1:], (None, None)], strict=True):
+        if value is not None:
+            rows.append((day, until, value))
+    return rows
+
+
+def _timed(agreement_id: str, changes: dict[str, list[tuple[date, Row | None]]], key: str) -> Rows:
     return [
         {"agreement_id": agreement_id, key: k, "valid_from": _iso(a), "valid_to": _iso(b), **value}
-        for k, a, b, value in rows
+        for k in sorted(changes)
+        for a, b, value in _intervals(changes[k])
     ]
-
-
-def _point_dump(state: AgreementState, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """The parts of ``state.model_dump(mode="json")`` the tables read. Claims, survival rows,
-    obligations, escrow, indemnity and offset are shared between change points (projections
-    memoise them per fold), so each distinct one is serialised once (``cache`` by identity;
-    ``points`` keeps them alive)."""
-
-    def rows(items: list[Any]) -> list[dict[str, Any]]:
-        out = []
-        for item in items:
-            dumped = cache.get(id(item))
-            if dumped is None:
-                dumped = cache[id(item)] = item.model_dump(mode="json")
-            out.append(dumped)
-        return out
-
-    escrow, indemnity, offset = rows([state.escrow, state.indemnity, state.offset])
-    return {
-        "status": state.status,
-        "earnout": state.earnout.model_dump(mode="json", exclude={"schedule", "bp_event"}),
-        "escrow": escrow,
-        "indemnity": indemnity,
-        "purchase_price": state.purchase_price.model_dump(mode="json"),
-        "offset": offset,
-        "claims": rows(state.claims),
-        "survival": rows(state.survival),
-        "obligations": rows(state.obligations),
-    }
 
 
 def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, Rows]:
     """All rows of one agreement, table by table, in a deterministic order."""
-    points = list(change_points(events))
-    last = points[-1][1]
-    facts = fold(events).facts
-    cache: dict[int, dict[str, Any]] = {}
-    dumps = [(d, _point_dump(s, cache)) for d, s in points]
+    walked = changes(events)
+    facts = walked.facts
+    assert facts is not None
     timeline = [
         {"agreement_id": agreement_id, "valid_from": _iso(a), "valid_to": _iso(b), **value}
-        for a, b, value in intervals((d, headline_of(s)) for d, s in dumps)
+        for a, b, value in _intervals(walked.headline)  # type: ignore[arg-type]
     ]
-    claims_at = [(d, {c["claim_id"]: c for c in s["claims"]}) for d, s in dumps]
-    claims = _timed(agreement_id, keyed_intervals(claims_at), "claim_id")
+    claims = _timed(agreement_id, walked.claims, "claim_id")
     for row in claims:
-        claim = facts.claims.get(row["claim_id"])
         row["sections"] = ", ".join(row["sections"])
-        row["basis"] = claim.basis if claim else ""
-    unkeyed: dict[int, dict[str, Any]] = {}  # each distinct row's dump without its key, built once
-
-    def without_section(row: dict[str, Any]) -> dict[str, Any]:
-        if id(row) not in unkeyed:
-            unkeyed[id(row)] = {k: v for k, v in row.items() if k != "section"}
-        return unkeyed[id(row)]
-
-    survival_at = [(d, {r["section"]: without_section(r) for r in s["survival"]}) for d, s in dumps]
-    obligations_at = [
-        (d, {o.ref: dumped for o, dumped in zip(state.obligations, s["obligations"], strict=True)})
-        for (d, state), (_, s) in zip(points, dumps, strict=True)
-    ]
+        row["basis"] = facts.claims[row["claim_id"]].basis
     schedule, cumulative = [], 0
-    for seq, item in enumerate(last.earnout.schedule, start=1):
+    for seq, item in enumerate(walked.schedule, start=1):
         cumulative += item.shares if item.kind != "cancellation" else 0
         schedule.append(
             {
@@ -185,12 +151,12 @@ def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, 
             }
         )
     return {
-        "agreements": [_agreement_row(agreement_id, events, last)],
+        "agreements": [_agreement_row(agreement_id, events, facts)],
         "events": event_rows(agreement_id, events),
         "state_timeline": timeline,
         "earnout_schedule": schedule,
         "escrow_movements": movements,
         "claims": claims,
-        "survival": _timed(agreement_id, keyed_intervals(survival_at), "section"),
-        "obligations": _timed(agreement_id, keyed_intervals(obligations_at), "ref"),
+        "survival": _timed(agreement_id, walked.survival, "section"),
+        "obligations": _timed(agreement_id, walked.obligations, "ref"),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -23,9 +24,15 @@ def _citing(facts: Facts) -> dict[str, list[Claim]]:
     """Each numbered section with the claims citing it (one pass over the claims)."""
     by_section: dict[str, list[Claim]] = {}
     for claim in facts.claims.values():
-        for section in dict.fromkeys(base_section(s) for s in claim.sections):
+        for section in base_sections(claim.sections):
             by_section.setdefault(section, []).append(claim)
     return by_section
+
+
+@lru_cache(maxsize=4096)
+def base_sections(sections: tuple[str, ...]) -> tuple[str, ...]:
+    """The numbered sections a claim's citations fall under, each once, in order (pure; cached)."""
+    return tuple(dict.fromkeys(base_section(s) for s in sections))
 
 
 def _claims_citing(citing: dict[str, list[Claim]], section: str, asserted_before: date) -> list[Claim]:
@@ -33,21 +40,44 @@ def _claims_citing(citing: dict[str, list[Claim]], section: str, asserted_before
     return [c for c in citing.get(section, ()) if c.asserted_on < asserted_before]
 
 
-def _after_expiry(
-    section: str, title: str, note: str | None, expiry: date, end: date, claims: list[Claim], as_of: date
-) -> SurvivalRow:
-    if as_of < expiry:
-        return _row(section=section, title=title, expires_on=expiry, status="surviving", note=note)
-    if any(c.status == "pending" for c in claims):
-        return _row(section=section, title=title, expires_on=None, status="extended", note=note)
-    if as_of < end:
-        return _row(section=section, title=title, expires_on=end, status="extended", note=note)
-    return _row(section=section, title=title, expires_on=end, status="expired", note=note)
+@dataclass(frozen=True, slots=True)
+class Survival:
+    """A representation's survival from the facts, before the date: its row on any date
+    (``at``) and the dates on which that row can change (``bounds``)."""
+
+    section: str
+    title: str
+    note: str | None
+    status: str  # the status on every date, or "after-expiry": it then follows the dates below
+    expiry: date | None = None
+    end: date | None = None  # the last claim's resolution (or 2.11 tail) keeps it alive to this date
+    pending: bool = False  # a timely claim citing it is still pending
+
+    def at(self, as_of: date) -> SurvivalRow:
+        section, title, note = self.section, self.title, self.note
+        if self.status != "after-expiry":
+            return _row(section=section, title=title, expires_on=None, status=self.status, note=note)
+        assert self.expiry is not None and self.end is not None
+        if as_of < self.expiry:
+            return _row(section=section, title=title, expires_on=self.expiry, status="surviving", note=note)
+        if self.pending:
+            return _row(section=section, title=title, expires_on=None, status="extended", note=note)
+        if as_of < self.end:
+            return _row(section=section, title=title, expires_on=self.end, status="extended", note=note)
+        return _row(section=section, title=title, expires_on=self.end, status="expired", note=note)
+
+    def bounds(self) -> tuple[date, ...]:
+        if self.expiry is None or self.end is None:
+            return ()
+        return (self.expiry,) if self.pending else (self.expiry, self.end)
 
 
-def survival_row(
-    facts: Facts, section: str, title: str, as_of: date, citing: dict[str, list[Claim]] | None = None
-) -> SurvivalRow:
+def _after_expiry(section: str, title: str, note: str | None, expiry: date, end: date, claims: list[Claim]) -> Survival:
+    pending = any(c.status == "pending" for c in claims)
+    return Survival(section, title, note, "after-expiry", expiry, end, pending)
+
+
+def survival_of(facts: Facts, section: str, title: str, citing: dict[str, list[Claim]] | None = None) -> Survival:
     """7.3: two years after Closing; (i) some indefinitely; (ii) 2.11 to the statute of
     limitations, or three months after a timely 2.11 claim's final resolution; (iv) a
     timely claim keeps its section alive until the claim is finally resolved."""
@@ -55,20 +85,27 @@ def survival_row(
     citing = _citing(facts) if citing is None else citing
     note = SURVIVAL_NOTES.get(section)
     if is_indefinite(terms, section):
-        return _row(section=section, title=title, expires_on=None, status="indefinite", note=note)
+        return Survival(section, title, note, "indefinite")
     if section == terms.tax_section:
         statute = facts.tax_statute
         if statute is None:
-            return _row(section=section, title=title, expires_on=None, status="until-statute-of-limitations", note=note)
+            return Survival(section, title, note, "until-statute-of-limitations")
         claims = _claims_citing(citing, section, statute)
         tails = [tax_claim_tail(terms, c.closed_on) for c in claims if c.closed_on is not None]
-        return _after_expiry(section, title, note, statute, max([statute, *tails]), claims, as_of)
+        return _after_expiry(section, title, note, statute, max([statute, *tails]), claims)
     if facts.closing_date is None:
-        return _row(section=section, title=title, expires_on=None, status="not-started", note=note)
+        return Survival(section, title, note, "not-started")
     expiry = representation_expiry(terms, facts.closing_date)
     claims = _claims_citing(citing, section, expiry)
     ends = [c.closed_on for c in claims if c.closed_on is not None]
-    return _after_expiry(section, title, note, expiry, max([expiry, *ends]), claims, as_of)
+    return _after_expiry(section, title, note, expiry, max([expiry, *ends]), claims)
+
+
+def survival_row(
+    facts: Facts, section: str, title: str, as_of: date, citing: dict[str, list[Claim]] | None = None
+) -> SurvivalRow:
+    """A representation's row as of ``as_of`` (``survival_of``)."""
+    return survival_of(facts, section, title, citing).at(as_of)
 
 
 def survival_state(facts: Facts, as_of: date) -> list[SurvivalRow]:

@@ -19,8 +19,8 @@ import pytest
 from commands.handlers import apply_facts
 from commands.importer import parse_jsonl
 from domain.chain import GENESIS, canonical_bytes, canonical_json, digest, first_break, seal, sealed_state
-from domain.event_json import field_keys
-from domain.events import EVENT_TYPES, LedgerEvent
+from domain.event_json import field_keys, payload_json
+from domain.events import ENVELOPE, EVENT_TYPES, LedgerEvent
 from domain.terms import Terms
 from tests.histories import HISTORIES, History
 from tests.ledger import claim, closed, fact, margin, new_ledger, resolve, to_jsonl
@@ -188,3 +188,12 @@ def test_an_id_beyond_64_bits_is_sealed_through_pydantic() -> None:
     sealed = seal(event, GENESIS)
     assert sealed.hash == _pydantic_seal(event, GENESIS)[0] == digest(sealed)
     assert sealed_state(sealed) is None  # the mapper dumps it itself
+
+
+def test_the_read_models_payload_is_what_json_dumps_writes_for_every_event_class() -> None:
+    """Issue 4 (read model ``events.payload``): the payload written straight from the event's
+    fields is byte for byte the stdlib's sorted JSON of ``LedgerEvent.payload()``."""
+    excluded = ENVELOPE | {"occurred_on"}
+    for event in _one_of_each():
+        expected = json.dumps(event.payload(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert payload_json(event, excluded) == expected, event.type

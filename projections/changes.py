@@ -1,0 +1,337 @@
+"""What changes on each change point of an agreement's timeline, computed part by part.
+
+``projections.timeline.change_points`` builds the whole state at every change point.
+The read model needs only what changed there, and most of the state does not change
+at a given point: a Gross Margin report leaves the claims, the survival rows and the
+calendar as they were; an installment date changes the released shares and one
+duty's status, nothing else. So the state is taken apart into parts - the headline
+figures, each claim, each representation's survival, each duty of the calendar -
+and a part is worked out again at a point only
+
+- when an event folded there cites a figure the part reads (every handler of the
+  fold cites what its event changes: ``Facts.cite``, drained once per point), or
+- on a date the part itself names as one on which it can change with no event
+  (an installment, an expiry, a due date and the day after it).
+
+Each part is worked out by the same functions that compose ``state --json``, so the
+values are those of ``project(events, day)``; ``tests/test_changes.py`` checks the
+tables built from here against tables built from ``change_points`` on rich and
+random histories.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from domain.events import LedgerEvent
+from domain.values import format_money
+from projections.earnout import release_schedule
+from projections.escrow import escrow_state
+from projections.facts import Facts
+from projections.indemnity import claim_state, indemnity_side
+from projections.ledger import Ledger, effective_events
+from projections.models import BPEventState, OffsetState, ScheduleItem
+from projections.obligations import (
+    Duty,
+    closing_duties,
+    covenant_duties,
+    earnout_duties,
+    offset_duties,
+    reimbursement_duties,
+    survival_duties,
+)
+from projections.offset import offset_state
+from projections.survival import Survival, _citing, base_sections, survival_of
+
+Row = dict[str, Any]
+ABSENT: Any = None
+"""The value of a row that no longer exists at a point (a duty that lapsed from the calendar)."""
+
+EARNOUT = {"closing_date", "status", "bp_event"}  # with every "margin:<month>": the schedule and the BP Event
+MONEY = {"escrow", "offset", "status", "closing_date"}  # with every "claim:" and "losses:": escrow, indemnity, 8.6
+SURVIVAL = {"closing_date"}  # with every "survival:" (the 7.3(ii) statute date): every row
+
+
+@dataclass
+class Changes:
+    """Per table, the value of each row at each point where it changed (``ABSENT`` once gone)."""
+
+    headline: list[tuple[date, Row]] = field(default_factory=list)
+    claims: dict[str, list[tuple[date, Row | None]]] = field(default_factory=lambda: defaultdict(list))
+    survival: dict[str, list[tuple[date, Row | None]]] = field(default_factory=lambda: defaultdict(list))
+    obligations: dict[str, list[tuple[date, Row | None]]] = field(default_factory=lambda: defaultdict(list))
+    facts: Facts | None = None
+    schedule: tuple[ScheduleItem, ...] = ()
+
+
+class _Walk:
+    """One pass over an agreement's change points, keeping each part's current value."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.out = Changes(facts=facts)
+        self.bounds: dict[date, set[tuple[str, str]]] = defaultdict(set)  # date -> parts that can change then
+        self.queue: list[date] = []
+        self.day = date.min
+        self.schedule: list[ScheduleItem] = []
+        self.bp: BPEventState | None = None
+        self.earnout_figures: Row = {}
+        self.money: Row = {}
+        self.headline: Row | None = None
+        self.offset: OffsetState | None = None  # this point's, once asked for
+        self.claims: dict[str, Row] = {}
+        self.survival: dict[str, Survival] = {}
+        self.survival_rows: dict[str, Row] = {}
+        self.duties: dict[str, dict[str, Duty]] = {}  # area -> ref -> duty
+        self.obligation_rows: dict[str, Row] = {}
+        self.dumped: dict[int, tuple[object, Row]] = {}  # id -> (the immutable row, its JSON form)
+
+    def expect(self, days: tuple[date, ...] | list[date], part: tuple[str, str]) -> None:
+        """Re-read ``part`` on each of ``days`` still to come."""
+        for day in days:
+            if day > self.day:
+                if day not in self.bounds:
+                    heapq.heappush(self.queue, day)
+                self.bounds[day].add(part)
+
+    def _dump(self, row: Any, drop: str | None = None) -> Row:
+        held = self.dumped.get(id(row))
+        if held is None:
+            dumped = row.model_dump(mode="json")
+            if drop is not None:
+                del dumped[drop]
+            held = self.dumped[id(row)] = (row, dumped)  # holding the row keeps its id unique
+        return held[1]
+
+    def offset_now(self) -> OffsetState:
+        if self.offset is None:
+            self.offset = offset_state(self.facts)
+        return self.offset
+
+    def release_schedule(self) -> bool:
+        """1.5(b)-(c): the schedule and the BP Event worked out again; True if either changed."""
+        schedule, bp = release_schedule(self.facts)
+        if schedule == self.schedule and (bp is self.bp or bp == self.bp):
+            return False
+        self.schedule, self.bp = schedule, bp
+        self.expect([item.on for item in schedule], ("earnout", ""))
+        return True
+
+    def earnout(self) -> None:
+        """1.5(b)-(c): released, cancelled, pending and delivered Earnout Shares; the Price reduction."""
+        terms = self.facts.terms
+        released = sum(i.shares for i in self.schedule if i.kind != "cancellation" and i.on <= self.day)
+        cancelled = sum(i.shares for i in self.schedule if i.kind == "cancellation" and i.on <= self.day)
+        self.earnout_figures = {
+            "released_shares": released,
+            "cancelled_shares": cancelled,
+            "pending_shares": terms.earnout_shares - released - cancelled,
+            "delivered_shares": self.facts.delivered_shares,
+            "purchase_price_reduction": format_money(cancelled * terms.liquidation_value),
+        }
+
+    def money_figures(self) -> None:
+        """8.1-8.2, 8.6 and the Escrow Agreement: the figures that never read the date."""
+        facts = self.facts
+        escrow = escrow_state(facts)
+        buyer, sellers = indemnity_side(facts, "buyer"), indemnity_side(facts, "sellers")
+        self.money = {
+            "status": "terminated" if facts.terminated_on else ("closed" if facts.closing_date else "signed"),
+            "escrow_balance_shares": escrow.balance_shares,
+            "escrow_reserved_shares": escrow.reserved_shares,
+            "escrow_available_shares": escrow.available_shares,
+            "escrow_surrendered_shares": escrow.surrendered_shares,
+            "escrow_released_shares": escrow.released_shares,
+            "buyer_pending_losses": format_money(buyer.pending_losses),
+            "buyer_resolved_losses": format_money(buyer.resolved_losses),
+            "buyer_payable": format_money(buyer.payable),
+            "buyer_cash_due": format_money(buyer.cash_due),
+            "sellers_pending_losses": format_money(sellers.pending_losses),
+            "sellers_payable": format_money(sellers.payable),
+            "sellers_cash_due": format_money(sellers.cash_due),
+            "withheld_outstanding": format_money(self.offset_now().withheld_outstanding),
+        }
+
+    def emit_headline(self) -> None:
+        """The ``state_timeline`` row, in the columns' order (``HEADLINE_COLUMNS``)."""
+        m, e = self.money, self.earnout_figures
+        headline = {"status": m["status"], **e}
+        headline.update(m)
+        headline["purchase_price_reduction"] = e["purchase_price_reduction"]  # the columns' order
+        headline["withheld_outstanding"] = m["withheld_outstanding"]
+        del headline["status"]
+        headline = {"status": m["status"], **headline}
+        if headline != self.headline:
+            self.headline = headline
+            self.out.headline.append((self.day, headline))
+
+    def claim(self, claim_id: str) -> None:
+        """8.3-8.4: one claim's row."""
+        claim = self.facts.claims.get(claim_id)
+        row = None if claim is None else claim_state(claim).model_dump(mode="json")
+        self._emit(self.out.claims, self.claims, claim_id, row)
+
+    def survival_spec(self, section: str, title: str, citing: dict[str, list[Any]]) -> None:
+        """7.3: one representation's survival, worked out again from the facts."""
+        spec = survival_of(self.facts, section, title, citing)
+        if spec != self.survival.get(section):
+            self.survival[section] = spec
+            self.expect(spec.bounds(), ("survival", section))
+        self.survival_row(section)
+
+    def survival_row(self, section: str) -> None:
+        row = self._dump(self.survival[section].at(self.day), drop="section")
+        self._emit(self.out.survival, self.survival_rows, section, row)
+
+    def area_duties(self, area: str, duties: list[Duty]) -> None:
+        """The calendar's duties of one area, worked out again: a duty no longer there is closed."""
+        before = self.duties.get(area, {})
+        now = {duty.ref: duty for duty in duties}
+        self.duties[area] = now
+        for ref in before.keys() - now.keys():
+            self._emit(self.out.obligations, self.obligation_rows, ref, None)
+        for ref, duty in now.items():
+            if before.get(ref) != duty:
+                self.expect(duty.bounds(), ("duty", f"{area}\x00{ref}"))
+                self.duty_row(duty)
+
+    def duty_row(self, duty: Duty) -> None:
+        self._emit(self.out.obligations, self.obligation_rows, duty.ref, self._dump(duty.at(self.day)))
+
+    def _emit(
+        self, changes: dict[str, list[tuple[date, Row | None]]], current: dict[str, Row], key: str, row: Row | None
+    ) -> None:
+        held = current.get(key)
+        if held is row or held == row:
+            return
+        if row is None:
+            del current[key]
+        else:
+            current[key] = row
+        changes[key].append((self.day, row))
+
+
+def changes(events: list[LedgerEvent]) -> Changes:
+    """Walk the change points of an agreement's events (as known now) part by part."""
+    registered, chosen = effective_events(events)
+    ledger = Ledger(registered)
+    facts = ledger.facts
+    walk = _Walk(facts)
+    start = min([registered.terms.agreement_date, *(e.occurred_on for e in chosen[:1])])
+    event_days = iter(sorted({start, *(e.occurred_on for e in chosen)}))
+    next_event_day = next(event_days, None)
+    representations = facts.terms.representations
+    applied, first = 0, True
+    while next_event_day is not None or walk.queue:
+        day = min(d for d in (next_event_day, walk.queue[0] if walk.queue else None) if d is not None)
+        if next_event_day == day:
+            next_event_day = next(event_days, None)
+        if walk.queue and walk.queue[0] == day:
+            heapq.heappop(walk.queue)
+        walk.day, walk.offset = day, None
+        while applied < len(chosen) and chosen[applied].occurred_on <= day:
+            ledger.apply(chosen[applied], strict=False)
+            applied += 1
+        touched = facts.drain()
+        due = walk.bounds.pop(day, set())
+        if first:
+            _everything(walk, representations)
+            first = False
+        else:
+            _recompute(walk, touched, due, representations)
+    walk.out.schedule = tuple(walk.schedule)
+    return walk.out
+
+
+def _everything(walk: _Walk, representations: dict[str, str]) -> None:
+    facts = walk.facts
+    walk.release_schedule()
+    walk.earnout()
+    walk.money_figures()
+    walk.emit_headline()
+    for claim_id in facts.claims:
+        walk.claim(claim_id)
+    citing = _citing(facts)
+    for section, title in representations.items():
+        walk.survival_spec(section, title, citing)
+    for area in AREAS:
+        walk.area_duties(area, _duties(walk, area))
+
+
+AREAS = ("closing", "earnout", "survival", "offset", "reimbursement", "covenant")
+
+
+def _duties(walk: _Walk, area: str) -> list[Duty]:
+    facts = walk.facts
+    if area == "closing":
+        return closing_duties(facts)
+    if area == "earnout":
+        return earnout_duties(facts, walk.schedule, walk.bp)
+    if area == "survival":
+        return survival_duties(facts)
+    if area == "offset":
+        return offset_duties(walk.offset_now())
+    if area == "reimbursement":
+        return reimbursement_duties(facts)
+    return covenant_duties(facts)
+
+
+def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], representations: dict[str, str]) -> None:
+    facts = walk.facts
+    claims = {key[6:] for key in touched if key.startswith("claim:")}
+    prefixes = {key.split(":", 1)[0] for key in touched if ":" in key}
+    schedule_changed = bool(touched & EARNOUT or "margin" in prefixes) and walk.release_schedule()
+    headline = False
+    if schedule_changed or "delivered" in touched or ("earnout", "") in due:
+        walk.earnout()
+        headline = True
+    if claims or touched & MONEY or "losses" in prefixes:
+        walk.money_figures()
+        headline = True
+    if headline:
+        walk.emit_headline()
+    for claim_id in claims:
+        walk.claim(claim_id)
+    # 7.3: every row after Closing or a statute date; else the rows of the sections the claims cite
+    if touched & SURVIVAL or "survival" in prefixes:
+        sections = set(representations)
+    else:
+        sections = {s for claim_id in claims for s in base_sections(facts.claims[claim_id].sections)}
+        sections &= representations.keys()
+    if sections:
+        citing = _citing(facts)
+        for section in sections:
+            walk.survival_spec(section, representations[section], citing)
+    areas = _touched_areas(touched, prefixes, claims, schedule_changed)
+    for area in areas:
+        walk.area_duties(area, _duties(walk, area))
+    for kind, key in due:
+        if kind == "survival" and key not in sections:
+            walk.survival_row(key)
+        elif kind == "duty":
+            area, ref = key.split("\x00", 1)
+            duty = walk.duties.get(area, {}).get(ref)
+            if duty is not None:  # even if its area was just worked out: an unchanged duty's status moves
+                walk.duty_row(duty)
+
+
+def _touched_areas(touched: set[str], prefixes: set[str], claims: set[str], schedule_changed: bool) -> set[str]:
+    """The calendar's areas whose duties read a figure cited at this point."""
+    areas = set()
+    if touched & {"deadline", "closing_date", "status"}:
+        areas.add("closing")
+    if schedule_changed or "delivered" in touched:
+        areas.add("earnout")
+    if "closing_date" in touched or "survival" in prefixes:
+        areas.add("survival")
+    if claims or "offset" in touched or "losses" in prefixes:
+        areas.add("offset")
+    if "reimbursement" in prefixes:
+        areas.add("reimbursement")
+    if "status" in touched:
+        areas.add("covenant")
+    return areas

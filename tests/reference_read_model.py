@@ -1,0 +1,194 @@
+"""The read model's rows for one agreement as first built: the whole state at every change point
+(``projections.timeline.change_points``), then intervals of equal values. Kept as the oracle
+that ``projections.read_model`` (part by part, ``projections.changes``) must match.
+
+Tables whose figures depend on the date carry ``valid_from`` / ``valid_to`` (exclusive; NULL =
+still valid), one row per interval over which the row is constant. Everything is "as known
+now" (all recorded events, retractions applied).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from domain.events import AgreementRegistered, EventRetracted, LedgerEvent
+from projections.ledger import fold
+from projections.models import AgreementState
+from projections.timeline import change_points, headline_of, intervals, keyed_intervals
+
+Rows = list[dict[str, Any]]
+
+HEADLINE_COLUMNS = (
+    "status",
+    "released_shares",
+    "cancelled_shares",
+    "pending_shares",
+    "delivered_shares",
+    "escrow_balance_shares",
+    "escrow_reserved_shares",
+    "escrow_available_shares",
+    "escrow_surrendered_shares",
+    "escrow_released_shares",
+    "buyer_pending_losses",
+    "buyer_resolved_losses",
+    "buyer_payable",
+    "buyer_cash_due",
+    "sellers_pending_losses",
+    "sellers_payable",
+    "sellers_cash_due",
+    "purchase_price_reduction",
+    "withheld_outstanding",
+)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
+    """Every recorded event with both times, its clause and its payload as JSON."""
+    retracted = {e.event_id: e.position for e in events if isinstance(e, EventRetracted)}
+    return [
+        {
+            "agreement_id": agreement_id,
+            "position": e.position,
+            "type": e.type,
+            "clause": e.clause,
+            "occurred_on": e.occurred_on.isoformat(),
+            "recorded_at": e.timestamp.isoformat(),
+            "payload": _json(e.payload()),
+            "retracted_by": retracted.get(e.position),
+            "prev_hash": e.prev_hash,
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+
+
+def _agreement_row(agreement_id: str, events: list[LedgerEvent], last: AgreementState) -> dict[str, Any]:
+    registered = events[0]
+    assert isinstance(registered, AgreementRegistered)
+    return {
+        "agreement_id": agreement_id,
+        "originator_id": str(registered.originator_id),
+        "registered_at": registered.timestamp.isoformat(),
+        "effective_date": _iso(last.effective_date),
+        "closing_date": _iso(last.closing_date),
+        "status": last.status,
+        "event_count": len(events),
+        "last_position": events[-1].position,
+        "last_recorded_at": events[-1].timestamp.isoformat(),
+        "last_hash": events[-1].hash,
+        "terms": _json(registered.terms.model_dump(mode="json")),
+    }
+
+
+def _timed(agreement_id: str, rows: list[tuple[str, date, date | None, Any]], key: str) -> Rows:
+    return [
+        {"agreement_id": agreement_id, key: k, "valid_from": _iso(a), "valid_to": _iso(b), **value}
+        for k, a, b, value in rows
+    ]
+
+
+def _point_dump(state: AgreementState, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The parts of ``state.model_dump(mode="json")`` the tables read. Claims, survival rows,
+    obligations, escrow, indemnity and offset are shared between change points (projections
+    memoise them per fold), so each distinct one is serialised once (``cache`` by identity;
+    ``points`` keeps them alive)."""
+
+    def rows(items: list[Any]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            dumped = cache.get(id(item))
+            if dumped is None:
+                dumped = cache[id(item)] = item.model_dump(mode="json")
+            out.append(dumped)
+        return out
+
+    escrow, indemnity, offset = rows([state.escrow, state.indemnity, state.offset])
+    return {
+        "status": state.status,
+        "earnout": state.earnout.model_dump(mode="json", exclude={"schedule", "bp_event"}),
+        "escrow": escrow,
+        "indemnity": indemnity,
+        "purchase_price": state.purchase_price.model_dump(mode="json"),
+        "offset": offset,
+        "claims": rows(state.claims),
+        "survival": rows(state.survival),
+        "obligations": rows(state.obligations),
+    }
+
+
+def reference_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, Rows]:
+    """All rows of one agreement, table by table, in a deterministic order."""
+    points = list(change_points(events))
+    last = points[-1][1]
+    facts = fold(events).facts
+    cache: dict[int, dict[str, Any]] = {}
+    dumps = [(d, _point_dump(s, cache)) for d, s in points]
+    timeline = [
+        {"agreement_id": agreement_id, "valid_from": _iso(a), "valid_to": _iso(b), **value}
+        for a, b, value in intervals((d, headline_of(s)) for d, s in dumps)
+    ]
+    claims_at = [(d, {c["claim_id"]: c for c in s["claims"]}) for d, s in dumps]
+    claims = _timed(agreement_id, keyed_intervals(claims_at), "claim_id")
+    for row in claims:
+        claim = facts.claims.get(row["claim_id"])
+        row["sections"] = ", ".join(row["sections"])
+        row["basis"] = claim.basis if claim else ""
+    unkeyed: dict[int, dict[str, Any]] = {}  # each distinct row's dump without its key, built once
+
+    def without_section(row: dict[str, Any]) -> dict[str, Any]:
+        if id(row) not in unkeyed:
+            unkeyed[id(row)] = {k: v for k, v in row.items() if k != "section"}
+        return unkeyed[id(row)]
+
+    survival_at = [(d, {r["section"]: without_section(r) for r in s["survival"]}) for d, s in dumps]
+    obligations_at = [
+        (d, {o.ref: dumped for o, dumped in zip(state.obligations, s["obligations"], strict=True)})
+        for (d, state), (_, s) in zip(points, dumps, strict=True)
+    ]
+    schedule, cumulative = [], 0
+    for seq, item in enumerate(last.earnout.schedule, start=1):
+        cumulative += item.shares if item.kind != "cancellation" else 0
+        schedule.append(
+            {
+                "agreement_id": agreement_id,
+                "seq": seq,
+                "due_on": item.on.isoformat(),
+                "kind": item.kind,
+                "shares": item.shares,
+                "cumulative_released": cumulative,
+            }
+        )
+    movements, balance = [], 0
+    for seq, m in enumerate(sorted(facts.escrow_movements, key=lambda m: (m.on, m.position)), start=1):
+        balance += m.shares if m.kind == "deposit" else -m.shares
+        movements.append(
+            {
+                "agreement_id": agreement_id,
+                "seq": seq,
+                "moved_on": m.on.isoformat(),
+                "kind": m.kind,
+                "shares": m.shares,
+                "claim_id": m.ref or None,
+                "position": m.position,
+                "balance_after": balance,
+            }
+        )
+    return {
+        "agreements": [_agreement_row(agreement_id, events, last)],
+        "events": event_rows(agreement_id, events),
+        "state_timeline": timeline,
+        "earnout_schedule": schedule,
+        "escrow_movements": movements,
+        "claims": claims,
+        "survival": _timed(agreement_id, keyed_intervals(survival_at), "section"),
+        "obligations": _timed(agreement_id, keyed_intervals(obligations_at), "ref"),
+    }
