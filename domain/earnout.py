@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 
 from domain.dates import (
     add_days,
@@ -79,14 +80,33 @@ def margin_base_months(terms: Terms, governing_date: date) -> tuple[str, str]:
 def assumed_margins(terms: Terms, base: Decimal, months: int) -> list[Decimal]:
     """1.5(b) "D": the first month's assumed margin is the base reduced by three percent,
     each later one three percent less than the previous. Exact: no rounding."""
+    return list(_assumed(str(terms.margin_decay), str(base), months))
+
+
+def assumed_margin_total(terms: Terms, base: Decimal, months: int) -> Decimal:
+    """1.5(b) "D": the sum of the n assumed margins, exact."""
+    return _assumed_total(str(terms.margin_decay), str(base), months)
+
+
+# Pure, and asked again at every Gross Margin report of a BP Event's months; keyed by the
+# decimals' exact text, so that 1E+5 and 100000.00 (equal, but written differently) stay apart.
+@lru_cache(maxsize=4096)
+def _assumed(decay: str, base: str, months: int) -> tuple[Decimal, ...]:
     with localcontext() as ctx:
         ctx.prec = EXACT_PRECISION
         margins: list[Decimal] = []
-        current = base
+        current = Decimal(base)
         for _ in range(months):
-            current = current * terms.margin_decay
+            current = current * Decimal(decay)
             margins.append(current)
-        return margins
+        return tuple(margins)
+
+
+@lru_cache(maxsize=4096)
+def _assumed_total(decay: str, base: str, months: int) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = EXACT_PRECISION
+        return sum(_assumed(decay, base, months), Decimal(0))
 
 
 def capped_margin(actual_total: Decimal, assumed_total: Decimal) -> Decimal:

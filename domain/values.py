@@ -65,8 +65,12 @@ def _bounded(amount: Decimal) -> Decimal:
 def format_money(amount: Decimal) -> str:
     """Money out: a string with exactly two places.
 
-    This is the single display rounding (half-up); figures are exact inside.
+    This is the single display rounding (half-up); figures are exact inside. An amount
+    already in cents (every amount read in, and most sums of them) prints as it is.
     """
+    text = str(amount)
+    if text[-3:-2] == "." and "E" not in text:  # exponent -2: "d.dd" exactly, nothing to round
+        return text
     return str(amount.quantize(CENT, rounding="ROUND_HALF_UP"))
 
 

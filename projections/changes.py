@@ -82,7 +82,7 @@ class _Walk:
         self.earnout_figures: Row = {}
         self.money: Row = {}
         self.headline: Row | None = None
-        self.offset: OffsetState | None = None  # this point's, once asked for
+        self.offset: OffsetState | None = None  # until a figure it reads is cited again
         self.claims: dict[str, Row] = {}
         self.survival: dict[str, Survival] = {}
         self.survival_rows: dict[str, Row] = {}
@@ -137,8 +137,9 @@ class _Walk:
     def money_figures(self) -> None:
         """8.1-8.2, 8.6 and the Escrow Agreement: the figures that never read the date."""
         facts = self.facts
-        escrow = escrow_state(facts)
-        buyer, sellers = indemnity_side(facts, "buyer"), indemnity_side(facts, "sellers")
+        losses = facts.losses()
+        escrow = escrow_state(facts, losses)
+        buyer, sellers = indemnity_side(facts, "buyer", losses), indemnity_side(facts, "sellers", losses)
         self.money = {
             "status": "terminated" if facts.terminated_on else ("closed" if facts.closing_date else "signed"),
             "escrow_balance_shares": escrow.balance_shares,
@@ -232,7 +233,7 @@ def changes(events: list[LedgerEvent]) -> Changes:
             next_event_day = next(event_days, None)
         if walk.queue and walk.queue[0] == day:
             heapq.heappop(walk.queue)
-        walk.day, walk.offset = day, None
+        walk.day = day
         while applied < len(chosen) and chosen[applied].occurred_on <= day:
             ledger.apply(chosen[applied], strict=False)
             applied += 1
@@ -284,7 +285,13 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
     facts = walk.facts
     claims = {key[6:] for key in touched if key.startswith("claim:")}
     prefixes = {key.split(":", 1)[0] for key in touched if ":" in key}
-    schedule_changed = bool(touched & EARNOUT or "margin" in prefixes) and walk.release_schedule()
+    # 1.5(b): Gross Margin enters the schedule only through a BP Event's M
+    margins = "margin" in prefixes and facts.bp_governing_date is not None
+    schedule_changed = bool(touched & EARNOUT or margins) and walk.release_schedule()
+    # 8.6: the claims bear on the offset only through payments withheld against them
+    offset_touched = "offset" in touched or (bool(claims) and any(p.withheld_on for p in facts.payments.values()))
+    if offset_touched:
+        walk.offset = None
     headline = False
     if schedule_changed or "delivered" in touched or ("earnout", "") in due:
         walk.earnout()
@@ -306,7 +313,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
         citing = _citing(facts)
         for section in sections:
             walk.survival_spec(section, representations[section], citing)
-    areas = _touched_areas(touched, prefixes, claims, schedule_changed)
+    areas = _touched_areas(touched, prefixes, offset_touched, schedule_changed)
     for area in areas:
         walk.area_duties(area, _duties(walk, area))
     for kind, key in due:
@@ -319,7 +326,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
                 walk.duty_row(duty)
 
 
-def _touched_areas(touched: set[str], prefixes: set[str], claims: set[str], schedule_changed: bool) -> set[str]:
+def _touched_areas(touched: set[str], prefixes: set[str], offset_touched: bool, schedule_changed: bool) -> set[str]:
     """The calendar's areas whose duties read a figure cited at this point."""
     areas = set()
     if touched & {"deadline", "closing_date", "status"}:
@@ -328,7 +335,7 @@ def _touched_areas(touched: set[str], prefixes: set[str], claims: set[str], sche
         areas.add("earnout")
     if "closing_date" in touched or "survival" in prefixes:
         areas.add("survival")
-    if claims or "offset" in touched or "losses" in prefixes:
+    if offset_touched:
         areas.add("offset")
     if "reimbursement" in prefixes:
         areas.add("reimbursement")

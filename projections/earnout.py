@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from domain import earnout as rules
 from domain.dates import month_start
@@ -75,9 +75,7 @@ def bp_event(facts: Facts, installments: list[ScheduleItem]) -> BPEventState | N
     assumed_total: Decimal | None = None
     if all(m in facts.margins for m in base_months):
         base = min(facts.margins[m] for m in base_months)
-        with localcontext() as ctx:
-            ctx.prec = rules.EXACT_PRECISION
-            assumed_total = sum(rules.assumed_margins(terms, base, len(months)), ZERO)  # D
+        assumed_total = rules.assumed_margin_total(terms, base, len(months))  # D
     actual_total = sum((facts.margins[m] for m in months if m in facts.margins), ZERO)
     capped = settlement = None
     if not missing and assumed_total is not None:

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from domain.events import built
 from domain.indemnity import escrow_shares_for, payable_losses
-from projections.facts import Facts
+from projections.facts import Facts, Losses
 from projections.models import EscrowState
 
 
-def reserved_shares(facts: Facts) -> int:
+def reserved_shares(facts: Facts, losses: Losses | None = None) -> int:
     """DESIGN 5: pending buyer claims reserve the escrow shares they would take if resolved
     at their claimed amount (8.1(b) Allowance and 8.1(c) cap applied to the aggregate);
-    reserved shares cannot be released."""
+    reserved shares cannot be released. ``losses``: ``facts.losses()``, if already summed."""
     terms = facts.terms
-    if_resolved = payable_losses(terms, facts.resolved_losses("buyer") + facts.pending_losses("buyer"))
+    resolved, pending = (
+        (losses["buyer", "resolved"], losses["buyer", "pending"])
+        if losses is not None
+        else (facts.resolved_losses("buyer"), facts.pending_losses("buyer"))
+    )
+    if_resolved = payable_losses(terms, resolved + pending)
     would_take = escrow_shares_for(terms, if_resolved) - facts.escrow_surrendered
     return max(0, min(facts.escrow_balance, would_take))
 
 
-def escrow_state(facts: Facts) -> EscrowState:
+def escrow_state(facts: Facts, losses: Losses | None = None) -> EscrowState:
     """8.1(c): deposited - surrendered - released = balance; balance - reserved = available."""
-    reserved = reserved_shares(facts)
+    reserved = reserved_shares(facts, losses)
     return built(
         EscrowState,
         dict(

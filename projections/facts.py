@@ -16,6 +16,8 @@ from domain import earnout as earnout_rules
 from domain.terms import Terms
 
 ZERO = Decimal(0)
+Losses = dict[tuple[str, str], Decimal]
+"""Each side's Losses by status: (claimant, "resolved" | "pending") -> total (``Facts.losses``)."""
 T = TypeVar("T")
 
 
@@ -156,6 +158,19 @@ class Facts:
 
     def claims_of(self, claimant: str, status: str | None = None) -> list[Claim]:
         return [c for c in self.claims.values() if c.claimant == claimant and (status is None or c.status == status)]
+
+    def losses(self) -> Losses:
+        """Each side's resolved and pending Losses in one pass: (claimant, "resolved" | "pending")
+        -> total, each summed in the claims' order exactly as ``resolved_losses`` and
+        ``pending_losses`` sum it (the same Decimal, digit for digit)."""
+        totals = {("buyer", "resolved"): ZERO, ("buyer", "pending"): ZERO}
+        totals |= {("sellers", "resolved"): ZERO, ("sellers", "pending"): ZERO}
+        for c in self.claims.values():
+            if c.status == "resolved":
+                totals[c.claimant, "resolved"] += c.resolved_amount or ZERO
+            elif c.status == "pending":
+                totals[c.claimant, "pending"] += c.amount
+        return totals
 
     def resolved_losses(self, claimant: str) -> Decimal:
         total = ZERO  # summed in the claims' order, as sum() would: the same exact Decimal

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from domain.events import built
 from domain.indemnity import allowance_exceeded, payable_losses
-from projections.facts import Claim, Facts
+from projections.facts import Claim, Facts, Losses
 from projections.models import ClaimState, IndemnitySide, IndemnityState
 
 
-def indemnity_side(facts: Facts, claimant: str) -> IndemnitySide:
+def indemnity_side(facts: Facts, claimant: str, losses: Losses | None = None) -> IndemnitySide:
     """8.1(b)/8.2(b): tipping Allowance; 8.1(c): Buyer's payable Losses are satisfied in
     escrow shares at $10 (up to $250,000), the rest in cash. Sellers' claims against
-    Buyer under 8.2 are paid in cash."""
+    Buyer under 8.2 are paid in cash. ``losses``: ``facts.losses()``, if already summed."""
     terms = facts.terms
-    resolved = facts.resolved_losses(claimant)
+    resolved = losses[claimant, "resolved"] if losses is not None else facts.resolved_losses(claimant)
+    pending = losses[claimant, "pending"] if losses is not None else facts.pending_losses(claimant)
     payable = payable_losses(terms, resolved)
     in_shares = facts.escrow_surrendered * terms.liquidation_value if claimant == "buyer" else 0 * payable
     return built(
@@ -21,7 +22,7 @@ def indemnity_side(facts: Facts, claimant: str) -> IndemnitySide:
         dict(
             allowance=terms.allowance,
             resolved_losses=resolved,
-            pending_losses=facts.pending_losses(claimant),
+            pending_losses=pending,
             allowance_exceeded=allowance_exceeded(terms, resolved),
             payable=payable,
             satisfied_in_shares=in_shares,
