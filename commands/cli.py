@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
+from commands.runtime import tune_collector
 from domain.errors import InvalidInput, LedgerError
 
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -157,13 +158,11 @@ def apply_cmd(
       echo '{"type": "ClosingOccurred", "occurred_on": "2003-04-10"}' | apa-ledger apply APA-2002 -
     """
     from commands.handlers import apply_facts
-    from commands.idempotency import content_batch_id, key_batch_id
-    from commands.importer import parse_jsonl
+    from commands.idempotency import read_batch
 
     if not dry_run and (as_of or with_diff or as_json):
         fail("--as-of, --diff and --json go with --dry-run")
-    drafts = parse_jsonl(read_input(file))
-    batch = key_batch_id(idempotency_key) if idempotency_key is not None else content_batch_id(drafts)
+    drafts, batch = read_batch(read_input(file), idempotency_key)
     store = open_from(ctx)
     outcome = apply_facts(store, agreement_id, drafts, dry_run=dry_run, batch=batch)
     if outcome.already_applied:
@@ -366,6 +365,7 @@ def say(message: str) -> None:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: one line on stderr and exit 2 for any user error."""
     args = sys.argv[1:] if argv is None else argv
+    tune_collector()
     if any(SURROGATE.search(arg) or "\x00" in arg for arg in args):  # bytes not UTF-8 arrive as surrogates
         say("an argument is not valid UTF-8 text (CLI)")
         sys.exit(2)

@@ -12,9 +12,8 @@ replayed page is refused by the tracking upsert (exactly once).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,10 @@ import sqlite_utils
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingRecorder
 
+from commands.export_workers import Columns, Page, TupleRows, in_process, in_workers, worker_count
 from commands.store import LedgerStore
 from domain.errors import StoreError
-from projections.read_model import HEADLINE_COLUMNS, Rows, agreement_tables
+from projections.read_model import HEADLINE_COLUMNS
 
 PAGE = 1000
 """Notifications per transaction: each page recomputes the agreements it touches."""
@@ -83,7 +83,7 @@ class ReadModelView(SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *DDL]
 
-    def replace_agreements(self, tables: dict[str, dict[str, Rows]], tracking: Tracking) -> None:
+    def replace_agreements(self, tables: dict[str, TupleRows], tracking: Tracking) -> None:
         """Replace every row of these agreements and record ``tracking``, in one transaction.
 
         The read model is derived data that records how far it got in the same transaction as
@@ -98,19 +98,25 @@ class ReadModelView(SQLiteTrackingRecorder):
                 write_rows(_database(cursor), tables)
                 self._insert_tracking(cursor, tracking)  # IntegrityError (and rollback) unless it advances
 
+    def columns(self) -> Columns:
+        """Each table's columns, in order (``sqlite-utils`` reads them from the schema)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            db = _database(cursor)
+            return {table: [column.name for column in db[table].columns] for table in TABLES}
+
 
 def _database(cursor: SQLiteCursor) -> sqlite_utils.Database:
     return sqlite_utils.Database(cursor.sqlite_cursor.connection, execute_plugins=False)
 
 
-def write_rows(db: sqlite_utils.Database, tables: dict[str, dict[str, Rows]]) -> None:
+def write_rows(db: sqlite_utils.Database, tables: dict[str, TupleRows]) -> None:
     """Delete these agreements' rows (children first) and insert the new ones (parents first).
 
-    One ``DELETE`` and one ``executemany`` per table for the whole page, in each table's own
-    column order (``sqlite-utils`` reads it from the schema): ``Table.insert_all`` spent more
-    on its per-value JSON check and per-chunk statement building than SQLite spent writing
-    (profiled on the benchmark portfolio: 0.53 s of 1.4 s for 100 agreements), and every
-    value here is already a plain str, int or None."""
+    One ``DELETE`` and one ``executemany`` per table for the whole page, each row a tuple in
+    the table's column order: ``Table.insert_all`` spent more on its per-value JSON check and
+    per-chunk statement building than SQLite spent writing (profiled on the benchmark
+    portfolio: 0.53 s of 1.4 s for 100 agreements), and every value here is already a plain
+    str, int or None."""
     agreements = sorted(tables)
     for start in range(0, len(agreements), 500):  # SQLite's limit on bound parameters
         chunk = agreements[start : start + 500]
@@ -118,10 +124,9 @@ def write_rows(db: sqlite_utils.Database, tables: dict[str, dict[str, Rows]]) ->
         for table in reversed(TABLES):
             db.execute(f"DELETE FROM {table} WHERE agreement_id IN ({marks})", chunk)
     for table in TABLES:
-        columns = [column.name for column in db[table].columns]
-        values = list(map(itemgetter(*columns), (row for a in agreements for row in tables[a][table])))
+        values = [row for a in agreements for row in tables[a][table]]
         if values:
-            db.conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})", values)
+            db.conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
 
 
 @dataclass(frozen=True)
@@ -148,10 +153,13 @@ def export(
     *,
     rebuild: bool = False,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> ExportResult:
     """Bring the read model at ``path`` up to date with ``store`` (from scratch if ``rebuild``).
 
     ``progress(n)`` is told how many new notifications each recomputed agreement accounted for.
+    ``workers``: processes that work the rows out (``commands.export_workers``); 0 works them
+    out here; by default every core once there are ``PARALLEL_FROM`` notifications to export.
     """
     target = Path(path)
     if target.suffix.lower() not in {".sqlite", ".db", ".sqlite3"}:
@@ -163,26 +171,34 @@ def export(
     if rebuild:
         remove_database(path)
     view = open_view(path)
+    columns = view.columns()
     app = store.name
     position = view.max_tracking_id(app) or 0
+    if workers is None:
+        workers = worker_count((store.recorder.max_notification_id() or 0) - position)
+    pages = _pages(store, position)
+    source = in_workers(store, columns, pages, workers) if workers > 1 else in_process(store, columns, pages)
     done, touched = 0, set()
+    for page, results in source:
+        tables = dict(results)
+        if progress is not None:
+            for count in page.agreements.values():
+                progress(count)
+        view.replace_agreements(tables, Tracking(app, page.last_id))
+        position = page.last_id
+        done += sum(page.agreements.values())
+        touched |= set(tables)
+    return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
+
+
+def _pages(store: LedgerStore, position: int) -> Iterator[Page]:
+    """The notification log after ``position``, page by page, each ending at an agreement's edge."""
     while True:
         page = _whole_agreements(store.recorder.select_notifications(position, PAGE, inclusive_of_start=False))
         if not page:
-            break
-        originators = Counter(n.originator_id for n in page)  # insertion order = first notification
-        tables: dict[str, dict[str, Any]] = {}
-        for originator, count in originators.items():
-            events = list(store.events.get(originator))
-            agreement_id = events[0].agreement_id
-            tables[agreement_id] = agreement_tables(agreement_id, events)
-            if progress is not None:
-                progress(count)
-        view.replace_agreements(tables, Tracking(app, page[-1].id))
+            return
+        yield Page(page[-1].id, dict(Counter(n.originator_id for n in page)))  # in order of first notification
         position = page[-1].id
-        done += len(page)
-        touched |= set(tables)
-    return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
 
 
 def _whole_agreements(page: list[Any]) -> list[Any]:

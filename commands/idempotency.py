@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from commands.importer import Draft, build_event
+from commands.importer import Draft, build_event, parse_jsonl
 from domain.agreement import Agreement
 from domain.chain import canonical_json
 from domain.errors import InvalidInput, RuleViolation
@@ -32,6 +32,13 @@ from domain.events import LedgerEvent
 
 KEY_RE = re.compile(r"[\x21-\x7e]{1,128}")
 CLAUSE = "ledger: idempotent batches"
+
+
+def read_batch(data: bytes, idempotency_key: str | None = None) -> tuple[list[Draft], str]:
+    """What ``apply`` reads from a JSON Lines batch: its facts and the batch's id (the key's,
+    or the digest of its content)."""
+    drafts = parse_jsonl(data)
+    return drafts, key_batch_id(idempotency_key) if idempotency_key is not None else content_batch_id(drafts)
 
 
 def content_batch_id(drafts: Sequence[Draft]) -> str:

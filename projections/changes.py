@@ -177,12 +177,13 @@ class _Walk:
         self._emit(self.out.claims, self.claims, claim_id, row)
 
     def survival_spec(self, section: str, title: str, citing: dict[str, list[Any]]) -> None:
-        """7.3: one representation's survival, worked out again from the facts."""
+        """7.3: one representation's survival, worked out again from the facts (its row, if that
+        changed; on a date the row names, the row is read again anyway)."""
         spec = survival_of(self.facts, section, title, citing)
         if spec != self.survival.get(section):
             self.survival[section] = spec
             self.expect(spec.bounds(), ("survival", section))
-        self.survival_row(section)
+            self.survival_row(section)
 
     def survival_row(self, section: str) -> None:
         row = self._dump(self.survival[section].at(self.day), drop="section")
@@ -317,7 +318,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
     for area in areas:
         walk.area_duties(area, _duties(walk, area))
     for kind, key in due:
-        if kind == "survival" and key not in sections:
+        if kind == "survival":
             walk.survival_row(key)
         elif kind == "duty":
             area, ref = key.split("\x00", 1)

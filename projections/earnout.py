@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from domain import earnout as rules
 from domain.dates import month_start
+from domain.events import built
 from domain.terms import Terms
 from projections.facts import ZERO, Facts
 from projections.models import BPEventState, EarnoutState, ScheduleItem
@@ -53,11 +54,16 @@ def _compute_installments(terms: Terms, closing: date | None, governing: date | 
         cumulative = rules.cumulative_installment_shares(terms, k)
         kind = "catch-up" if due == closing and rules.first_of_next_month(month) <= closing else "installment"
         if items and items[-1].kind == "catch-up" and kind == "catch-up":
-            items[-1] = ScheduleItem.model_construct(on=due, shares=items[-1].shares + cumulative - released, kind=kind)
-        else:  # model_construct: computed here from checked facts, and built on every fold
-            items.append(ScheduleItem.model_construct(on=due, shares=cumulative - released, kind=kind))
+            items[-1] = _item(due, items[-1].shares + cumulative - released, kind)
+        else:
+            items.append(_item(due, cumulative - released, kind))
         released = cumulative
     return items
+
+
+def _item(on: date, shares: int, kind: str) -> ScheduleItem:
+    """A schedule item computed here from checked facts: built without re-validation."""
+    return built(ScheduleItem, {"on": on, "shares": shares, "kind": kind})
 
 
 def bp_event(facts: Facts, installments: list[ScheduleItem]) -> BPEventState | None:
@@ -122,7 +128,14 @@ def release_schedule(facts: Facts) -> tuple[list[ScheduleItem], BPEventState | N
 
     Installments up to the governing date; then M on its delivery date (at Closing if
     Closing is later, and not at all while there is no Closing) and the cancellation of
-    A - M. After a termination (7.2) nothing is released or cancelled."""
+    A - M. After a termination (7.2) nothing is released or cancelled. Worked out again
+    only once a figure it reads was cited (``Facts.earnout_revision``): a fold checks every
+    delivery against it."""
+    schedule, bp = facts.recall("release-schedule", facts.earnout_revision, lambda: _release_schedule(facts))
+    return list(schedule), bp
+
+
+def _release_schedule(facts: Facts) -> tuple[tuple[ScheduleItem, ...], BPEventState | None]:
     terms = facts.terms
     governing = facts.bp_governing_date
     schedule = _installment_schedule(facts, governing)
@@ -134,11 +147,11 @@ def release_schedule(facts: Facts) -> tuple[list[ScheduleItem], BPEventState | N
     elif bp is not None and bp.settlement_shares is not None:
         delivered_on = rules.settlement_delivered_on(terms, facts.closing_date)
         if delivered_on is not None:
-            schedule.append(ScheduleItem(on=delivered_on, shares=bp.settlement_shares, kind="settlement"))
+            schedule.append(_item(delivered_on, bp.settlement_shares, "settlement"))
         cancelled_count = bp.undelivered_shares - bp.settlement_shares
-        schedule.append(ScheduleItem(on=bp.cancellation_on, shares=cancelled_count, kind="cancellation"))
+        schedule.append(_item(bp.cancellation_on, cancelled_count, "cancellation"))
         schedule.sort(key=lambda item: item.on)  # stable: a same-day settlement stays before the cancellation
-    return schedule, bp
+    return tuple(schedule), bp
 
 
 def released_by(schedule: list[ScheduleItem], as_of: date) -> int:

@@ -16,6 +16,8 @@ from domain import earnout as earnout_rules
 from domain.terms import Terms
 
 ZERO = Decimal(0)
+EARNOUT_FIGURES = frozenset({"closing_date", "status", "bp_event"})
+"""1.5(b)-(c): besides each month's Gross Margin, what the release schedule reads."""
 Losses = dict[tuple[str, str], Decimal]
 """Each side's Losses by status: (claimant, "resolved" | "pending") -> total (``Facts.losses``)."""
 T = TypeVar("T")
@@ -107,6 +109,9 @@ class Facts:
     reimbursements: dict[tuple[str, str], Reimbursement] = field(default_factory=dict)  # (section, reference)
     sources: dict[str, list[int]] = field(default_factory=dict)
     last_date: date | None = None
+    earnout_revision: int = field(default=0, repr=False, compare=False)
+    """How many times a figure the release schedule reads was cited (``EARNOUT_FIGURES``, and
+    Gross Margin once there is a BP Event): its memo holds until the next such citation."""
     touched: set[str] = field(default_factory=set, repr=False, compare=False)
     """Every figure an event was cited for since the last ``drain`` (what a timeline recomputes)."""
     memo: dict[str, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
@@ -123,12 +128,18 @@ class Facts:
         self.margin_months = (first, self.terms.measurement_last_month)
 
     def cite(self, figure: str, position: int, replace: bool = False) -> None:
-        """Remember that ``figure`` rests on the event at ``position`` (for explanations)."""
+        """Remember that ``figure`` rests on the event at ``position`` (for explanations).
+
+        Every handler of the fold cites each figure its event changes, after changing it: so
+        the memo keyed by ``earnout_revision``, and a timeline's ``drain``, see every change."""
         if replace:
             self.sources[figure] = [position]
         else:
             self.sources.setdefault(figure, []).append(position)
         self.touched.add(figure)
+        # 1.5(b): a month's Gross Margin enters the schedule only through a BP Event's M
+        if figure in EARNOUT_FIGURES or (figure.startswith("margin:") and self.bp_governing_date is not None):
+            self.earnout_revision += 1
 
     def drain(self) -> set[str]:
         """The figures cited since the last call (every handler cites what its event changes)."""

@@ -21,7 +21,13 @@ def _row(*, section: str, title: str, expires_on: date | None, status: str, note
 
 
 def _citing(facts: Facts) -> dict[str, list[Claim]]:
-    """Each numbered section with the claims citing it (one pass over the claims)."""
+    """Each numbered section with the claims citing it. A fold only ever adds claims (each with
+    its sections for good; their status lives on the same ``Claim``), so the map is worked out
+    again only once a claim is added."""
+    return facts.recall("citing", len(facts.claims), lambda: _claims_by_section(facts))
+
+
+def _claims_by_section(facts: Facts) -> dict[str, list[Claim]]:
     by_section: dict[str, list[Claim]] = {}
     for claim in facts.claims.values():
         for section in base_sections(claim.sections):

@@ -1,0 +1,103 @@
+"""Working out the read model's rows of many agreements on every core (``apa-ledger export``).
+
+An agreement's rows depend on its own events only, so a rebuild of a portfolio is
+parallel by nature: worker processes each open the store themselves (SQLite readers,
+or their own PostgreSQL connections), read an agreement's events by its id, work out
+its rows (``projections.read_model``) and send them back as tuples in the read model's
+column order. The exporting process only reads the notification log and writes: it
+keeps the order of the pages and writes each page with its tracking position in one
+transaction, exactly as when it works the rows out itself. Workers run a few pages
+ahead of the writer, so neither waits for the other.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+from uuid import UUID
+
+from commands.runtime import tune_collector
+from commands.store import LedgerStore
+from projections.read_model import agreement_tables
+
+Columns = dict[str, list[str]]
+TupleRows = dict[str, list[tuple[Any, ...]]]
+
+PARALLEL_FROM = 20_000
+"""Notifications to export before working on more than one core pays for starting the workers."""
+LOOKAHEAD = 4
+"""Pages the workers may be ahead of the writer (bounds the rows held in memory)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """The notifications of one transaction of the read model: its last id and its agreements
+    (store ids, in order of first notification) with how many notifications each has here."""
+
+    last_id: int
+    agreements: dict[UUID, int]
+
+
+def tuple_rows(tables: dict[str, list[dict[str, Any]]], columns: Columns) -> TupleRows:
+    """Each table's rows as tuples in the table's column order (what ``executemany`` takes)."""
+    return {table: list(map(itemgetter(*names), tables[table])) for table, names in columns.items()}
+
+
+def rows_of(store: LedgerStore, originator: UUID, columns: Columns) -> tuple[str, TupleRows]:
+    """One agreement's read model rows, read from the store by its id."""
+    events = list(store.events.get(originator))
+    agreement_id = events[0].agreement_id
+    return agreement_id, tuple_rows(agreement_tables(agreement_id, events), columns)
+
+
+def worker_count(pending: int) -> int:
+    """Every core for a large export; none (work in the exporting process) for a small one."""
+    cores = os.cpu_count() or 1
+    return cores if cores > 1 and pending >= PARALLEL_FROM else 0
+
+
+def in_process(store: LedgerStore, columns: Columns, pages: Iterable[Page]) -> Iterator[tuple[Page, list[Any]]]:
+    """Each page with its agreements' rows, worked out here."""
+    for page in pages:
+        yield page, [rows_of(store, originator, columns) for originator in page.agreements]
+
+
+def in_workers(
+    store: LedgerStore, columns: Columns, pages: Iterable[Page], workers: int
+) -> Iterator[tuple[Page, list[Any]]]:
+    """Each page with its agreements' rows, worked out by ``workers`` processes, in page order."""
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited connections or locks
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start, initargs=(dict(store.env), columns)
+    ) as pool:
+        ahead: deque[tuple[Page, list[Future[Any]]]] = deque()
+        for page in pages:
+            ahead.append((page, [pool.submit(_rows, originator) for originator in page.agreements]))
+            if len(ahead) > LOOKAHEAD:
+                done, futures = ahead.popleft()
+                yield done, [future.result() for future in futures]
+        while ahead:
+            done, futures = ahead.popleft()
+            yield done, [future.result() for future in futures]
+
+
+_worker: dict[str, Any] = {}
+
+
+def _start(env: dict[str, str], columns: Columns) -> None:
+    tune_collector()
+    _worker["store"] = LedgerStore(env=env)
+    _worker["columns"] = columns
+
+
+def _rows(originator: UUID) -> tuple[str, TupleRows]:
+    return rows_of(_worker["store"], originator, _worker["columns"])
+
+
+RowsSource = Callable[[LedgerStore, Columns, Iterable[Page]], Iterator[tuple[Page, list[Any]]]]
