@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from commands.handlers import apply_facts, register_agreement
-from commands.importer import Draft
+from commands.idempotency import read_batch
 from commands.store import LedgerStore
 from projections.ledger import fold
 from projections.state import project
@@ -20,20 +20,23 @@ AS_OF = date(2004, 6, 30)
 
 def append(
     store: LedgerStore,
-    batches: Sequence[tuple[str, list[Draft]]],
+    batches: Sequence[tuple[str, bytes]],
     pause: Callable[[int], None] | None = None,
 ) -> tuple[float, int]:
-    """Apply each agreement's facts in one apply_facts batch: (seconds, events appended).
+    """`apa-ledger apply ID FILE` in process, one JSON Lines batch per agreement: read it (strict
+    parse, batch id), check every fact against the rules, derive, seal the hash chain and
+    append in one transaction (``read_batch`` and ``apply_facts``, what the command runs).
 
     The issue measures "events/s through `apply` batches": each agreement is registered
     first (`apa-ledger new`, its own command and transaction), outside the timing, and
     only the events the batches append are counted. ``pause(n)`` is called after n
-    agreements, outside the timing (to measure at that size)."""
+    agreements, outside the timing (to measure at that size). (seconds, events appended)"""
     elapsed, events = 0.0, 0
-    for n, (agreement_id, drafts) in enumerate(batches, start=1):
+    for n, (agreement_id, data) in enumerate(batches, start=1):
         register_agreement(store, agreement_id)
         start = time.perf_counter()
-        outcome = apply_facts(store, agreement_id, drafts)
+        drafts, batch = read_batch(data)
+        outcome = apply_facts(store, agreement_id, drafts, batch=batch)
         elapsed += time.perf_counter() - start
         events += len(outcome.appended)
         if pause is not None:
@@ -57,15 +60,18 @@ def replay(store: LedgerStore) -> tuple[float, int, int]:
     return time.perf_counter() - start, count, anomalies
 
 
-def rebuild_read_model(store: LedgerStore, path: Path) -> tuple[float, int, int]:
+def rebuild_read_model(store: LedgerStore, path: Path, workers: int | None) -> tuple[float, int, int, int]:
     """`apa-ledger export --to PATH --rebuild` in process: the reporting read model rebuilt from
     scratch (every agreement's state timeline, claims, survival, obligations, schedule, escrow
-    movements and events written to SQLite). (seconds, notifications, agreements)."""
+    movements and events written to SQLite), by ``workers`` processes (None: as `export`
+    chooses, 0: in this one). (seconds, notifications, agreements, workers used)."""
     from commands.export import export
+    from commands.export_workers import worker_count
 
+    used = worker_count(store.recorder.max_notification_id() or 0) if workers is None else workers
     start = time.perf_counter()
-    result = export(store, str(path), rebuild=True)
-    return time.perf_counter() - start, result.notifications, result.agreements
+    result = export(store, str(path), rebuild=True, workers=used)
+    return time.perf_counter() - start, result.notifications, result.agreements, used
 
 
 def point_in_time(store: LedgerStore, agreement_id: str, runs: int, as_of: date = AS_OF) -> dict[str, float]:

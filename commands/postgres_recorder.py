@@ -1,29 +1,57 @@
-"""The library's PostgreSQL application recorder, with a lighter ``select_events``.
+"""The library's PostgreSQL application recorder, with a lighter ``select_events`` and insert.
 
 Selected through eventsourcing's ``APPLICATION_RECORDER_TOPIC`` (only when the store
-is PostgreSQL, so psycopg stays an optional extra). The library builds each row as a
-``dict_row``; every row of one query has the originator id that was asked for, so
-that ``UUID`` is reused and the rows are plain tuples of the three columns still
-needed (profiled on the benchmark portfolio's replay); ``select_rows`` returns those
-tuples as they are, for ``LedgerStore.load``. Inserts are the library's
-own: one ``unnest`` of the whole batch per transaction.
+is PostgreSQL, so psycopg stays an optional extra). Profiled on the benchmark portfolio:
+
+- ``select_events`` built each row as a ``dict_row``; every row of one query has the
+  originator id that was asked for, so that ``UUID`` is reused and the rows are plain
+  tuples of the three columns still needed; ``select_rows`` returns those tuples as
+  they are, for ``LedgerStore.load``.
+- The insert passed the batch as one array of the library's composite type, which
+  psycopg writes as text, escaping every field of every row through regular
+  expressions: 75 µs an event, six times the insert itself. The same ``INSERT ...
+  SELECT FROM unnest(...) RETURNING notification_id`` takes one binary array per
+  column instead (12 µs). The library's transaction, its table lock (notification ids
+  in commit order), its NOTIFY and its reading of the ids are unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.rows import tuple_row
+from psycopg import Cursor
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from commands.recorder_sql import select_params, select_tail
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
-    """``PostgresApplicationRecorder`` whose ``select_events`` returns tuples with one shared UUID."""
+    """``PostgresApplicationRecorder`` whose ``select_events`` returns tuples with one shared UUID,
+    and whose insert sends a batch as binary arrays, one per column."""
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) RETURNING notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=Identifier(self.datastore.originator_id_type),
+        )
+        columns = (
+            [s.originator_id for s in stored_events],
+            [s.originator_version for s in stored_events],
+            [s.topic for s in stored_events],
+            [s.state for s in stored_events],
+        )
+        curs.execute(statement, columns, prepare=True)
 
     def select_events(
         self,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 
 import orjson
 
-from domain.event_json import encode, field_keys
+from domain.event_json import encode, field_keys, stamp_text
 from domain.events import LedgerEvent
 
 GENESIS = "0" * 64
@@ -61,6 +62,8 @@ def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
     body = _renamed(event.__dict__, renames) if renames is not None else None
     canonical = None
     if body is not None:
+        body["originator_id"] = stamp_text(body["originator_id"])
+        body["timestamp"] = stamp_text(body["timestamp"])
         body["prev_hash"] = prev_hash
         del body["hash"]
         body["type"] = event.type
@@ -72,6 +75,7 @@ def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
     sealed = event.sealed(prev_hash, hashlib.sha256(canonical).hexdigest())
     row = _renamed(sealed.__dict__, renames)  # type: ignore[arg-type]
     del row["originator_id"], row["originator_version"]
+    row["timestamp"] = body["timestamp"]
     state = encode(row)
     if state is not None:
         _keep(sealed, state)
@@ -97,15 +101,15 @@ def _seal_dumped(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
 
 def _keep(sealed: LedgerEvent, state: bytes) -> None:
     _SEALED[id(sealed)] = (sealed, state)
-    while len(_SEALED) > _SEALED_KEPT:
-        del _SEALED[next(iter(_SEALED))]
+    if len(_SEALED) > _SEALED_KEPT:
+        _SEALED.popitem(last=False)  # the oldest (an OrderedDict drops it in constant time)
 
 
 # The stored JSON of each recently sealed event, by identity, until the store takes it. The entry
 # holds the event itself, so its id cannot be reused by another object while the entry exists,
 # and the event is frozen, so the JSON cannot go stale. Bounded: an event sealed but never
 # saved (a dry run) is dropped, oldest first, and the mapper then simply dumps it again.
-_SEALED: dict[int, tuple[LedgerEvent, bytes]] = {}
+_SEALED: OrderedDict[int, tuple[LedgerEvent, bytes]] = OrderedDict()
 _SEALED_KEPT = 200_000
 
 

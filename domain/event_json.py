@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import types
 import typing
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -37,6 +37,26 @@ def _default(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True)
     raise TypeError(type(value).__name__)
+
+
+def stamp_text(value: Any) -> Any:
+    """A UTC timestamp or a UUID as the JSON text pydantic writes for it (``...Z``, the UUID's
+    ``str``), remembered for the same object; any other value as it is, for orjson. Every
+    event of a batch carries the same ``recorded_at`` and agreement id, so they are written
+    once a batch instead of once an event (orjson asks a timezone for its offset in Python)."""
+    if value is _last[0]:
+        return _last[1]
+    if type(value) is datetime and value.tzinfo is UTC:
+        text = value.isoformat()[:-6] + "Z"  # "+00:00" -> "Z"
+    elif type(value) is UUID:
+        text = str(value)
+    else:
+        return value
+    _last[0], _last[1] = value, text
+    return text
+
+
+_last: list[Any] = [None, None]
 
 
 def encode(values: dict[str, Any], *, sort: bool = False) -> bytes | None:
