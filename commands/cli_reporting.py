@@ -81,8 +81,14 @@ def calendar(
 @click.command()
 @click.option("--to", "to", default="reporting.sqlite", show_default=True, metavar="FILE", help="The read model file.")
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of applying only the new events.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0, max=64),
+    metavar="N",
+    help="Processes that work the rows out (0: this one). Default: every core for 20,000 new events or more.",
+)
 @click.pass_context
-def export(ctx: click.Context, to: str, rebuild: bool) -> None:
+def export(ctx: click.Context, to: str, rebuild: bool, workers: int | None) -> None:
     """Write the reporting read model (SQLite tables for dashboards); run again to add new events.
 
     Tables: agreements, events, state_timeline, earnout_schedule, escrow_movements,
@@ -93,6 +99,7 @@ def export(ctx: click.Context, to: str, rebuild: bool) -> None:
     \b
     Example:
       apa-ledger export --to reporting.sqlite
+      apa-ledger export --to reporting.sqlite --rebuild --workers 4
       sqlite3 reporting.sqlite "SELECT released_shares FROM state_timeline
         WHERE valid_from <= '2003-12-31' AND ('2003-12-31' < valid_to OR valid_to IS NULL)"
     """
@@ -102,7 +109,7 @@ def export(ctx: click.Context, to: str, rebuild: bool) -> None:
     store = open_from(ctx, create=False)
     length = store.recorder.max_notification_id() or 0 if rebuild else pending_notifications(store, to)
     with progress_bar(length, "exporting") as advance:
-        result = run_export(store, to, rebuild=rebuild, progress=advance)
+        result = run_export(store, to, rebuild=rebuild, progress=advance, workers=workers)
     click.echo(
         f"exported {result.notifications} new events ({result.agreements} agreement"
         f"{'' if result.agreements == 1 else 's'} recomputed) to {to}, "

@@ -195,3 +195,14 @@ def test_copy_encrypts_a_plaintext_store(tmp_path: Path, monkeypatch: pytest.Mon
     assert [secret for secret in SECRETS if secret in raw_bytes(target)] == []
     monkeypatch.setenv("APA_LEDGER_CIPHER_KEY", new_key)
     assert run_cli(capsys, "--store", str(target), "verify").code == 0
+
+
+def test_export_workers_read_an_encrypted_store_with_its_key(secret_store: Path, tmp_path: Path, capsys) -> None:
+    """9.9 and the read model: worker processes open the encrypted store with the exporting
+    process's key and write the same read model as the exporting process alone."""
+    alone, workers = tmp_path / "alone.sqlite", tmp_path / "workers.sqlite"
+    assert run_cli(capsys, "--store", str(secret_store), "export", "--to", str(alone), "--workers", "0").code == 0
+    assert run_cli(capsys, "--store", str(secret_store), "export", "--to", str(workers), "--workers", "2").code == 0
+    for table in ("events", "claims", "state_timeline", "obligations"):
+        with sqlite3.connect(alone) as a, sqlite3.connect(workers) as w:
+            assert a.execute(f"SELECT * FROM {table}").fetchall() == w.execute(f"SELECT * FROM {table}").fetchall()
