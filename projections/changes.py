@@ -141,7 +141,7 @@ class _Walk:
         escrow = escrow_state(facts, losses)
         buyer, sellers = indemnity_side(facts, "buyer", losses), indemnity_side(facts, "sellers", losses)
         self.money = {
-            "status": "terminated" if facts.terminated_on else ("closed" if facts.closing_date else "signed"),
+            "status": facts.status,
             "escrow_balance_shares": escrow.balance_shares,
             "escrow_reserved_shares": escrow.reserved_shares,
             "escrow_available_shares": escrow.available_shares,

@@ -159,6 +159,11 @@ class Facts:
         return value
 
     @property
+    def status(self) -> str:
+        """The agreement's status: "terminated" (7.1-7.2), "closed" once Closing occurred, else "signed"."""
+        return "terminated" if self.terminated_on else ("closed" if self.closing_date else "signed")
+
+    @property
     def bp_governing_date(self) -> date | None:
         """DESIGN 3: the Deemed Event date for clause (c) when one is agreed, else the BP Event's date."""
         return self.deemed_on if self.deemed_on is not None else self.bp_declared_on

@@ -12,6 +12,7 @@ No row depends on the wall clock, so a rebuild reproduces the tables exactly.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from domain.event_json import payload_json
 from domain.events import ENVELOPE, AgreementRegistered, EventRetracted, LedgerEvent
 from projections.changes import Row, changes
 from projections.facts import Facts
+from projections.models import ScheduleItem
 
 Rows = list[dict[str, Any]]
 PAYLOAD_EXCLUDED = ENVELOPE | {"occurred_on"}  # what ``LedgerEvent.payload`` leaves out
@@ -83,7 +85,7 @@ def _agreement_row(agreement_id: str, events: list[LedgerEvent], facts: Facts) -
         "registered_at": registered.timestamp.isoformat(),
         "effective_date": _iso(facts.effective_date),
         "closing_date": _iso(facts.closing_date),
-        "status": "terminated" if facts.terminated_on else ("closed" if facts.closing_date else "signed"),
+        "status": facts.status,
         "event_count": len(events),
         "last_position": events[-1].position,
         "last_recorded_at": events[-1].timestamp.isoformat(),
@@ -109,6 +111,44 @@ def _timed(agreement_id: str, changes: dict[str, list[tuple[date, Row | None]]],
     ]
 
 
+def schedule_rows(agreement_id: str, schedule: Sequence[ScheduleItem]) -> Rows:
+    """1.5(b)-(c): each release and the cancellation, with the shares released so far."""
+    rows, cumulative = [], 0
+    for seq, item in enumerate(schedule, start=1):
+        cumulative += item.shares if item.kind != "cancellation" else 0
+        rows.append(
+            {
+                "agreement_id": agreement_id,
+                "seq": seq,
+                "due_on": item.on.isoformat(),
+                "kind": item.kind,
+                "shares": item.shares,
+                "cumulative_released": cumulative,
+            }
+        )
+    return rows
+
+
+def movement_rows(agreement_id: str, facts: Facts) -> Rows:
+    """8.1(c) and the Escrow Agreement: each deposit, surrender and release, with the balance after it."""
+    rows, balance = [], 0
+    for seq, m in enumerate(sorted(facts.escrow_movements, key=lambda m: (m.on, m.position)), start=1):
+        balance += m.shares if m.kind == "deposit" else -m.shares
+        rows.append(
+            {
+                "agreement_id": agreement_id,
+                "seq": seq,
+                "moved_on": m.on.isoformat(),
+                "kind": m.kind,
+                "shares": m.shares,
+                "claim_id": m.ref or None,
+                "position": m.position,
+                "balance_after": balance,
+            }
+        )
+    return rows
+
+
 def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, Rows]:
     """All rows of one agreement, table by table, in a deterministic order."""
     walked = changes(events)
@@ -122,40 +162,12 @@ def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, 
     for row in claims:
         row["sections"] = ", ".join(row["sections"])
         row["basis"] = facts.claims[row["claim_id"]].basis
-    schedule, cumulative = [], 0
-    for seq, item in enumerate(walked.schedule, start=1):
-        cumulative += item.shares if item.kind != "cancellation" else 0
-        schedule.append(
-            {
-                "agreement_id": agreement_id,
-                "seq": seq,
-                "due_on": item.on.isoformat(),
-                "kind": item.kind,
-                "shares": item.shares,
-                "cumulative_released": cumulative,
-            }
-        )
-    movements, balance = [], 0
-    for seq, m in enumerate(sorted(facts.escrow_movements, key=lambda m: (m.on, m.position)), start=1):
-        balance += m.shares if m.kind == "deposit" else -m.shares
-        movements.append(
-            {
-                "agreement_id": agreement_id,
-                "seq": seq,
-                "moved_on": m.on.isoformat(),
-                "kind": m.kind,
-                "shares": m.shares,
-                "claim_id": m.ref or None,
-                "position": m.position,
-                "balance_after": balance,
-            }
-        )
     return {
         "agreements": [_agreement_row(agreement_id, events, facts)],
         "events": event_rows(agreement_id, events),
         "state_timeline": timeline,
-        "earnout_schedule": schedule,
-        "escrow_movements": movements,
+        "earnout_schedule": schedule_rows(agreement_id, walked.schedule),
+        "escrow_movements": movement_rows(agreement_id, facts),
         "claims": claims,
         "survival": _timed(agreement_id, walked.survival, "section"),
         "obligations": _timed(agreement_id, walked.obligations, "ref"),

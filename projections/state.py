@@ -24,7 +24,7 @@ def state_of(ledger: Ledger, as_of: date, known_at: datetime | None = None) -> A
     earnout = earnout_state(facts, as_of)
     claims = claims_key(facts)
     escrow, indemnity, offset = _as_of_free(facts, claims)
-    status = "terminated" if facts.terminated_on else ("closed" if facts.closing_date else "signed")
+    status = facts.status
     cancelled_value = earnout.cancelled_shares * terms.liquidation_value
     return AgreementState(
         agreement_id=facts.agreement_id,

@@ -9,66 +9,24 @@ now" (all recorded events, retractions applied).
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
-from domain.events import AgreementRegistered, EventRetracted, LedgerEvent
+from domain.events import AgreementRegistered, LedgerEvent
+from projections import read_model
 from projections.ledger import fold
 from projections.models import AgreementState
+from projections.read_model import Rows, _iso, _json
 from projections.timeline import change_points, headline_of, intervals, keyed_intervals
-
-Rows = list[dict[str, Any]]
-
-HEADLINE_COLUMNS = (
-    "status",
-    "released_shares",
-    "cancelled_shares",
-    "pending_shares",
-    "delivered_shares",
-    "escrow_balance_shares",
-    "escrow_reserved_shares",
-    "escrow_available_shares",
-    "escrow_surrendered_shares",
-    "escrow_released_shares",
-    "buyer_pending_losses",
-    "buyer_resolved_losses",
-    "buyer_payable",
-    "buyer_cash_due",
-    "sellers_pending_losses",
-    "sellers_payable",
-    "sellers_cash_due",
-    "purchase_price_reduction",
-    "withheld_outstanding",
-)
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
-    """Every recorded event with both times, its clause and its payload as JSON."""
-    retracted = {e.event_id: e.position for e in events if isinstance(e, EventRetracted)}
-    return [
-        {
-            "agreement_id": agreement_id,
-            "position": e.position,
-            "type": e.type,
-            "clause": e.clause,
-            "occurred_on": e.occurred_on.isoformat(),
-            "recorded_at": e.timestamp.isoformat(),
-            "payload": _json(e.payload()),
-            "retracted_by": retracted.get(e.position),
-            "prev_hash": e.prev_hash,
-            "hash": e.hash,
-        }
-        for e in events
-    ]
+    """The events table, each payload as the stdlib writes pydantic's dump of it (the read model
+    writes it straight from the fields: ``domain.event_json.payload_json``)."""
+    rows = read_model.event_rows(agreement_id, events)
+    for row, event in zip(rows, events, strict=True):
+        row["payload"] = _json(event.payload())
+    return rows
 
 
 def _agreement_row(agreement_id: str, events: list[LedgerEvent], last: AgreementState) -> dict[str, Any]:
@@ -154,40 +112,12 @@ def reference_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, 
         (d, {o.ref: dumped for o, dumped in zip(state.obligations, s["obligations"], strict=True)})
         for (d, state), (_, s) in zip(points, dumps, strict=True)
     ]
-    schedule, cumulative = [], 0
-    for seq, item in enumerate(last.earnout.schedule, start=1):
-        cumulative += item.shares if item.kind != "cancellation" else 0
-        schedule.append(
-            {
-                "agreement_id": agreement_id,
-                "seq": seq,
-                "due_on": item.on.isoformat(),
-                "kind": item.kind,
-                "shares": item.shares,
-                "cumulative_released": cumulative,
-            }
-        )
-    movements, balance = [], 0
-    for seq, m in enumerate(sorted(facts.escrow_movements, key=lambda m: (m.on, m.position)), start=1):
-        balance += m.shares if m.kind == "deposit" else -m.shares
-        movements.append(
-            {
-                "agreement_id": agreement_id,
-                "seq": seq,
-                "moved_on": m.on.isoformat(),
-                "kind": m.kind,
-                "shares": m.shares,
-                "claim_id": m.ref or None,
-                "position": m.position,
-                "balance_after": balance,
-            }
-        )
     return {
         "agreements": [_agreement_row(agreement_id, events, last)],
         "events": event_rows(agreement_id, events),
         "state_timeline": timeline,
-        "earnout_schedule": schedule,
-        "escrow_movements": movements,
+        "earnout_schedule": read_model.schedule_rows(agreement_id, last.earnout.schedule),
+        "escrow_movements": read_model.movement_rows(agreement_id, facts),
         "claims": claims,
         "survival": _timed(agreement_id, keyed_intervals(survival_at), "section"),
         "obligations": _timed(agreement_id, keyed_intervals(obligations_at), "ref"),
