@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,11 @@ def sqlite_rows(path: str) -> list[Row]:
         ).fetchall()
 
 
-def sqlite_insert(rows: list[Row], path: Path) -> float:
-    """Seconds to insert ``rows`` into an events table like the library's, in one transaction."""
+def sqlite_insert(rows: list[Row], path: Path, per_batch: bool = False) -> float:
+    """Seconds to insert ``rows`` into an events table like the library's, in one transaction
+    (or, ``per_batch``, one committed transaction per agreement's run of rows, as appends are)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(
@@ -30,11 +34,17 @@ def sqlite_insert(rows: list[Row], path: Path) -> float:
         "PRIMARY KEY (originator_id, originator_version))"
     )
     start = time.perf_counter()
-    with conn:
-        conn.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", rows)
+    for batch in _batches(rows) if per_batch else [rows]:
+        with conn:
+            conn.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", batch)
     elapsed = time.perf_counter() - start
     conn.close()
     return elapsed
+
+
+def _batches(rows: list[Row]) -> list[list[Row]]:
+    """The rows in runs of one agreement (notification order keeps each batch together)."""
+    return [list(run) for _, run in groupby(rows, key=lambda row: row[0])]
 
 
 DECODERS = {"json": json.loads, "orjson": orjson.loads}
@@ -62,14 +72,17 @@ def postgres_rows(conn: Any, schema: str) -> list[Row]:
     return [tuple(r) for r in cur.fetchall()]
 
 
-def postgres_insert(conn: Any, schema: str, rows: list[Row]) -> float:
+def postgres_insert(conn: Any, schema: str, rows: list[Row], per_batch: bool = False) -> float:
+    """As ``sqlite_insert``, into a table like the library's in the benchmark's schema."""
+    conn.execute(f'DROP TABLE IF EXISTS "{schema}".raw_events')
     conn.execute(
         f'CREATE TABLE "{schema}".raw_events (originator_id uuid, originator_version bigint, topic text, '
         "state bytea, PRIMARY KEY (originator_id, originator_version))"
     )
     start = time.perf_counter()
-    with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(f'INSERT INTO "{schema}".raw_events VALUES (%s, %s, %s, %s)', rows)
+    for batch in _batches(rows) if per_batch else [rows]:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(f'INSERT INTO "{schema}".raw_events VALUES (%s, %s, %s, %s)', batch)
     return time.perf_counter() - start
 
 
