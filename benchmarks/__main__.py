@@ -26,7 +26,7 @@ from typing import Any
 from benchmarks import measure, raw
 from benchmarks.portfolio import agreement_ids, history, jsonl, revisions_for
 from commands.postgres import connect_direct, postgres_env
-from commands.runtime import tune_collector
+from commands.runtime import tune
 from commands.store import open_store
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -242,7 +242,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    tune_collector()  # as every apa-ledger process runs (commands/runtime.py)
+    tune()  # as every apa-ledger process runs (commands/runtime.py)
     gen_seconds, batches = build(args.agreements)
     events = sum(data.count(b"\n") + 2 for _, data in batches)  # each file's facts, and its registration
     print(f"generated {len(batches)} agreements, {events:,} facts in {gen_seconds:.2f} s")

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
-from commands.runtime import tune_collector
+from commands.runtime import tune
 from domain.errors import InvalidInput, LedgerError
 
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -365,7 +365,7 @@ def say(message: str) -> None:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: one line on stderr and exit 2 for any user error."""
     args = sys.argv[1:] if argv is None else argv
-    tune_collector()
+    tune()
     if any(SURROGATE.search(arg) or "\x00" in arg for arg in args):  # bytes not UTF-8 arrive as surrogates
         say("an argument is not valid UTF-8 text (CLI)")
         sys.exit(2)

@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from commands.runtime import tune_collector
+from commands.runtime import tune
 from commands.store import LedgerStore
 from projections.read_model import agreement_tables
 
@@ -91,7 +91,7 @@ _worker: dict[str, Any] = {}
 
 
 def _start(env: dict[str, str], columns: Columns) -> None:
-    tune_collector()
+    tune()
     _worker["store"] = LedgerStore(env=env)
     _worker["columns"] = columns
 
