@@ -70,6 +70,17 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         rows = self.select_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
         return [StoredEvent(ident, version, topic, state) for version, topic, state in rows]
 
+    def select_originators(self, start: int, limit: int) -> list[tuple[int, UUID | str]]:
+        """The notification log after ``start``: each notification's id and originator, nothing
+        more (``select_notifications`` without the stored state; the read model's paging)."""
+        statement = SQL(
+            "SELECT notification_id, originator_id FROM {schema}.{table} WHERE notification_id > %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, [start, limit], prepare=True)
+            return curs.fetchall()
+
     def select_rows(
         self,
         originator_id: UUID | str,

@@ -60,6 +60,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         rows = self.select_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
         return [StoredEvent(ident, version, topic, state) for version, topic, state in rows]
 
+    def select_originators(self, start: int, limit: int) -> list[tuple[int, UUID]]:
+        """The notification log after ``start``: each notification's id and originator, nothing
+        more (``select_notifications`` without the stored state; the read model's paging)."""
+        statement = f"SELECT rowid, originator_id FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, [start, limit])
+            return [(row[0], UUID(row[1])) for row in c.fetchall()]
+
     def select_rows(
         self,
         originator_id: UUID | str,
