@@ -160,12 +160,27 @@ class _Walk:
     def emit_headline(self) -> None:
         """The ``state_timeline`` row, in the columns' order (``HEADLINE_COLUMNS``)."""
         m, e = self.money, self.earnout_figures
-        headline = {"status": m["status"], **e}
-        headline.update(m)
-        headline["purchase_price_reduction"] = e["purchase_price_reduction"]  # the columns' order
-        headline["withheld_outstanding"] = m["withheld_outstanding"]
-        del headline["status"]
-        headline = {"status": m["status"], **headline}
+        headline = {
+            "status": m["status"],
+            "released_shares": e["released_shares"],
+            "cancelled_shares": e["cancelled_shares"],
+            "pending_shares": e["pending_shares"],
+            "delivered_shares": e["delivered_shares"],
+            "escrow_balance_shares": m["escrow_balance_shares"],
+            "escrow_reserved_shares": m["escrow_reserved_shares"],
+            "escrow_available_shares": m["escrow_available_shares"],
+            "escrow_surrendered_shares": m["escrow_surrendered_shares"],
+            "escrow_released_shares": m["escrow_released_shares"],
+            "buyer_pending_losses": m["buyer_pending_losses"],
+            "buyer_resolved_losses": m["buyer_resolved_losses"],
+            "buyer_payable": m["buyer_payable"],
+            "buyer_cash_due": m["buyer_cash_due"],
+            "sellers_pending_losses": m["sellers_pending_losses"],
+            "sellers_payable": m["sellers_payable"],
+            "sellers_cash_due": m["sellers_cash_due"],
+            "purchase_price_reduction": e["purchase_price_reduction"],
+            "withheld_outstanding": m["withheld_outstanding"],
+        }
         if headline != self.headline:
             self.headline = headline
             self.out.headline.append((self.day, headline))
@@ -197,7 +212,8 @@ class _Walk:
         for ref in before.keys() - now.keys():
             self._emit(self.out.obligations, self.obligation_rows, ref, None)
         for ref, duty in now.items():
-            if before.get(ref) != duty:
+            held = before.get(ref)
+            if held is not duty and held != duty:
                 self.expect(duty.bounds(), ("duty", f"{area}\x00{ref}"))
                 self.duty_row(duty)
 

@@ -102,22 +102,30 @@ def earnout_duties(facts: Facts, schedule: Sequence[ScheduleItem], bp: BPEventSt
     a ledger that records no deliveries treats each release as done on its date."""
     tracking = bool(facts.deliveries)
     duties, cumulative = [], 0
-    what = {"catch-up": "catch-up at Closing", "installment": "installment", "settlement": "BP settlement, M"}
     for item in schedule:
-        if item.kind == "cancellation":
-            text = f"{item.shares:,} undelivered Earnout Shares returned and cancelled"
-            duties.append(Duty("1.5(c)", text, item.on, "1.5(c):cancellation", "lapse"))
-            continue
-        cumulative += item.shares
-        text = f"CRS delivers {item.shares:,} Earnout Shares to Sellers ({what[item.kind]})"
-        ref = "1.5(b):settlement" if item.kind == "settlement" else f"1.5(b):{item.kind}:{item.on}"
-        if tracking:
-            duties.append(Duty("1.5(b)", text, item.on, ref, "timed", facts.delivered_shares >= cumulative))
-        else:  # done on its date: before it, upcoming
-            duties.append(Duty("1.5(b)", text, item.on, ref, "lapse"))
+        if item.kind != "cancellation":
+            cumulative += item.shares
+        if tracking and item.kind != "cancellation":
+            duties.append(_release(item.kind, item.shares, item.on, "timed", facts.delivered_shares >= cumulative))
+        else:  # done on its date: before it, upcoming (so is the cancellation, a date that passes)
+            duties.append(_release(item.kind, item.shares, item.on, "lapse", False))
     if bp is not None and bp.settlement_shares is None:
         duties += _settlement_pending(bp.settlement_due_by, bp.cancellation_on, bp.missing_months)
     return duties
+
+
+_RELEASED = {"catch-up": "catch-up at Closing", "installment": "installment", "settlement": "BP settlement, M"}
+
+
+@lru_cache(maxsize=16384)
+def _release(kind: str, shares: int, on: date, rule: Rule, done: bool) -> Duty:
+    """One release (or the cancellation) of the schedule as a duty; equal inputs give the same
+    duty (a timeline works the schedule's duties out again at every delivery)."""
+    if kind == "cancellation":
+        text = f"{shares:,} undelivered Earnout Shares returned and cancelled"
+        return Duty("1.5(c)", text, on, "1.5(c):cancellation", rule, done)
+    ref = "1.5(b):settlement" if kind == "settlement" else f"1.5(b):{kind}:{on}"
+    return Duty("1.5(b)", f"CRS delivers {shares:,} Earnout Shares to Sellers ({_RELEASED[kind]})", on, ref, rule, done)
 
 
 def _settlement_pending(due: date, cancel_on: date, missing: list[str]) -> list[Duty]:

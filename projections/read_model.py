@@ -59,14 +59,23 @@ def _json(value: Any) -> str:
 def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
     """Every recorded event with both times, its clause and its payload as JSON."""
     retracted = {e.event_id: e.position for e in events if isinstance(e, EventRetracted)}
+    texts: dict[tuple[date, object], str] = {}  # a batch's events share a recording time, many a date
+
+    def iso(moment: date) -> str:
+        key = (moment, getattr(moment, "tzinfo", None))  # one instant at two offsets prints twice
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = moment.isoformat()
+        return text
+
     return [
         {
             "agreement_id": agreement_id,
             "position": e.position,
             "type": e.type,
             "clause": e.clause,
-            "occurred_on": e.occurred_on.isoformat(),
-            "recorded_at": e.timestamp.isoformat(),
+            "occurred_on": iso(e.occurred_on),
+            "recorded_at": iso(e.timestamp),
             "payload": payload_json(e, PAYLOAD_EXCLUDED) or _json(e.payload()),
             "retracted_by": retracted.get(e.position),
             "prev_hash": e.prev_hash,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from commands.demo import demo_history
 from commands.export import TABLES, export, open_view
+from projections.read_model import event_rows
 from tests.clirun import run_cli
 from tests.ledger import Ledger, fact, new_ledger
 
@@ -200,3 +201,17 @@ def test_progress_counts_every_new_notification_once(demo: Ledger, tmp_path: Pat
     counts: list[int] = []
     result = export(demo.store, str(tmp_path / "reporting.sqlite"), progress=counts.append)
     assert sum(counts) == result.notifications == len(demo.events())
+
+
+def test_each_events_recorded_at_is_written_as_recorded_even_at_one_instant(tmp_path: Path) -> None:
+    """Reporting read model, events table (DESIGN "Two times"): recorded_at is each event's own
+    ISO text, so one instant recorded at two UTC offsets is written twice, each as it was."""
+    ledger = new_ledger(tmp_path / "offsets.sqlite")
+    ledger.clock.set("2026-01-01T10:00:00+02:00")
+    ledger.apply(fact("EffectiveDateReached", "2002-12-06"))
+    first = ledger.events()[-1]
+    second = first.model_copy(update={"originator_version": 3, "timestamp": first.timestamp.astimezone(UTC)})
+    rows = event_rows("A", [first, second])
+    assert first.timestamp == second.timestamp
+    assert first.timestamp.isoformat().endswith("+02:00") and second.timestamp.isoformat().endswith("+00:00")
+    assert [r["recorded_at"] for r in rows] == [first.timestamp.isoformat(), second.timestamp.isoformat()]
