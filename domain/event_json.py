@@ -44,19 +44,22 @@ def stamp_text(value: Any) -> Any:
     ``str``), remembered for the same object; any other value as it is, for orjson. Every
     event of a batch carries the same ``recorded_at`` and agreement id, so they are written
     once a batch instead of once an event (orjson asks a timezone for its offset in Python)."""
-    if value is _last[0]:
-        return _last[1]
-    if type(value) is datetime and value.tzinfo is UTC:
+    kind = type(value)
+    held = _last.get(kind)
+    if held is not None and held[0] is value:
+        return held[1]
+    if kind is datetime and value.tzinfo is UTC:
         text = value.isoformat()[:-6] + "Z"  # "+00:00" -> "Z"
-    elif type(value) is UUID:
+    elif kind is UUID:
         text = str(value)
     else:
         return value
-    _last[0], _last[1] = value, text
+    _last[kind] = (value, text)
     return text
 
 
-_last: list[Any] = [None, None]
+_last: dict[type, tuple[Any, str]] = {}
+"""The last timestamp and the last UUID written, each with its text."""
 
 
 def encode(values: dict[str, Any], *, sort: bool = False) -> bytes | None:
