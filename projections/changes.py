@@ -259,10 +259,26 @@ def changes(events: list[LedgerEvent]) -> Changes:
         if first:
             _everything(walk, representations)
             first = False
-        else:
+        elif due or not _unread(touched, facts):
             _recompute(walk, touched, due, representations)
     walk.out.schedule = tuple(walk.schedule)
     return walk.out
+
+
+UNREAD = frozenset({"terms", "effective_date", "conditions", "redemption"})
+"""Figures no part of the timeline reads (6.1's conditions, 5.6's redemptions ...)."""
+
+
+def _unread(touched: set[str], facts: Facts) -> bool:
+    """True if no part reads any figure cited at this point: besides ``UNREAD``, the derived
+    records of a resolution (the fold works them out from the resolution itself) and, while
+    there is no BP Event, Gross Margin (1.5(b): it enters the schedule only through M)."""
+    bp = facts.bp_governing_date is not None
+    for key in touched:
+        if key in UNREAD or key.startswith("derived:") or (not bp and key.startswith("margin:")):
+            continue
+        return False
+    return True
 
 
 def _everything(walk: _Walk, representations: dict[str, str]) -> None:
