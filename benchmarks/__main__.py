@@ -72,14 +72,13 @@ def run_backend(
     ids = [agreement_id for agreement_id, _ in batches]
     with new_url("portfolio") as url:
         store = open_store(url)
-        pit: dict[str, Any] = {}
-
-        def pause(n: int) -> None:
-            if n == min(100, len(batches)):
-                pit[f"{n}_agreements"] = measure.point_in_time(store, ids[n // 2], args.runs)
-
-        seconds, events = measure.append(store, batches, pause)
-        pit[f"{len(batches)}_agreements"] = measure.point_in_time(store, ids[len(ids) // 2], args.runs)
+        seconds, events = measure.append(store, batches)
+        small = min(100, len(batches))
+        with new_url(f"portfolio_{small}") as small_url:  # the same first agreements, alone in a store
+            few = open_store(small_url)
+            measure.append(few, batches[:small])
+            pit = measure.point_in_time_by_size({small: few, len(batches): store}, ids[small // 2], args.runs)
+            few.close()
         out["append"] = {"events": events, "seconds": round(seconds, 3), "events_per_s": round(events / seconds)}
         store.close()
         if kind == "sqlite":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -18,29 +18,22 @@ from projections.state import project
 AS_OF = date(2004, 6, 30)
 
 
-def append(
-    store: LedgerStore,
-    batches: Sequence[tuple[str, bytes]],
-    pause: Callable[[int], None] | None = None,
-) -> tuple[float, int]:
+def append(store: LedgerStore, batches: Sequence[tuple[str, bytes]]) -> tuple[float, int]:
     """`apa-ledger apply ID FILE` in process, one JSON Lines batch per agreement: read it (strict
     parse, batch id), check every fact against the rules, derive, seal the hash chain and
     append in one transaction (``read_batch`` and ``apply_facts``, what the command runs).
 
     The issue measures "events/s through `apply` batches": each agreement is registered
     first (`apa-ledger new`, its own command and transaction), outside the timing, and
-    only the events the batches append are counted. ``pause(n)`` is called after n
-    agreements, outside the timing (to measure at that size). (seconds, events appended)"""
+    only the events the batches append are counted. (seconds, events appended)"""
     elapsed, events = 0.0, 0
-    for n, (agreement_id, data) in enumerate(batches, start=1):
+    for agreement_id, data in batches:
         register_agreement(store, agreement_id)
         start = time.perf_counter()
         drafts, batch = read_batch(data)
         outcome = apply_facts(store, agreement_id, drafts, batch=batch)
         elapsed += time.perf_counter() - start
         events += len(outcome.appended)
-        if pause is not None:
-            pause(n)
     return elapsed, events
 
 
@@ -82,6 +75,20 @@ def point_in_time(store: LedgerStore, agreement_id: str, runs: int, as_of: date 
         project(store.load(agreement_id).events, as_of)
         times.append((time.perf_counter() - start) * 1000)
     return summary(times)
+
+
+def point_in_time_by_size(
+    stores: dict[int, LedgerStore], agreement_id: str, runs: int, as_of: date = AS_OF
+) -> dict[str, dict[str, float]]:
+    """``point_in_time`` of one agreement in stores of different sizes (agreements -> store), the
+    runs taken in turn, so that the machine's drift over minutes weighs on every size alike."""
+    times: dict[int, list[float]] = {size: [] for size in stores}
+    for _ in range(runs):
+        for size, store in stores.items():
+            start = time.perf_counter()
+            project(store.load(agreement_id).events, as_of)
+            times[size].append((time.perf_counter() - start) * 1000)
+    return {f"{size}_agreements": summary(ms) for size, ms in times.items()}
 
 
 def summary(times_ms: list[float]) -> dict[str, float]:
