@@ -31,7 +31,7 @@ from domain.events import LedgerEvent
 from domain.values import format_money
 from projections.earnout import release_schedule
 from projections.escrow import escrow_state
-from projections.facts import Facts
+from projections.facts import EARNOUT_FIGURES, Facts
 from projections.indemnity import claim_state, indemnity_side
 from projections.ledger import Ledger, effective_events
 from projections.models import BPEventState, OffsetState, ScheduleItem
@@ -45,20 +45,17 @@ from projections.obligations import (
     survival_duties,
 )
 from projections.offset import offset_state
-from projections.survival import Survival, _citing, base_sections, survival_of
+from projections.survival import Survival, base_sections, claims_citing, survival_of
 
 Row = dict[str, Any]
-ABSENT: Any = None
-"""The value of a row that no longer exists at a point (a duty that lapsed from the calendar)."""
-
-EARNOUT = {"closing_date", "status", "bp_event"}  # with every "margin:<month>": the schedule and the BP Event
 MONEY = {"escrow", "offset", "status", "closing_date"}  # with every "claim:" and "losses:": escrow, indemnity, 8.6
 SURVIVAL = {"closing_date"}  # with every "survival:" (the 7.3(ii) statute date): every row
 
 
 @dataclass
 class Changes:
-    """Per table, the value of each row at each point where it changed (``ABSENT`` once gone)."""
+    """Per table, the value of each row at each point where it changed (None once it is gone, e.g.
+    a duty that left the calendar)."""
 
     headline: list[tuple[date, Row]] = field(default_factory=list)
     claims: dict[str, list[tuple[date, Row | None]]] = field(default_factory=lambda: defaultdict(list))
@@ -88,7 +85,7 @@ class _Walk:
         self.survival_rows: dict[str, Row] = {}
         self.duties: dict[str, dict[str, Duty]] = {}  # area -> ref -> duty
         self.obligation_rows: dict[str, Row] = {}
-        self.dumped: dict[int, tuple[object, Row]] = {}  # id -> (the immutable row, its JSON form)
+        self.dumped: dict[tuple[int, str | None], tuple[object, Row]] = {}  # (id, drop) -> (row, its JSON)
 
     def expect(self, days: tuple[date, ...] | list[date], part: tuple[str, str]) -> None:
         """Re-read ``part`` on each of ``days`` still to come."""
@@ -99,12 +96,14 @@ class _Walk:
                 self.bounds[day].add(part)
 
     def _dump(self, row: Any, drop: str | None = None) -> Row:
-        held = self.dumped.get(id(row))
+        """An immutable row's JSON form (less ``drop``), worked out once per distinct row."""
+        key = (id(row), drop)
+        held = self.dumped.get(key)
         if held is None:
             dumped = row.model_dump(mode="json")
             if drop is not None:
                 del dumped[drop]
-            held = self.dumped[id(row)] = (row, dumped)  # holding the row keeps its id unique
+            held = self.dumped[key] = (row, dumped)  # holding the row keeps its id unique
         return held[1]
 
     def offset_now(self) -> OffsetState:
@@ -289,7 +288,7 @@ def _everything(walk: _Walk, representations: dict[str, str]) -> None:
     walk.emit_headline()
     for claim_id in facts.claims:
         walk.claim(claim_id)
-    citing = _citing(facts)
+    citing = claims_citing(facts)
     for section, title in representations.items():
         walk.survival_spec(section, title, citing)
     for area in AREAS:
@@ -320,7 +319,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
     prefixes = {key.split(":", 1)[0] for key in touched if ":" in key}
     # 1.5(b): Gross Margin enters the schedule only through a BP Event's M
     margins = "margin" in prefixes and facts.bp_governing_date is not None
-    schedule_changed = bool(touched & EARNOUT or margins) and walk.release_schedule()
+    schedule_changed = bool(touched & EARNOUT_FIGURES or margins) and walk.release_schedule()
     # 8.6: the claims bear on the offset only through payments withheld against them
     offset_touched = "offset" in touched or (bool(claims) and any(p.withheld_on for p in facts.payments.values()))
     if offset_touched:
@@ -343,7 +342,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
         sections = {s for claim_id in claims for s in base_sections(facts.claims[claim_id].sections)}
         sections &= representations.keys()
     if sections:
-        citing = _citing(facts)
+        citing = claims_citing(facts)
         for section in sections:
             walk.survival_spec(section, representations[section], citing)
     areas = _touched_areas(touched, prefixes, offset_touched, schedule_changed)

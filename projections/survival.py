@@ -20,7 +20,7 @@ def _row(*, section: str, title: str, expires_on: date | None, status: str, note
     return SurvivalRow(section=section, title=title, expires_on=expires_on, status=status, note=note)  # type: ignore
 
 
-def _citing(facts: Facts) -> dict[str, list[Claim]]:
+def claims_citing(facts: Facts) -> dict[str, list[Claim]]:
     """Each numbered section with the claims citing it. A fold only ever adds claims (each with
     its sections for good; their status lives on the same ``Claim``), so the map is worked out
     again only once a claim is added."""
@@ -41,7 +41,7 @@ def base_sections(sections: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(base_section(s) for s in sections))
 
 
-def _claims_citing(citing: dict[str, list[Claim]], section: str, asserted_before: date) -> list[Claim]:
+def _timely(citing: dict[str, list[Claim]], section: str, asserted_before: date) -> list[Claim]:
     """7.3(iv): claims given under Article VIII for the section before its expiration date."""
     return [c for c in citing.get(section, ()) if c.asserted_on < asserted_before]
 
@@ -88,7 +88,7 @@ def survival_of(facts: Facts, section: str, title: str, citing: dict[str, list[C
     limitations, or three months after a timely 2.11 claim's final resolution; (iv) a
     timely claim keeps its section alive until the claim is finally resolved."""
     terms = facts.terms
-    citing = _citing(facts) if citing is None else citing
+    citing = claims_citing(facts) if citing is None else citing
     note = SURVIVAL_NOTES.get(section)
     if is_indefinite(terms, section):
         return Survival(section, title, note, "indefinite")
@@ -96,13 +96,13 @@ def survival_of(facts: Facts, section: str, title: str, citing: dict[str, list[C
         statute = facts.tax_statute
         if statute is None:
             return Survival(section, title, note, "until-statute-of-limitations")
-        claims = _claims_citing(citing, section, statute)
+        claims = _timely(citing, section, statute)
         tails = [tax_claim_tail(terms, c.closed_on) for c in claims if c.closed_on is not None]
         return _after_expiry(section, title, note, statute, max([statute, *tails]), claims)
     if facts.closing_date is None:
         return Survival(section, title, note, "not-started")
     expiry = representation_expiry(terms, facts.closing_date)
-    claims = _claims_citing(citing, section, expiry)
+    claims = _timely(citing, section, expiry)
     ends = [c.closed_on for c in claims if c.closed_on is not None]
     return _after_expiry(section, title, note, expiry, max([expiry, *ends]), claims)
 
@@ -129,7 +129,7 @@ def survival_state(facts: Facts, as_of: date) -> list[SurvivalRow]:
 
 
 def _rows(facts: Facts, as_of: date) -> tuple[SurvivalRow, ...]:
-    citing = _citing(facts)
+    citing = claims_citing(facts)
     return tuple(survival_row(facts, s, title, as_of, citing) for s, title in facts.terms.representations.items())
 
 
