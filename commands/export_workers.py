@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
@@ -99,5 +99,3 @@ def _start(env: dict[str, str], columns: Columns) -> None:
 def _rows(originator: UUID) -> tuple[str, TupleRows]:
     return rows_of(_worker["store"], originator, _worker["columns"])
 
-
-RowsSource = Callable[[LedgerStore, Columns, Iterable[Page]], Iterator[tuple[Page, list[Any]]]]
