@@ -98,4 +98,3 @@ def _start(env: dict[str, str], columns: Columns) -> None:
 
 def _rows(originator: UUID) -> tuple[str, TupleRows]:
     return rows_of(_worker["store"], originator, _worker["columns"])
-
