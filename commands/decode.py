@@ -32,8 +32,14 @@ def _same(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)  # every event of a batch carries one recorded_at: parsed once, shared (immutable)
 def _timestamp(value: str) -> datetime:
     return datetime.fromisoformat(value)
+
+
+@lru_cache(maxsize=4096)  # an agreement's events share a few hundred dates at most
+def _date(value: str) -> date:
+    return date.fromisoformat(value)
 
 
 def _converter(annotation: Any) -> Converter | None:
@@ -58,7 +64,7 @@ def _converter(annotation: Any) -> Converter | None:
     if annotation is datetime:
         return _timestamp
     if annotation is date:
-        return date.fromisoformat
+        return _date
     if annotation is Decimal:
         return Decimal
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
