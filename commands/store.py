@@ -67,7 +67,12 @@ class PydanticMapper(Mapper[UUID]):
         decode = DECODERS.get(topic)
         if decode is None:
             raise ValueError(f"unknown event topic {topic!r}")
-        return decode(self._state(originator_id, version, data))
+        if self.cipher or self.compressor or type(self.transcoder) is not OrjsonTranscoder:
+            return decode(self._state(originator_id, version, data))
+        state = orjson.loads(data)  # a plaintext store, as OrjsonTranscoder.decode reads it (once a row)
+        state["originator_id"] = originator_id
+        state["originator_version"] = version
+        return decode(state)
 
     def validated(self, stored_event: StoredEvent) -> Any:
         """Decode with full pydantic validation (verify: nothing stored is taken on trust)."""

@@ -66,6 +66,11 @@ def _item(on: date, shares: int, kind: str) -> ScheduleItem:
     return built(ScheduleItem, {"on": on, "shares": shares, "kind": kind})
 
 
+def _months_read(terms: Terms, governing: date) -> tuple[str, ...]:
+    """The months whose Gross Margin the BP Event reads: D's base months and the Measurement Period."""
+    return (*rules.margin_base_months(terms, governing), *rules.measurement_months(terms, governing))
+
+
 def bp_event(facts: Facts, installments: list[ScheduleItem]) -> BPEventState | None:
     """1.5(b): A, n, D, N and M for the BP Event, as far as the reported margins allow."""
     governing = facts.bp_governing_date
@@ -112,7 +117,7 @@ def _bp_event_recalled(facts: Facts, governing: date | None, installments: list[
     the BP Event at every EarnoutSharesDelivered; D alone is n exact multiplications)."""
     if governing is None:
         return None
-    months = (*rules.margin_base_months(facts.terms, governing), *rules.measurement_months(facts.terms, governing))
+    months = facts.recall("bp-months", governing, lambda: _months_read(facts.terms, governing))
     key = (
         facts.closing_date,
         governing,

@@ -38,5 +38,14 @@ def test_the_memo_keeps_one_entry_per_part(tmp_path: Path) -> None:
     ledger = fold(_events(tmp_path, 0))
     for offset in range(0, 2000, 7):
         state_of(ledger, date.fromordinal(date(2003, 1, 1).toordinal() + offset))
-    parts = {"installments", "bp-event", "release-schedule", "citing", "claims", "survival-bounds", "survival"}
+    parts = {
+        "installments",
+        "bp-months",
+        "bp-event",
+        "release-schedule",
+        "citing",
+        "claims",
+        "survival-bounds",
+        "survival",
+    }
     assert set(ledger.facts.memo) <= parts | {"as-of-free"}
