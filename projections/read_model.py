@@ -85,16 +85,19 @@ def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
     ]
 
 
-def _agreement_row(agreement_id: str, events: list[LedgerEvent], facts: Facts) -> dict[str, Any]:
+def agreement_row(
+    agreement_id: str, events: list[LedgerEvent], effective_date: date | None, closing_date: date | None, status: str
+) -> dict[str, Any]:
+    """The agreement: its store id, registration, latest dates and status, events and terms."""
     registered = events[0]
     assert isinstance(registered, AgreementRegistered)
     return {
         "agreement_id": agreement_id,
         "originator_id": str(registered.originator_id),
         "registered_at": registered.timestamp.isoformat(),
-        "effective_date": _iso(facts.effective_date),
-        "closing_date": _iso(facts.closing_date),
-        "status": facts.status,
+        "effective_date": _iso(effective_date),
+        "closing_date": _iso(closing_date),
+        "status": status,
         "event_count": len(events),
         "last_position": events[-1].position,
         "last_recorded_at": events[-1].timestamp.isoformat(),
@@ -172,7 +175,7 @@ def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, 
         row["sections"] = ", ".join(row["sections"])
         row["basis"] = facts.claims[row["claim_id"]].basis
     return {
-        "agreements": [_agreement_row(agreement_id, events, facts)],
+        "agreements": [agreement_row(agreement_id, events, facts.effective_date, facts.closing_date, facts.status)],
         "events": event_rows(agreement_id, events),
         "state_timeline": timeline,
         "earnout_schedule": schedule_rows(agreement_id, walked.schedule),

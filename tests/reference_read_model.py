@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain.events import AgreementRegistered, LedgerEvent
+from domain.events import LedgerEvent
 from projections import read_model
 from projections.ledger import fold
 from projections.models import AgreementState
@@ -27,24 +27,6 @@ def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
     for row, event in zip(rows, events, strict=True):
         row["payload"] = _json(event.payload())
     return rows
-
-
-def _agreement_row(agreement_id: str, events: list[LedgerEvent], last: AgreementState) -> dict[str, Any]:
-    registered = events[0]
-    assert isinstance(registered, AgreementRegistered)
-    return {
-        "agreement_id": agreement_id,
-        "originator_id": str(registered.originator_id),
-        "registered_at": registered.timestamp.isoformat(),
-        "effective_date": _iso(last.effective_date),
-        "closing_date": _iso(last.closing_date),
-        "status": last.status,
-        "event_count": len(events),
-        "last_position": events[-1].position,
-        "last_recorded_at": events[-1].timestamp.isoformat(),
-        "last_hash": events[-1].hash,
-        "terms": _json(registered.terms.model_dump(mode="json")),
-    }
 
 
 def _timed(agreement_id: str, rows: list[tuple[str, date, date | None, Any]], key: str) -> Rows:
@@ -113,7 +95,9 @@ def reference_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, 
         for (d, state), (_, s) in zip(points, dumps, strict=True)
     ]
     return {
-        "agreements": [_agreement_row(agreement_id, events, last)],
+        "agreements": [
+            read_model.agreement_row(agreement_id, events, last.effective_date, last.closing_date, last.status)
+        ],
         "events": event_rows(agreement_id, events),
         "state_timeline": timeline,
         "earnout_schedule": read_model.schedule_rows(agreement_id, last.earnout.schedule),
