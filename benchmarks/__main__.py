@@ -57,6 +57,15 @@ def build(count: int) -> tuple[float, list[tuple[str, bytes]]]:
     return time.perf_counter() - start, batches
 
 
+def portfolio_files(batches: list[tuple[str, bytes]], directory: Path) -> Path:
+    """The batches as `apa-ledger import` reads them: AGREEMENT_ID.jsonl each."""
+    if not directory.exists():
+        directory.mkdir()
+        for agreement_id, data in batches:
+            (directory / f"{agreement_id}.jsonl").write_bytes(data)
+    return directory
+
+
 @contextmanager
 def sqlite_store(tmp: Path, name: str) -> Iterator[str]:
     yield str(tmp / f"{name}.sqlite")
@@ -70,6 +79,7 @@ def run_backend(
     kind: str, new_url: Callable[[str], Any], batches: list[tuple[str, Any]], args: Any, tmp: Path, admin: Any = None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    files = portfolio_files(batches, tmp / "portfolio")
     ids = [agreement_id for agreement_id, _ in batches]
     with new_url("portfolio") as url:
         store = open_store(url)
@@ -82,6 +92,13 @@ def run_backend(
             few.close()
         out["append"] = {"events": events, "seconds": round(seconds, 3), "events_per_s": round(events / seconds)}
         store.close()
+        with new_url("import") as import_url:  # the same batches, applied by a writer on every core
+            concurrent = open_store(import_url)
+            seconds, imported = measure.import_portfolio(concurrent, files, args.writers)
+            concurrent.close()
+        if imported != events:
+            raise RuntimeError(f"import appended {imported} events, apply {events}")
+        out["import"] = {"writers": args.writers, "seconds": round(seconds, 3), "events_per_s": round(events / seconds)}
         if kind == "sqlite":
             rows = raw.sqlite_rows(url)
             per_batch = raw.sqlite_insert(rows, tmp / "raw.sqlite", per_batch=True)
@@ -96,6 +113,7 @@ def run_backend(
         # the same rows, one committed transaction per agreement's batch, as `apply` commits them
         out["append"]["raw_insert_per_batch_events_per_s"] = round(len(rows) / per_batch)
         out["append"]["ratio_vs_per_batch"] = round(out["append"]["events_per_s"] * per_batch / len(rows), 3)
+        out["import"]["ratio"] = round(out["import"]["events_per_s"] / out["append"]["raw_insert_events_per_s"], 3)
         del rows  # 150,000 tuples the collector would otherwise walk through on every full pass below
         gc.collect()
 
@@ -170,6 +188,7 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool]:
     first = next(iter(by_stream.values()))
     return {
         "append_ratio": result["append"]["ratio"] >= TARGETS["append_ratio"],
+        "import_ratio": result["import"]["ratio"] >= TARGETS["append_ratio"],
         "replay_ratio": result["replay"]["ratio"] >= TARGETS["replay_ratio"],
         "rebuild_ratio": result["read_model_rebuild"]["ratio"] >= TARGETS["replay_ratio"],
         "pit_p50_ms_150": first["p50_ms"] <= TARGETS["pit_p50_ms_150"],
@@ -186,7 +205,7 @@ def table(results: dict[str, Any]) -> str:
             continue
         v = r["verdicts"]
         ok = {True: "ok", False: "MISSED"}
-        a, p, b = r["append"], r["replay"], r["read_model_rebuild"]
+        a, i, p, b = r["append"], r["import"], r["replay"], r["read_model_rebuild"]
         pits = r["point_in_time_by_portfolio"]
         lines += [
             f"== {kind}",
@@ -194,6 +213,9 @@ def table(results: dict[str, Any]) -> str:
             f"ratio {a['ratio']:.3f} (target >= {TARGETS['append_ratio']})  {ok[v['append_ratio']]}",
             f"  raw insert committing each agreement's batch {a['raw_insert_per_batch_events_per_s']:,} ev/s: "
             f"ratio {a['ratio_vs_per_batch']:.3f}",
+            f"import ({i['writers']} writers) {i['events_per_s']:>9,} ev/s  raw insert "
+            f"{a['raw_insert_events_per_s']:>9,} ev/s  ratio {i['ratio']:.3f} "
+            f"(target >= {TARGETS['append_ratio']})  {ok[v['import_ratio']]}",
             f"replay (read+decode+fold) {p['events_per_s']:>9,} ev/s  "
             f"raw scan*  {p['raw_scan_events_per_s']:>9,} ev/s  "
             f"ratio {p['ratio']:.3f} (target >= {TARGETS['replay_ratio']})  {ok[v['replay_ratio']]}"
@@ -231,6 +253,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes for the rebuild (default: as `export` chooses)"
+    )
+    parser.add_argument(
+        "--writers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes applying at once in the import measurement (default: every core)",
     )
     parser.add_argument("--out", default=str(Path(__file__).with_name("results.json")), help="results JSON")
     args = parser.parse_args(argv)

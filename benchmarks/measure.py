@@ -37,6 +37,25 @@ def append(store: LedgerStore, batches: Sequence[tuple[str, bytes]]) -> tuple[fl
     return elapsed, events
 
 
+def import_portfolio(store: LedgerStore, directory: Path, workers: int) -> tuple[float, int]:
+    """`apa-ledger import DIR --workers N` in process: the same batches, one file per agreement,
+    applied by ``workers`` processes at once (each its own connection and transactions), as
+    several clerks or a bulk load on every core apply them. The agreements are registered
+    first, outside the timing, as for ``append``; the workers' start is timed.
+    (seconds, events appended)"""
+    from commands.portfolio_import import agreement_files, import_files
+
+    files = agreement_files([str(directory)])
+    for file in files:
+        register_agreement(store, file.agreement_id)
+    start = time.perf_counter()
+    outcomes = import_files(store, files, workers=workers)
+    elapsed = time.perf_counter() - start
+    if any(outcome.error for outcome in outcomes):
+        raise RuntimeError(next(outcome.error for outcome in outcomes if outcome.error))
+    return elapsed, sum(outcome.appended for outcome in outcomes)
+
+
 def replay(store: LedgerStore) -> tuple[float, int, int]:
     """Rebuild every agreement from the store, as a read model rebuild does: the agreements from
     the notification log, then each one's events read by its id, decoded through the store's

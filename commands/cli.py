@@ -107,20 +107,10 @@ def new(ctx: click.Context, agreement_id: str, terms_file: str | None) -> None:
       apa-ledger new APA-2002
       apa-ledger new OTHER --terms other-terms.json
     """
-    from pydantic import ValidationError
-
     from commands.handlers import register_agreement
-    from commands.importer import loads_strict, validation_message
-    from domain.terms import Terms
+    from commands.importer import read_terms
 
-    terms = None
-    if terms_file:
-        try:
-            terms = Terms.model_validate(loads_strict(read_input(terms_file).decode("utf-8")))
-        except ValidationError as exc:
-            fail(f"--terms: {validation_message(exc)} (terms)")
-        except (ValueError, UnicodeDecodeError) as exc:
-            fail(f"--terms: not valid JSON: {str(exc)[:100]} (terms)")
+    terms = read_terms(read_input(terms_file), "--terms") if terms_file else None
     outcome = register_agreement(open_from(ctx), agreement_id, terms)
     click.echo(f"registered {outcome.agreement_id} (position 1)")
 

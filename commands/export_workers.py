@@ -12,17 +12,15 @@ ahead of the writer, so neither waits for the other.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from commands.runtime import tune
+from commands import workers as pool_of
 from commands.store import LedgerStore
 from projections.read_model import agreement_tables
 
@@ -58,8 +56,7 @@ def rows_of(store: LedgerStore, originator: UUID, columns: Columns) -> tuple[str
 
 def worker_count(pending: int) -> int:
     """Every core for a large export; none (work in the exporting process) for a small one."""
-    cores = os.cpu_count() or 1
-    return cores if cores > 1 and pending >= PARALLEL_FROM else 0
+    return pool_of.worker_count(pending, PARALLEL_FROM)
 
 
 def in_process(store: LedgerStore, columns: Columns, pages: Iterable[Page]) -> Iterator[tuple[Page, list[Any]]]:
@@ -72,10 +69,7 @@ def in_workers(
     store: LedgerStore, columns: Columns, pages: Iterable[Page], workers: int
 ) -> Iterator[tuple[Page, list[Any]]]:
     """Each page with its agreements' rows, worked out by ``workers`` processes, in page order."""
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited connections or locks
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start, initargs=(dict(store.env), columns)
-    ) as pool:
+    with pool_of.store_pool(store, workers, columns=columns) as pool:
         ahead: deque[tuple[Page, list[Future[Any]]]] = deque()
         for page in pages:
             ahead.append((page, [pool.submit(_rows, originator) for originator in page.agreements]))
@@ -87,14 +81,6 @@ def in_workers(
             yield done, [future.result() for future in futures]
 
 
-_worker: dict[str, Any] = {}
-
-
-def _start(env: dict[str, str], columns: Columns) -> None:
-    tune()
-    _worker["store"] = LedgerStore(env=env)
-    _worker["columns"] = columns
-
-
 def _rows(originator: UUID) -> tuple[str, TupleRows]:
-    return rows_of(_worker["store"], originator, _worker["columns"])
+    state = pool_of.worker_state()
+    return rows_of(state["store"], originator, state["columns"])

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from commands.idempotency import already_applied
 from commands.importer import Draft, build_event, validation_message
 from commands.store import LedgerStore
-from domain.agreement import Agreement, register
+from domain.agreement import Agreement, project_agreement, register
 from domain.errors import ConcurrentWrite, InvalidInput, RuleViolation
 from domain.events import (
     CashIndemnityDue,
@@ -205,3 +205,32 @@ def apply_facts(
     raise ConcurrentWrite(
         f"agreement {agreement_id!r} kept changing under {MAX_ATTEMPTS} attempts; nothing was appended", "store"
     )
+
+
+def register_and_apply(
+    store: LedgerStore,
+    agreement_id: str,
+    terms: Terms | None,
+    drafts: Sequence[Draft],
+    dry_run: bool = False,
+    batch: str = "",
+) -> Outcome | None:
+    """Preamble and a batch in one transaction: a new agreement with its first facts, checked
+    against the agreement as registered, then appended together or not at all (a rejected batch
+    leaves no empty agreement behind). None if the agreement exists (or another writer
+    registered it meanwhile): apply the batch to it with ``apply_facts``."""
+    if store.exists(agreement_id):
+        return None
+    try:
+        registered = register(agreement_id, terms or Terms(), store.clock())
+    except ValidationError as exc:
+        raise InvalidInput(f"agreement id {agreement_id[:64]!r}: {validation_message(exc)}", "preamble") from None
+    agreement = project_agreement(None, [registered])
+    assert agreement is not None
+    events = plan(agreement, drafts, store.clock(), batch)
+    if not dry_run:
+        try:
+            store.save(registered, *events)
+        except IntegrityError:
+            return None
+    return Outcome(agreement_id, (registered, *events))

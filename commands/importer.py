@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from domain.errors import InvalidInput
 from domain.events import ENVELOPE, EVENT_TYPES, USER_EVENT_TYPES, LedgerEvent, fact_fields
+from domain.terms import Terms
 from domain.values import JsonFloat
 
 MAX_LINE_BYTES = 1_000_000
@@ -73,6 +74,16 @@ def validation_message(error: ValidationError) -> str:
         msg = "unknown field"
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"{loc}: {msg}{more}"
+
+
+def read_terms(data: bytes, label: str) -> Terms:
+    """An agreement's terms from a JSON file (``new --terms``, ``import``'s ``ID.terms.json``)."""
+    try:
+        return Terms.model_validate(loads_strict(data.decode("utf-8")))
+    except ValidationError as exc:
+        raise InvalidInput(f"{label}: {validation_message(exc)}", "terms") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{label}: not valid JSON: {str(exc)[:100]}", "terms") from None
 
 
 def draft_from_mapping(data: Any, line: int | None = None) -> Draft:

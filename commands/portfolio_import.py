@@ -1,0 +1,186 @@
+"""`apa-ledger import`: a portfolio applied at once, one JSON Lines file per agreement.
+
+Each file ``AGREEMENT_ID.jsonl`` is what `apa-ledger apply AGREEMENT_ID FILE` would
+apply, and is applied exactly so: its own all-or-nothing batch, checked against
+that agreement's state, idempotent (a file applied before is recognised and
+appends nothing). An agreement not yet in the store is registered with its file, in
+the same transaction, on the terms in ``AGREEMENT_ID.terms.json`` beside it if there
+is one (else this agreement's own terms); if it is registered already, such a terms
+file must state its terms.
+
+Agreements are independent aggregates, so a large portfolio is applied by worker
+processes, one per core, each with its own connection: like several clerks
+applying at once, every batch in its own transaction, a conflict on the same
+agreement retried as ``apply`` retries it. A rejected file appends nothing and
+the others are still applied; running the import again after fixing it applies
+only what is new.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from commands import workers as pool_of
+from commands.handlers import apply_facts, register_and_apply
+from commands.idempotency import read_batch
+from commands.importer import read_terms
+from commands.store import LedgerStore
+from domain.errors import InvalidInput, LedgerError, RuleViolation, UnknownAgreement
+
+SUFFIX = ".jsonl"
+TERMS_SUFFIX = ".terms.json"
+PARALLEL_FROM = 2_000_000
+"""Bytes of facts (about 20,000 facts at ~100 bytes a line) from which workers pay for their start."""
+
+
+@dataclass(frozen=True)
+class AgreementFile:
+    """One agreement's facts and, if given, its terms."""
+
+    agreement_id: str
+    path: Path
+    terms: Path | None = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What importing one file did: registered its agreement, appended (or would append) events,
+    found it applied already, or was rejected (``error``, the rule and clause; nothing appended)."""
+
+    file: AgreementFile
+    registered: bool = False
+    appended: int = 0
+    already_applied: bool = False
+    error: str | None = None
+
+
+def agreement_files(sources: Sequence[str]) -> list[AgreementFile]:
+    """The files to import: each source is a ``.jsonl`` file or a directory of them (sorted by
+    name); an agreement's id is its file's name without ``.jsonl``. Refused before anything is
+    applied: a source that does not exist, a file of another kind, an empty directory, and two
+    files for one agreement."""
+    files: list[AgreementFile] = []
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.name.endswith(SUFFIX) and p.is_file())
+            if not found:
+                raise InvalidInput(f"{source}: no {SUFFIX} files in this directory", "import")
+            files += map(_agreement_file, found)
+        elif path.is_file() and path.name.endswith(SUFFIX):
+            files.append(_agreement_file(path))
+        elif path.exists():
+            raise InvalidInput(f"{source}: not a {SUFFIX} file or a directory", "import")
+        else:
+            raise InvalidInput(f"{source}: no such file or directory", "import")
+    seen: dict[str, Path] = {}
+    for file in files:
+        if file.agreement_id in seen:
+            raise InvalidInput(
+                f"{file.path} and {seen[file.agreement_id]} are both agreement {file.agreement_id!r}", "import"
+            )
+        seen[file.agreement_id] = file.path
+    return files
+
+
+def _agreement_file(path: Path) -> AgreementFile:
+    agreement_id = path.name.removesuffix(SUFFIX)
+    terms = path.with_name(agreement_id + TERMS_SUFFIX)
+    return AgreementFile(agreement_id, path, terms if terms.is_file() else None)
+
+
+def import_files(
+    store: LedgerStore,
+    files: Sequence[AgreementFile],
+    *,
+    dry_run: bool = False,
+    workers: int | None = None,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> list[FileOutcome]:
+    """Import every file (``import_file``), in ``workers`` processes (None: every core for a
+    large portfolio, 0: in this one); the outcomes in the files' order."""
+    if workers is None:
+        workers = pool_of.worker_count(sum(file.path.stat().st_size for file in files), PARALLEL_FROM)
+    outcomes = []
+    for outcome in _outcomes(store, files, dry_run, min(workers, len(files))):
+        if progress is not None:
+            progress(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _outcomes(store: LedgerStore, files: Sequence[AgreementFile], dry_run: bool, workers: int) -> Iterator[FileOutcome]:
+    """The files' outcomes in their order, worked out here or, with ``workers`` > 1, here and in
+    ``workers - 1`` more processes."""
+    if workers <= 1:
+        return (import_file(store, file, dry_run) for file in files)
+    return _shared(store, files, dry_run, workers - 1)
+
+
+def _shared(store: LedgerStore, files: Sequence[AgreementFile], dry_run: bool, helpers: int) -> Iterator[FileOutcome]:
+    """Files a few at a time, to this process and to ``helpers`` worker processes alike.
+
+    This process starts on the first files at once and the workers join as soon as they
+    are up (an interpreter's imports, about a third of a second): on a portfolio that is
+    a tenth of the whole import, which a pool that only this process fed would lose."""
+    size = max(1, min(8, len(files) // ((helpers + 1) * 8)))  # every process busy to the end
+    queue = deque((start, files[start : start + size]) for start in range(0, len(files), size))
+    done: dict[int, list[FileOutcome]] = {}
+    running: dict[Future[list[FileOutcome]], int] = {}
+    upto = 0
+    with pool_of.store_pool(store, helpers, dry_run=dry_run) as pool:
+        while queue or running:
+            while queue and len(running) < 2 * helpers:  # each worker has its next files waiting
+                start, chunk = queue.popleft()
+                running[pool.submit(_import_all, chunk)] = start
+            if queue:
+                start, chunk = queue.popleft()
+                done[start] = [import_file(store, file, dry_run) for file in chunk]
+            else:
+                wait(running, return_when=FIRST_COMPLETED)
+            for future in [future for future in running if future.done()]:
+                done[running.pop(future)] = future.result()
+            while upto in done:  # in the files' order
+                outcomes = done.pop(upto)
+                upto += len(outcomes)
+                yield from outcomes
+
+
+def _import_all(files: list[AgreementFile]) -> list[FileOutcome]:
+    state = pool_of.worker_state()
+    return [import_file(state["store"], file, state["dry_run"]) for file in files]
+
+
+def import_file(store: LedgerStore, file: AgreementFile, dry_run: bool = False) -> FileOutcome:
+    """Apply the file as `apply` does, to its agreement or, if that is new, to the agreement
+    registered with it in the same transaction; a rejection is the outcome's ``error`` (the
+    file's name, the line, the rule and the clause), and appends nothing."""
+    try:
+        drafts, batch = read_batch(_read(file.path))
+        terms = read_terms(_read(file.terms), str(file.terms)) if file.terms else None
+        if terms is not None and store.exists(file.agreement_id) and store.load(file.agreement_id).terms != terms:
+            raise RuleViolation(
+                f"agreement {file.agreement_id!r} is registered with other terms than {file.terms}", "preamble"
+            )
+        try:
+            outcome = apply_facts(store, file.agreement_id, drafts, dry_run=dry_run, batch=batch)
+        except UnknownAgreement:
+            new = register_and_apply(store, file.agreement_id, terms, drafts, dry_run, batch)
+            if new is None:  # another writer registered it meanwhile
+                outcome = apply_facts(store, file.agreement_id, drafts, dry_run=dry_run, batch=batch)
+            else:
+                return FileOutcome(file, registered=True, appended=len(new.appended) - 1)
+    except LedgerError as exc:
+        return FileOutcome(file, error=f"{file.path}: {exc}")
+    return FileOutcome(file, appended=len(outcome.appended), already_applied=bool(outcome.already_applied))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "import") from None
