@@ -16,16 +16,17 @@ from benchmarks.__main__ import TARGETS, main
 
 
 def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """Issue 5, benchmarks: append and replay against the raw insert and scan, the read model's
+    """Issue 5, benchmarks: append (one writer, and `import` on every core) and replay against the raw insert and scan, the read model's
     rebuild, point-in-time by portfolio size and by stream length, and the whole-process CLI."""
     out = tmp_path / "results.json"
-    main(["--quick", "--agreements", "4", "--no-postgres", "--out", str(out)])
+    main(["--quick", "--agreements", "4", "--no-postgres", "--writers", "2", "--out", str(out)])
     results = json.loads(out.read_text())
     sqlite = results["sqlite"]
     assert results["portfolio"]["agreements"] == 4
     assert sqlite["append"]["events"] > 4 * 100 and sqlite["replay"]["events"] == sqlite["append"]["events"] + 4
-    for figure in (sqlite["append"], sqlite["replay"], sqlite["read_model_rebuild"]):
+    for figure in (sqlite["append"], sqlite["import"], sqlite["replay"], sqlite["read_model_rebuild"]):
         assert figure["events_per_s"] > 0 and figure["ratio"] > 0
+    assert sqlite["import"]["writers"] == 2  # `import --workers 2`: this process and one worker, really started
     assert sqlite["append"]["raw_insert_per_batch_events_per_s"] > 0 and sqlite["append"]["ratio_vs_per_batch"] > 0
     rebuild = sqlite["read_model_rebuild"]
     assert rebuild["rows"] > rebuild["events"] and rebuild["one_process_events_per_s"] > 0
@@ -36,6 +37,7 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
     assert sqlite["cli_state"]["runs"] == 3
     assert set(sqlite["verdicts"]) == {
         "append_ratio",
+        "import_ratio",
         "replay_ratio",
         "rebuild_ratio",
         "pit_p50_ms_150",
@@ -45,4 +47,9 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
     assert results["postgresql"] == "skipped (--no-postgres)"
     assert results["targets"] == TARGETS
     printed = capsys.readouterr().out
-    assert "append" in printed and "read model rebuild" in printed and "CLI state" in printed
+    assert (
+        "append" in printed
+        and "import (2 writers)" in printed
+        and "read model rebuild" in printed
+        and "CLI state" in printed
+    )
