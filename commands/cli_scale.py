@@ -45,7 +45,8 @@ def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_j
     "--workers",
     type=click.IntRange(min=0, max=64),
     metavar="N",
-    help="Processes that apply the files (0: this one). Default: every core from about 20,000 facts.",
+    help="Processes applying files at once, this one among them (0 or 1: this one). "
+    "Default: every core from about 20,000 facts.",
 )
 @click.pass_context
 def import_cmd(ctx: click.Context, sources: tuple[str, ...], dry_run: bool, workers: int | None) -> None:
@@ -53,8 +54,8 @@ def import_cmd(ctx: click.Context, sources: tuple[str, ...], dry_run: bool, work
 
     Each file is applied as `apply AGREEMENT_ID FILE` applies it: all or nothing,
     checked against that agreement's state, recognised if applied before. A new
-    agreement is registered first, with AGREEMENT_ID.terms.json beside its file
-    if there is one. A rejected file is reported on its own line (file, line,
+    agreement is registered with its file, in one transaction, on the terms in
+    AGREEMENT_ID.terms.json beside it if there is one. A rejected file is reported on its own line (file, line,
     rule, clause) and appends nothing; the others are applied, and the exit
     status is 2. Run it again once fixed: only what is new is appended.
 

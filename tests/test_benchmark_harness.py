@@ -16,8 +16,9 @@ from benchmarks.__main__ import TARGETS, main
 
 
 def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """Issue 5, benchmarks: append (one writer, and `import` on every core) and replay against the raw insert and scan, the read model's
-    rebuild, point-in-time by portfolio size and by stream length, and the whole-process CLI."""
+    """Issue 5, benchmarks: append (one writer, and `import` on every core) and replay against
+    the raw insert and scan, the read model's rebuild, point-in-time by portfolio size and by
+    stream length, and the whole-process CLI."""
     out = tmp_path / "results.json"
     main(["--quick", "--agreements", "4", "--no-postgres", "--writers", "2", "--out", str(out)])
     results = json.loads(out.read_text())

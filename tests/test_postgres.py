@@ -123,3 +123,26 @@ def test_a_portfolio_import_is_identical_on_postgres_and_sqlite(
         assert ledgers[0].state("2004-03-30").earnout.bp_event is not None
         for ledger in ledgers:
             ledger.store.close()
+
+
+def test_the_import_command_writes_the_same_portfolio_on_postgres_and_sqlite(tmp_path: Path) -> None:
+    """`apa-ledger import` of a generated portfolio (benchmarks/portfolio.py: margins, BP Events,
+    claims, surrenders, releases, a retraction): same files, same clock -> every event of every
+    agreement identical on both stores, hashes included."""
+    from benchmarks.portfolio import agreement_ids, jsonl
+    from commands.portfolio_import import agreement_files, import_files
+    from tests.ledger import Clock
+
+    directory = tmp_path / "portfolio"
+    directory.mkdir()
+    ids = agreement_ids(4)
+    for index, agreement_id in enumerate(ids):
+        (directory / f"{agreement_id}.jsonl").write_bytes(jsonl(history(index)))
+    with fresh_schema() as url:
+        stores = [open_store(str(tmp_path / "portfolio.sqlite"), clock=Clock()), open_store(url, clock=Clock())]
+        outcomes = [import_files(store, agreement_files([str(directory)]), workers=0) for store in stores]
+        assert outcomes[0] == outcomes[1] and all(o.registered and not o.error for o in outcomes[0])
+        dumps = [[e.model_dump(mode="json") for a in ids for e in store.load(a).events] for store in stores]
+        assert len(dumps[0]) > 4 * 140 and dumps[0] == dumps[1]
+        for store in stores:
+            store.close()
