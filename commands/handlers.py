@@ -24,6 +24,7 @@ from commands.store import LedgerStore
 from domain.agreement import Agreement, project_agreement, register
 from domain.errors import ConcurrentWrite, InvalidInput, RuleViolation
 from domain.events import (
+    AgreementRegistered,
     CashIndemnityDue,
     ClaimResolved,
     EventRetracted,
@@ -46,10 +47,7 @@ class Outcome:
 
 def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | None = None) -> Outcome:
     """Preamble: create an agreement with its terms (this agreement's by default)."""
-    try:
-        event = register(agreement_id, terms or Terms(), store.clock())
-    except ValidationError as exc:
-        raise InvalidInput(f"agreement id {agreement_id[:64]!r}: {validation_message(exc)}", "preamble") from None
+    event = _registration(store, agreement_id, terms)
     if store.exists(agreement_id):
         raise RuleViolation(f"agreement {agreement_id!r} already exists in this store", "preamble")
     try:
@@ -57,6 +55,14 @@ def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | Non
     except IntegrityError:
         raise RuleViolation(f"agreement {agreement_id!r} already exists in this store", "preamble") from None
     return Outcome(agreement_id, (event,))
+
+
+def _registration(store: LedgerStore, agreement_id: str, terms: Terms | None) -> AgreementRegistered:
+    """Preamble: the sealed first event of a new agreement (the id checked)."""
+    try:
+        return register(agreement_id, terms or Terms(), store.clock())
+    except ValidationError as exc:
+        raise InvalidInput(f"agreement id {agreement_id[:64]!r}: {validation_message(exc)}", "preamble") from None
 
 
 class _Planner:
@@ -221,10 +227,7 @@ def register_and_apply(
     registered it meanwhile): apply the batch to it with ``apply_facts``."""
     if store.exists(agreement_id):
         return None
-    try:
-        registered = register(agreement_id, terms or Terms(), store.clock())
-    except ValidationError as exc:
-        raise InvalidInput(f"agreement id {agreement_id[:64]!r}: {validation_message(exc)}", "preamble") from None
+    registered = _registration(store, agreement_id, terms)
     agreement = project_agreement(None, [registered])
     assert agreement is not None
     events = plan(agreement, drafts, store.clock(), batch)
