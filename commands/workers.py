@@ -28,7 +28,10 @@ def store_pool(store: LedgerStore, workers: int, **state: Any) -> ProcessPoolExe
     """A pool of ``workers`` processes, each with the store open (``worker_state()["store"]``)
     and ``state`` beside it."""
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(dict(store.env), state))
+    # The store is open here, so its tables exist: a worker must not run the library's DDL,
+    # which on PostgreSQL collides with another worker's ("tuple concurrently updated").
+    env = {**store.env, "CREATE_TABLE": "n"}
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(env, state))
 
 
 _state: dict[str, Any] = {}
