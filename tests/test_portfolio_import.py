@@ -177,3 +177,46 @@ def test_sources_are_refused_before_anything_is_applied(
     assert run.code == 2
     assert len(run.err.strip().splitlines()) == 1 and run.err.strip().endswith(message)
     assert not (tmp_path / "store.sqlite").exists()
+
+
+def test_group_commit_conflict_sends_each_file_through_applys_retry(tmp_path: Path, empty_store_url: str) -> None:
+    """ledger (concurrent writers, idempotent batches): files checked together, then another
+    clerk applies one of the same files before the shared transaction commits; the store's
+    conflict refuses the whole transaction, and each file is applied again on its own,
+    re-read and re-checked: the raced file is recognised as applied, the others appended,
+    nothing lost and nothing twice."""
+    from commands.portfolio_import import import_together
+
+    directory = write_portfolio(tmp_path / "portfolio")
+    store = open_store(empty_store_url, clock=Clock())
+    for agreement_id in PORTFOLIO:
+        register_agreement(store, agreement_id)
+    saves = []
+    real_save = store.save
+
+    def racing_save(*events: Any, **kwargs: Any) -> Any:
+        if not saves:  # the shared transaction: the other clerk gets there first
+            drafts, batch = read_batch((directory / "APA-CLAIMS.jsonl").read_bytes())
+            store.save = real_save  # type: ignore[method-assign]
+            apply_facts(store, "APA-CLAIMS", drafts, batch=batch)
+            store.save = racing_save  # type: ignore[method-assign]
+        saves.append(len(events))
+        return real_save(*events, **kwargs)
+
+    store.save = racing_save  # type: ignore[method-assign]
+    outcomes = import_together(store, agreement_files([str(directory)]))
+    derived = {"APA-CLAIMS": 1}  # 8.1(c): the surrender its resolution derives
+    assert saves[0] == sum(len(facts) + derived.get(a, 0) for a, facts in PORTFOLIO.items())  # all three files
+    assert saves[1:] == [
+        len(PORTFOLIO["APA-BP"]),
+        len(PORTFOLIO["APA-CLOSED"]),
+    ]  # then a file a time, the raced one not
+    assert [(o.file.agreement_id, o.appended, o.already_applied, o.error) for o in outcomes] == [
+        ("APA-BP", len(PORTFOLIO["APA-BP"]), False, None),
+        ("APA-CLAIMS", 0, True, None),
+        ("APA-CLOSED", len(PORTFOLIO["APA-CLOSED"]), False, None),
+    ]
+    for agreement_id, facts in PORTFOLIO.items():
+        events = store.load(agreement_id).events
+        assert [e.position for e in events] == list(range(1, 2 + len(facts) + derived.get(agreement_id, 0)))
+    store.close()
