@@ -1,5 +1,6 @@
-"""`apa-ledger export` pages: an agreement split by a page boundary is recomputed once, and
-the read model is the same whatever the page size (exactly-once tracking kept)."""
+"""`apa-ledger export` pages: an agreement is worked out once however its notifications fall
+across pages or interleave with other agreements', and the read model is the same whatever the
+page size (exactly-once tracking kept, an interrupted export resumed with nothing missed)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,104 @@ def test_an_agreement_split_by_a_page_is_recomputed_once(tmp_path: Path, monkeyp
     assert sorted(computed) == ["APA", "APA-2", "APA-3"]
     assert result.notifications == sum(counts) == ledger.store.recorder.max_notification_id()
     assert _dump(tmp_path / "paged.sqlite") == _dump(tmp_path / "whole.sqlite")
+
+
+def _interleaved(tmp_path: Path) -> Any:
+    """Three agreements recorded in turns, a batch each at a time, as clerks record a portfolio."""
+    ledger = new_ledger(tmp_path / "interleaved.sqlite")
+    for other in ("APA-2", "APA-3"):
+        register_agreement(ledger.store, other)
+    batches = [
+        list(closed("2003-04-10")),
+        [margin("2003-01", "100000.00"), claim("C1", "2003-05-01", "60000.00")],
+        [resolve("C1", "2003-06-01", "55000.00"), fact("PaymentDue", "2003-07-01", payment_id="P1", amount="1.00")],
+    ]
+    for batch in batches:
+        for agreement_id in ("APA", "APA-2", "APA-3"):
+            apply_facts(ledger.store, agreement_id, parse_jsonl(to_jsonl(*batch)))
+    return ledger
+
+
+def test_interleaved_agreements_are_each_worked_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reporting read model: agreements whose batches interleave in the log (every page holds
+    all three) are each worked out once, not once per page; the tables and the tracking equal
+    a one-page export."""
+    ledger = _interleaved(tmp_path)
+    export(ledger.store, str(tmp_path / "whole.sqlite"))
+    computed: list[str] = []
+    real = export_workers.agreement_tables
+
+    def counting(agreement_id: str, events: list[Any]) -> dict[str, Any]:
+        computed.append(agreement_id)
+        return real(agreement_id, events)
+
+    monkeypatch.setattr(export_module, "PAGE", 4)
+    monkeypatch.setattr(export_workers, "agreement_tables", counting)
+    counts: list[int] = []
+    result = export(ledger.store, str(tmp_path / "paged.sqlite"), progress=counts.append)
+    assert sorted(computed) == ["APA", "APA-2", "APA-3"]
+    assert result.notifications == sum(counts) == ledger.store.recorder.max_notification_id()
+    assert _dump(tmp_path / "paged.sqlite") == _dump(tmp_path / "whole.sqlite")
+
+
+def test_an_interrupted_export_resumes_from_its_last_commit_and_misses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reporting read model: an export of an interleaved log that fails after its first
+    transaction has committed the rows of the first agreement and, as its position, the
+    notification before the next agreement's first (every notification up to it is that
+    agreement's or earlier); the next export starts there and ends with the tables of an
+    uninterrupted one."""
+    ledger = _interleaved(tmp_path)
+    export(ledger.store, str(tmp_path / "whole.sqlite"))
+    monkeypatch.setattr(export_module, "PAGE", 1)
+    real = export_module.ReadModelView.replace_agreements
+    calls: list[int] = []
+
+    def failing_second(view: Any, tables: Any, tracking: Any) -> None:
+        calls.append(tracking.notification_id)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real(view, tables, tracking)
+
+    monkeypatch.setattr(export_module.ReadModelView, "replace_agreements", failing_second)
+    with pytest.raises(OSError):
+        export(ledger.store, str(tmp_path / "paged.sqlite"))
+    partial = _dump(tmp_path / "paged.sqlite")
+    apa_2_first = min(n for n, o in ledger.store.recorder.select_originators(0, 100) if o != _originator(ledger))
+    assert [row[1] for row in partial["tracking"] if row[0] == "LedgerStore"] == [apa_2_first - 1]
+    assert {row[0] for row in partial["agreements"]} == {"APA"}
+    assert _indexes(tmp_path / "paged.sqlite") == set()  # a fresh file gets them once it is full
+    monkeypatch.setattr(export_module.ReadModelView, "replace_agreements", real)
+    resumed = export(ledger.store, str(tmp_path / "paged.sqlite"))
+    assert resumed.agreements == 3  # APA again (it has notifications after the position), and the others
+    assert _dump(tmp_path / "paged.sqlite") == _dump(tmp_path / "whole.sqlite")
+    assert _indexes(tmp_path / "paged.sqlite") == _indexes(tmp_path / "whole.sqlite") == _INDEX_NAMES
+
+
+_INDEX_NAMES = {statement.split()[5] for statement in export_module.INDEXES}
+
+
+def _indexes(db: Path) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetchall()
+    return {name for (name,) in rows} - {"tracking_pkey"}
+
+
+def test_a_rebuilt_read_model_has_the_dashboards_indexes(tmp_path: Path) -> None:
+    """Reporting read model: a rebuild writes its tables first and creates the indexes the
+    dashboards' "as of" queries use once they are full; an incremental export keeps them."""
+    ledger = _interleaved(tmp_path)
+    path = str(tmp_path / "model.sqlite")
+    export(ledger.store, path, rebuild=True)
+    assert _indexes(Path(path)) == _INDEX_NAMES
+    apply_facts(ledger.store, "APA-2", parse_jsonl(to_jsonl(claim("C2", "2003-08-01", "1000.00"))))
+    assert export(ledger.store, path).agreements == 1
+    assert _indexes(Path(path)) == _INDEX_NAMES
+
+
+def _originator(ledger: Any) -> Any:
+    return ledger.store.recorder.select_originators(0, 1)[0][1]
 
 
 def test_a_page_of_one_agreement_is_kept_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
