@@ -192,3 +192,80 @@ def test_a_large_export_uses_every_core_and_a_small_one_none() -> None:
     """Starting workers pays only for a large export (``PARALLEL_FROM`` notifications)."""
     assert export_workers.worker_count(export_workers.PARALLEL_FROM - 1) == 0
     assert export_workers.worker_count(export_workers.PARALLEL_FROM) in (0, os.cpu_count())
+
+
+def _grow(ledger: Any) -> None:
+    """What the store learns after the first export: a claim on APA-2 and a new agreement."""
+    apply_facts(ledger.store, "APA-2", parse_jsonl(to_jsonl(claim("C2", "2003-08-01", "1000.00"))))
+    register_agreement(ledger.store, "APA-4")
+    apply_facts(ledger.store, "APA-4", parse_jsonl(to_jsonl(*closed("2003-03-01"))))
+
+
+def test_a_rebuild_is_swapped_in_whole_under_a_dashboards_open_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reporting read model: `export --rebuild` of an existing file writes the new model beside
+    it and copies it over in one transaction, so a dashboard's connection, kept open as
+    Datasette keeps it, reads the old model throughout the rebuild and the whole new one
+    after it, with nothing left beside."""
+    ledger = _interleaved(tmp_path)
+    path = tmp_path / "model.sqlite"
+    export(ledger.store, str(path))
+    dashboard = sqlite3.connect(path)
+    agreements = "SELECT agreement_id FROM agreements ORDER BY 1"
+    assert [a for (a,) in dashboard.execute(agreements)] == ["APA", "APA-2", "APA-3"]
+    _grow(ledger)
+    real_swap = export_module.swap_in
+    seen_during: list[list[str]] = []
+
+    def watched(source: Path, target: Path) -> None:
+        seen_during.append([a for (a,) in dashboard.execute(agreements)])
+        assert source.name == "model.rebuilding.sqlite" and source.exists()
+        real_swap(source, target)
+
+    monkeypatch.setattr(export_module, "swap_in", watched)
+    result = export(ledger.store, str(path), rebuild=True)
+    assert (result.path, result.agreements) == (str(path), 4)
+    assert seen_during == [["APA", "APA-2", "APA-3"]]
+    assert [a for (a,) in dashboard.execute(agreements)] == ["APA", "APA-2", "APA-3", "APA-4"]
+    assert dashboard.execute("SELECT count(*) FROM claims WHERE claim_id = 'C2'").fetchone() == (1,)
+    dashboard.close()
+    export(ledger.store, str(tmp_path / "fresh.sqlite"))
+    assert _dump(path) == _dump(tmp_path / "fresh.sqlite")
+    assert _indexes(path) == _INDEX_NAMES
+    assert not any("rebuilding" in p.name for p in tmp_path.iterdir())
+
+
+def test_a_rebuild_cut_off_leaves_the_old_read_model_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reporting read model: a rebuild that fails part-way (here: the disk fills on its first
+    transaction) leaves the existing model and its position untouched; the next rebuild
+    replaces it."""
+    ledger = _interleaved(tmp_path)
+    path = tmp_path / "model.sqlite"
+    export(ledger.store, str(path))
+    before = _dump(path)
+    _grow(ledger)
+
+    def full_disk(view: Any, tables: Any, tracking: Any) -> None:
+        raise OSError("disk full")
+
+    real = export_module.ReadModelView.replace_agreements
+    monkeypatch.setattr(export_module.ReadModelView, "replace_agreements", full_disk)
+    with pytest.raises(OSError):
+        export(ledger.store, str(path), rebuild=True)
+    assert _dump(path) == before
+    monkeypatch.setattr(export_module.ReadModelView, "replace_agreements", real)
+    assert export(ledger.store, str(path), rebuild=True).agreements == 4
+    export(ledger.store, str(tmp_path / "fresh.sqlite"))
+    assert _dump(path) == _dump(tmp_path / "fresh.sqlite")
+
+
+def test_a_rebuild_replaces_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    """Reporting read model: a damaged file (not SQLite at all) is what `--rebuild` is for: it
+    is replaced by the whole model."""
+    ledger = _interleaved(tmp_path)
+    path = tmp_path / "model.sqlite"
+    path.write_bytes(b"this is not a database, it was overwritten by mistake\n" * 200)
+    assert export(ledger.store, str(path), rebuild=True).agreements == 3
+    export(ledger.store, str(tmp_path / "fresh.sqlite"))
+    assert _dump(path) == _dump(tmp_path / "fresh.sqlite")
