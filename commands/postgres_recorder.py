@@ -11,8 +11,8 @@ is PostgreSQL, so psycopg stays an optional extra). Profiled on the benchmark po
   psycopg writes as text, escaping every field of every row through regular
   expressions: 75 µs an event, six times the insert itself. The same ``INSERT ...
   SELECT FROM unnest(...) RETURNING notification_id`` takes one binary array per
-  column instead (12 µs). The library's transaction, its table lock (notification ids
-  in commit order), its NOTIFY and its reading of the ids are unchanged.
+  column instead (12 µs), and its ids are read as tuples. The library's transaction,
+  its table lock (notification ids in commit order) and its NOTIFY are unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+import psycopg
+from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
@@ -51,7 +52,19 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             [s.topic for s in stored_events],
             [s.state for s in stored_events],
         )
+        curs.row_factory = tuple_row  # type: ignore[assignment]  # the ids as plain tuples (below)
         curs.execute(statement, columns, prepare=True)
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[Any], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> Sequence[int] | None:
+        """The library's reading of the inserted notification ids, from tuple rows: a
+        ``dict_row`` per id took 1.8 µs of an event's 52 (py-spy, one writer's append)."""
+        assert curs.statusmessage and curs.statusmessage.startswith("INSERT"), curs.statusmessage
+        try:
+            return [row[0] for row in curs.fetchall()]
+        except psycopg.ProgrammingError as exc:
+            raise ProgrammingError(f"Couldn't get all notification IDs (expected {len(stored_events)})") from exc
 
     def select_events(
         self,
