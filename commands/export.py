@@ -96,7 +96,7 @@ class ReadModelView(SQLiteTrackingRecorder):
         return [*super().construct_create_table_statements(), *DDL, *INDEXES]
 
     def create_indexes(self) -> None:
-        """The dashboards' indexes, if the file has none yet (``FreshReadModelView``)."""
+        """The dashboards' indexes, once a fresh file's tables are full (``FreshReadModelView``)."""
         with self.datastore.transaction(commit=True) as cursor:
             for statement in INDEXES:
                 cursor.execute(statement)
@@ -221,7 +221,8 @@ def export(
             position = page.last_id
             done += sum(page.agreements.values())
             touched |= set(tables)
-        view.create_indexes()
+        if isinstance(view, FreshReadModelView):
+            view.create_indexes()
     finally:
         view.datastore.close()
     return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
