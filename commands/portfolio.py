@@ -96,20 +96,29 @@ HEADINGS = ("agreement", "status", "events", "released", "cancelled", "pending",
 
 
 def render_portfolio(view: Portfolio) -> str:
-    """A table, one agreement a line, figures right-aligned, totals last."""
+    """A table, one agreement a line, figures right-aligned, totals last; each column as wide as
+    its widest cell, so a portfolio's totals (millions of shares) line up with its rows."""
     known = f", as known at {view.known_at.isoformat()}" if view.known_at else ""
-    width = max([len(HEADINGS[0]), *(len(r.agreement_id) for r in view.agreements)])
-    head = f"{HEADINGS[0]:<{width}}  {HEADINGS[1]:<10}" + "".join(f"{h:>10}" for h in HEADINGS[2:7])
-    lines = [f"Agreements as of {view.as_of.isoformat()}{known}", f"{head}{HEADINGS[7]:>16}"]
-    for r in view.agreements:
-        figures = (r.events, r.released_shares, r.cancelled_shares, r.pending_shares, r.escrow_balance_shares)
-        lines.append(
-            f"{r.agreement_id:<{width}}  {r.status:<10}"
-            + "".join(f"{n:>10,}" for n in figures)
-            + f"{r.buyer_payable:>16,.2f}"
-        )
     t = view.totals
-    figures = (t.events, t.released_shares, t.cancelled_shares, t.pending_shares, t.escrow_balance_shares)
-    label = f"total ({t.agreements})"
-    lines.append(f"{label:<{width}}  {'':<10}" + "".join(f"{n:>10,}" for n in figures) + f"{t.buyer_payable:>16,.2f}")
-    return "\n".join(lines)
+    cells = [
+        [
+            r.agreement_id,
+            r.status,
+            *(f"{n:,}" for n in (r.events, r.released_shares, r.cancelled_shares, r.pending_shares)),
+            f"{r.escrow_balance_shares:,}",
+            f"{r.buyer_payable:,.2f}",
+        ]
+        for r in view.agreements
+    ]
+    totals = [f"total ({t.agreements})", ""]
+    totals += [f"{n:,}" for n in (t.events, t.released_shares, t.cancelled_shares, t.pending_shares)]
+    totals += [f"{t.escrow_balance_shares:,}", f"{t.buyer_payable:,.2f}"]
+    widths = [max(len(row[i]) for row in [list(HEADINGS), *cells, totals]) for i in range(len(HEADINGS))]
+
+    def line(row: list[str]) -> str:
+        left = [f"{row[i]:<{widths[i]}}" for i in (0, 1)]
+        return "  ".join(left + [f"{row[i]:>{widths[i]}}" for i in range(2, len(row))]).rstrip()
+
+    return "\n".join(
+        [f"Agreements as of {view.as_of.isoformat()}{known}", *map(line, [list(HEADINGS), *cells, totals])]
+    )

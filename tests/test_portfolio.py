@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from commands.handlers import apply_facts, register_agreement
 from commands.importer import parse_jsonl
-from commands.portfolio import portfolio
+from commands.portfolio import AgreementSummary, Portfolio, PortfolioTotals, portfolio, render_portfolio
 from commands.store import LedgerStore, open_store
 from domain.agreement import agreement_uuid
 from projections.state import project
@@ -135,3 +136,34 @@ def test_state_reads_only_its_agreements_rows_by_index(tmp_path: Path, monkeypat
             plan = " ".join(str(tuple(row)) for row in cursor.fetchall())
             assert "SEARCH" in plan and "SCAN" not in plan
     store.close()
+
+
+def test_the_agreements_table_lines_up_a_portfolios_totals() -> None:
+    """CLI `agreements`: each column is as wide as its widest cell, so the totals of a large
+    portfolio (millions of Earnout Shares, 1.5(b); escrow, 8.1(c)) stay under their headings."""
+    row = AgreementSummary(
+        agreement_id="APA-00001",
+        status="closed",
+        closing_date=date(2003, 4, 10),
+        events=153,
+        released_shares=75_000,
+        cancelled_shares=0,
+        pending_shares=0,
+        escrow_balance_shares=13_614,
+        buyer_payable=Decimal("63869.00"),
+    )
+    totals = PortfolioTotals(
+        agreements=1000,
+        events=152_947,
+        released_shares=74_972_308,
+        cancelled_shares=27_692,
+        pending_shares=0,
+        escrow_balance_shares=12_783_537,
+        buyer_payable=Decimal("72169027.00"),
+    )
+    view = Portfolio(as_of=date(2004, 6, 30), known_at=None, agreements=[row] * 3, totals=totals)
+    heading, *rows, total = render_portfolio(view).splitlines()[1:]
+    assert total.split() == ["total", "(1000)", "152,947", "74,972,308", "27,692", "0", "12,783,537", "72,169,027.00"]
+    for name, value in (("events", "152,947"), ("released", "74,972,308"), ("escrow", "12,783,537")):
+        assert heading.index(name) + len(name) == total.index(value) + len(value)  # right-aligned under it
+    assert {len(line) for line in (heading, *rows, total)} == {len(total)}
