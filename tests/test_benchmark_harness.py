@@ -32,6 +32,7 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
     rebuild = sqlite["read_model_rebuild"]
     assert rebuild["rows"] > rebuild["events"] and rebuild["one_process_events_per_s"] > 0
     assert rebuild["ceiling_ratio"] > 0 and rebuild["raw_write_of_its_rows_events_per_s"] > 0
+    assert rebuild["interleaved_log_events_per_s"] > 0 and rebuild["interleaved_log_ratio"] > 0
     assert sqlite["replay"]["anomalies"] == 0
     assert set(sqlite["point_in_time_by_stream"]) == {"150", "1500"}
     assert sqlite["point_in_time_by_stream"]["1500"]["events"] > 1500
@@ -52,5 +53,6 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
         "append" in printed
         and "import (2 writers)" in printed
         and "read model rebuild" in printed
+        and "agreements interleaved" in printed
         and "CLI state" in printed
     )
