@@ -49,7 +49,7 @@ def tuple_rows(tables: dict[str, list[dict[str, Any]]], columns: Columns) -> Tup
 
 def rows_of(store: LedgerStore, originator: UUID, columns: Columns) -> tuple[str, TupleRows]:
     """One agreement's read model rows, read from the store by its id."""
-    events = list(store.events.get(originator))
+    events = store.events_of(originator)
     agreement_id = events[0].agreement_id
     return agreement_id, tuple_rows(agreement_tables(agreement_id, events), columns)
 

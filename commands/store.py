@@ -123,12 +123,8 @@ class LedgerStore(Application[UUID]):
 
     def load(self, agreement_id: str) -> Agreement:
         """All events of one agreement, read by its id (no scan of the store)."""
-        ident = agreement_uuid(agreement_id)
         try:
-            # the library's ``self.events.get(ident)``, without a StoredEvent per row (see
-            # commands/sqlite_recorder.py): the recorder's rows, decoded by the store's mapper
-            decode = self.mapper.decode_row  # type: ignore[attr-defined]
-            events = [decode(ident, *row) for row in self.recorder.select_rows(ident)]  # type: ignore[attr-defined]
+            events = self.events_of(agreement_uuid(agreement_id))
         except Exception as exc:
             hint = (
                 "wrong or missing APA_LEDGER_CIPHER_KEY?" if "MAC" in str(exc) or "decode" in str(exc).lower() else ""
@@ -140,6 +136,13 @@ class LedgerStore(Application[UUID]):
         if agreement is None:
             raise UnknownAgreement(f"no agreement {agreement_id!r} in this store (create it with `apa-ledger new`)")
         return agreement
+
+    def events_of(self, ident: UUID) -> list[LedgerEvent]:
+        """The events of the aggregate ``ident``: the library's ``self.events.get(ident)``, without
+        a StoredEvent per row (see commands/sqlite_recorder.py): the recorder's rows, decoded by
+        the store's mapper."""
+        decode = self.mapper.decode_row  # type: ignore[attr-defined]
+        return [decode(ident, *row) for row in self.recorder.select_rows(ident)]  # type: ignore[attr-defined]
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Map ledger events to stored events and insert them through the recorder, in one transaction.
