@@ -17,8 +17,15 @@ def register(cli: click.Group) -> None:
 @click.option("--as-of", metavar="DATE", help="Valid time: the figures on this date (default today).")
 @click.option("--known-at", metavar="TIMESTAMP", help="Only what was recorded by then (ISO 8601).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable: agreements and totals.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0, max=64),
+    metavar="N",
+    help="Processes working the agreements out, this one among them (0 or 1: this one). "
+    "Default: every core from 300 agreements.",
+)
 @click.pass_context
-def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_json: bool) -> None:
+def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_json: bool, workers: int | None) -> None:
     """List the agreements in the store: status and headline figures on a date.
 
     For each agreement: status, events recorded, Earnout Shares released,
@@ -34,7 +41,7 @@ def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_j
     from commands.portfolio import portfolio, render_portfolio
 
     day, stamp = parse_as_of(as_of), parse_known_at(known_at)
-    view = portfolio(open_from(ctx, create=False), day, stamp)
+    view = portfolio(open_from(ctx, create=False), day, stamp, workers)
     click.echo(view.model_dump_json(indent=2) if as_json else render_portfolio(view))
 
 

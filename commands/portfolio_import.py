@@ -19,10 +19,9 @@ only what is new.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from eventsourcing.persistence import IntegrityError
@@ -126,36 +125,8 @@ def _outcomes(store: LedgerStore, files: Sequence[AgreementFile], dry_run: bool,
     chunks = [files[start : start + size] for start in range(0, len(files), size)]
     if workers <= 1:
         return (outcome for chunk in chunks for outcome in import_together(store, chunk, dry_run))
-    return _shared(store, chunks, dry_run, workers - 1)
-
-
-def _shared(
-    store: LedgerStore, chunks: list[Sequence[AgreementFile]], dry_run: bool, helpers: int
-) -> Iterator[FileOutcome]:
-    """Chunks of files to this process and to ``helpers`` worker processes alike.
-
-    This process starts on the first files at once and the workers join as soon as they
-    are up (an interpreter's imports, about a third of a second): on a portfolio that is
-    a tenth of the whole import, which a pool that only this process fed would lose."""
-    queue = deque(enumerate(chunks))
-    done: dict[int, list[FileOutcome]] = {}
-    running: dict[Future[list[FileOutcome]], int] = {}
-    upto = 0
-    with pool_of.store_pool(store, helpers, dry_run=dry_run) as pool:
-        while queue or running:
-            while queue and len(running) < 2 * helpers:  # each worker has its next files waiting
-                index, chunk = queue.popleft()
-                running[pool.submit(_import_together, chunk)] = index
-            if queue:
-                index, chunk = queue.popleft()
-                done[index] = import_together(store, chunk, dry_run)
-            else:
-                wait(running, return_when=FIRST_COMPLETED)
-            for future in [future for future in running if future.done()]:
-                done[running.pop(future)] = future.result()
-            while upto in done:  # in the files' order
-                yield from done.pop(upto)
-                upto += 1
+    here = partial(import_together, store, dry_run=dry_run)
+    return pool_of.here_and_there(store, chunks, here, _import_together, workers - 1, dry_run=dry_run)
 
 
 def _import_together(files: Sequence[AgreementFile]) -> list[FileOutcome]:

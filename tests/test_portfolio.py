@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+import os
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import commands.portfolio as portfolio_module
+import commands.workers as workers_module
 from commands.handlers import apply_facts, register_agreement
 from commands.importer import parse_jsonl
 from commands.portfolio import AgreementSummary, Portfolio, PortfolioTotals, portfolio, render_portfolio
@@ -60,6 +63,29 @@ def test_agreements_lists_each_with_the_figures_of_state(store: LedgerStore) -> 
     assert claims.escrow_balance_shares == 25000 - 3000  # 8.1(c): $30,000 at $10 a share
     assert view.totals.agreements == 3
     assert view.totals.released_shares == sum(r.released_shares for r in view.agreements)
+
+
+def test_agreements_on_every_core_list_what_one_process_lists(
+    store: LedgerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1.5(b), 8.1(b)-(c), on both stores: the listing worked out here and in a real worker
+    process (one agreement a chunk, so both take part) is the one-process listing, in the
+    order registered, as of a date and as known at a time."""
+    monkeypatch.setattr(portfolio_module, "CHUNK", 1)
+    for day, known_at in ((date(2003, 12, 31), None), (date(2004, 6, 30), datetime(2100, 1, 1, tzinfo=UTC))):
+        alone = portfolio(store, day, known_at, workers=0)
+        together = portfolio(store, day, known_at, workers=2)
+        assert together == alone
+        assert [r.agreement_id for r in together.agreements] == list(PORTFOLIO)
+
+
+def test_a_large_listing_uses_every_core_and_a_small_one_none() -> None:
+    """Starting workers pays only for a large portfolio (``PARALLEL_FROM`` agreements)."""
+    assert workers_module.worker_count(portfolio_module.PARALLEL_FROM - 1, portfolio_module.PARALLEL_FROM) == 0
+    assert workers_module.worker_count(portfolio_module.PARALLEL_FROM, portfolio_module.PARALLEL_FROM) in (
+        0,
+        os.cpu_count(),
+    )
 
 
 def test_agreements_as_of_closing_day_before_on_after(store: LedgerStore) -> None:
