@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from commands.cli import fail, open_from, parse_as_of
+from commands.cli_scale import workers_option
 from domain.errors import InvalidInput
 
 
@@ -81,12 +82,7 @@ def calendar(
 @click.command()
 @click.option("--to", "to", default="reporting.sqlite", show_default=True, metavar="FILE", help="The read model file.")
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of applying only the new events.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0, max=64),
-    metavar="N",
-    help="Processes that work the rows out (0: this one). Default: every core for 20,000 new events or more.",
-)
+@workers_option("Processes that work the rows out (0: this one).", "every core for 20,000 new events or more")
 @click.pass_context
 def export(ctx: click.Context, to: str, rebuild: bool, workers: int | None) -> None:
     """Write the reporting read model (SQLite tables for dashboards); run again to add new events.

@@ -7,6 +7,13 @@ from typing import Any
 import click
 
 
+def workers_option(what: str, default: str) -> Any:
+    """``--workers N``: processes doing ``what`` at once; ``default`` says how many otherwise."""
+    return click.option(
+        "--workers", type=click.IntRange(min=0, max=64), metavar="N", help=f"{what} Default: {default}."
+    )
+
+
 def register(cli: click.Group) -> None:
     """Add this area's commands to the CLI group."""
     cli.add_command(agreements)
@@ -17,12 +24,8 @@ def register(cli: click.Group) -> None:
 @click.option("--as-of", metavar="DATE", help="Valid time: the figures on this date (default today).")
 @click.option("--known-at", metavar="TIMESTAMP", help="Only what was recorded by then (ISO 8601).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable: agreements and totals.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0, max=64),
-    metavar="N",
-    help="Processes working the agreements out, this one among them (0 or 1: this one). "
-    "Default: every core from 300 agreements.",
+@workers_option(
+    "Processes working the agreements out, this one among them (0 or 1: this one).", "every core from 300 agreements"
 )
 @click.pass_context
 def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_json: bool, workers: int | None) -> None:
@@ -48,12 +51,8 @@ def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_j
 @click.command(name="import")
 @click.argument("sources", nargs=-1, required=True, metavar="DIR|ID.jsonl...")
 @click.option("--dry-run", is_flag=True, help="Check every file against its agreement; append nothing.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0, max=64),
-    metavar="N",
-    help="Processes applying files at once, this one among them (0 or 1: this one). "
-    "Default: every core from about 20,000 facts.",
+@workers_option(
+    "Processes applying files at once, this one among them (0 or 1: this one).", "every core from about 20,000 facts"
 )
 @click.pass_context
 def import_cmd(ctx: click.Context, sources: tuple[str, ...], dry_run: bool, workers: int | None) -> None:

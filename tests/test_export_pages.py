@@ -41,28 +41,6 @@ def _portfolio(tmp_path: Path) -> Any:
     return ledger
 
 
-def test_an_agreement_split_by_a_page_is_recomputed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reporting read model: with 12 notifications a page (an agreement is 9), two of the three
-    runs straddle a page end; each agreement is still computed once, and the tables and the
-    tracking equal a one-page export."""
-    ledger = _portfolio(tmp_path)
-    export(ledger.store, str(tmp_path / "whole.sqlite"))
-    computed: list[str] = []
-    real = export_workers.agreement_tables
-
-    def counting(agreement_id: str, events: list[Any]) -> dict[str, Any]:
-        computed.append(agreement_id)
-        return real(agreement_id, events)
-
-    monkeypatch.setattr(export_module, "PAGE", 12)
-    monkeypatch.setattr(export_workers, "agreement_tables", counting)
-    counts: list[int] = []
-    result = export(ledger.store, str(tmp_path / "paged.sqlite"), progress=counts.append)
-    assert sorted(computed) == ["APA", "APA-2", "APA-3"]
-    assert result.notifications == sum(counts) == ledger.store.recorder.max_notification_id()
-    assert _dump(tmp_path / "paged.sqlite") == _dump(tmp_path / "whole.sqlite")
-
-
 def _interleaved(tmp_path: Path) -> Any:
     """Three agreements recorded in turns, a batch each at a time, as clerks record a portfolio."""
     ledger = new_ledger(tmp_path / "interleaved.sqlite")
@@ -79,11 +57,19 @@ def _interleaved(tmp_path: Path) -> Any:
     return ledger
 
 
-def test_interleaved_agreements_are_each_worked_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reporting read model: agreements whose batches interleave in the log (every page holds
-    all three) are each worked out once, not once per page; the tables and the tracking equal
-    a one-page export."""
-    ledger = _interleaved(tmp_path)
+@pytest.mark.parametrize(
+    ("recorded", "page"),
+    [("one agreement after another", 12), ("interleaved", 4)],
+    ids=["split-by-a-page", "interleaved"],
+)
+def test_each_agreement_is_worked_out_once_however_its_notifications_fall(
+    recorded: str, page: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reporting read model: with 12 notifications a page (an agreement is 9), two of three
+    agreements recorded one after another straddle a page end; with 4 a page, three agreements
+    recorded in turns are in every page. Either way each agreement is worked out once, not once
+    per page, and the tables and the tracking equal a one-page export."""
+    ledger = _portfolio(tmp_path) if recorded == "one agreement after another" else _interleaved(tmp_path)
     export(ledger.store, str(tmp_path / "whole.sqlite"))
     computed: list[str] = []
     real = export_workers.agreement_tables
@@ -92,7 +78,7 @@ def test_interleaved_agreements_are_each_worked_out_once(tmp_path: Path, monkeyp
         computed.append(agreement_id)
         return real(agreement_id, events)
 
-    monkeypatch.setattr(export_module, "PAGE", 4)
+    monkeypatch.setattr(export_module, "PAGE", page)
     monkeypatch.setattr(export_workers, "agreement_tables", counting)
     counts: list[int] = []
     result = export(ledger.store, str(tmp_path / "paged.sqlite"), progress=counts.append)
