@@ -241,9 +241,11 @@ def _rebuild_beside(
     benchmark portfolio, 0.25 s). If the rebuild is cut off, the old model stays as it was."""
     beside = target.with_name(f"{target.stem}.rebuilding{target.suffix}")
     remove_database(str(beside))
-    result = export(store, str(beside), progress=progress, workers=workers)
-    swap_in(beside, target)
-    remove_database(str(beside))
+    try:
+        result = export(store, str(beside), progress=progress, workers=workers)
+        swap_in(beside, target)
+    finally:
+        remove_database(str(beside))
     return ExportResult(str(target), result.notifications, result.agreements, result.position)
 
 
@@ -270,7 +272,7 @@ def _pages(store: LedgerStore, position: int) -> Iterator[Page]:
 
     A store written by many clerks over years interleaves its agreements: a page of the log
     then touches most of the portfolio, and recomputing each page's agreements would work out
-    every agreement once per page (15 times over for the benchmark portfolio's log). So the
+    an agreement once for every page it has notifications in. So the
     window's log is read first, only each notification's id and agreement
     (``select_originators``), and its agreements are taken in order of first notification.
     A transaction's tracking position is the notification before the next agreement's first:

@@ -240,6 +240,7 @@ def test_a_rebuild_cut_off_leaves_the_old_read_model_as_it_was(tmp_path: Path, m
     with pytest.raises(OSError):
         export(ledger.store, str(path), rebuild=True)
     assert _dump(path) == before
+    assert not any("rebuilding" in p.name for p in tmp_path.iterdir())  # the half-built model is gone
     monkeypatch.setattr(export_module.ReadModelView, "replace_agreements", real)
     assert export(ledger.store, str(path), rebuild=True).agreements == 4
     export(ledger.store, str(tmp_path / "fresh.sqlite"))
