@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
+from commands import workers as pool_of
 from commands.store import LedgerStore
 from domain.chain import first_break
 from domain.events import LedgerEvent
@@ -28,10 +31,17 @@ def check_agreement(store: LedgerStore, agreement_id: str) -> tuple[int, str | N
     return len(events), None
 
 
+PARALLEL_FROM = 300
+"""Agreements from which verifying pays for starting workers (about 4 ms an agreement of 150
+events, a worker a third of a second to start)."""
+
+
 def verify_store(
-    store: LedgerStore, agreement_id: str | None = None, expect_head: str | None = None
+    store: LedgerStore, agreement_id: str | None = None, expect_head: str | None = None, workers: int | None = None
 ) -> tuple[bool, str]:
-    """Verify one agreement or every agreement in the store.
+    """Verify one agreement or every agreement in the store (on every core for a large store:
+    ``workers`` as ``commands.workers.each_on_every_core``), reporting the first break in the
+    order the agreements were registered.
 
     The chain alone cannot show that its *last* events were deleted; ``expect_head`` (a hash
     kept elsewhere, e.g. from ``history --json``) must then be the hash of some event of the
@@ -40,11 +50,11 @@ def verify_store(
     if agreement_id and not store.exists(agreement_id):
         return False, f"no agreement {agreement_id!r} in this store"
     total = 0
-    for each in ids:
-        count, problem = check_agreement(store, each)
-        total += count
-        if problem:
-            return False, f"verify FAILED: agreement {each}, chain broken at {problem}"
+    with closing(pool_of.each_on_every_core(store, ids, check_agreement, workers, PARALLEL_FROM)) as checks:
+        for each, (count, problem) in zip(ids, checks, strict=True):
+            total += count
+            if problem:  # the first in the order registered; the workers stop with the rest unread
+                return False, f"verify FAILED: agreement {each}, chain broken at {problem}"
     if agreement_id and expect_head:
         events = store.load(agreement_id).events
         positions = {e.hash: e.position for e in events}

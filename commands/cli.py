@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
+from commands.cli_scale import workers_option
 from commands.runtime import tune
 from domain.errors import InvalidInput, LedgerError
 
@@ -293,8 +294,11 @@ def history(ctx: click.Context, agreement_id: str, as_json: bool, as_of: str | N
     metavar="HASH",
     help="A head hash kept elsewhere (from `history --json`): fails if it is no longer in the chain.",
 )
+@workers_option(
+    "Processes verifying at once, this one among them (0 or 1: this one).", "every core from 300 agreements"
+)
 @click.pass_context
-def verify(ctx: click.Context, agreement_id: str | None, expect_head: str | None) -> None:
+def verify(ctx: click.Context, agreement_id: str | None, expect_head: str | None, workers: int | None) -> None:
     """Recompute every hash chain and replay the projections from scratch.
 
     Exits 0 with a summary, or 1 naming the first position where a chain breaks.
@@ -313,7 +317,7 @@ def verify(ctx: click.Context, agreement_id: str | None, expect_head: str | None
         raise UnknownAgreement(f"no agreement {agreement_id!r} in this store")  # a user error (2), not a break (1)
     if expect_head is not None and (agreement_id is None or not re.fullmatch(r"[0-9a-f]{64}", expect_head)):
         raise InvalidInput("--expect-head needs an AGREEMENT_ID and a 64-hex-digit hash from `history --json`", "CLI")
-    ok, message = verify_store(store, agreement_id, expect_head)
+    ok, message = verify_store(store, agreement_id, expect_head, workers)
     if not ok:
         click.echo(message, err=True)
         ctx.exit(1)

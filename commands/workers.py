@@ -13,6 +13,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import partial
 from typing import Any, TypeVar
 
 from commands.runtime import tune
@@ -37,7 +38,41 @@ def store_pool(store: LedgerStore, workers: int, **state: Any) -> ProcessPoolExe
 
 
 Chunk = TypeVar("Chunk")
+Item = TypeVar("Item")
 Result = TypeVar("Result")
+CHUNK = 16
+"""Items (agreements) a worker is given at a time by ``each_on_every_core``."""
+
+
+def each_on_every_core(
+    store: LedgerStore,
+    items: Sequence[Item],
+    work: Callable[..., Result],
+    workers: int | None,
+    threshold: int,
+    **arguments: Any,
+) -> Iterator[Result]:
+    """``work(store, item, **arguments)`` for each item, in the items' order: in this process,
+    or with ``workers`` > 1 (processes, this one among them; None: every core from
+    ``threshold`` items) here and in ``workers - 1`` worker processes (``work`` is then a
+    module-level function, which a worker finds by its name)."""
+    if workers is None:
+        workers = worker_count(len(items), threshold)
+    chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
+    here = partial(_each, store, work, arguments)
+    if min(workers, len(chunks)) <= 1:
+        return (result for chunk in chunks for result in here(chunk))
+    return here_and_there(store, chunks, here, _each_there, workers - 1, work=work, arguments=arguments)
+
+
+def _each(
+    store: LedgerStore, work: Callable[..., Result], arguments: dict[str, Any], chunk: Sequence[Any]
+) -> list[Result]:
+    return [work(store, item, **arguments) for item in chunk]
+
+
+def _each_there(chunk: Sequence[Any]) -> list[Any]:
+    return _each(_state["store"], _state["work"], _state["arguments"], chunk)
 
 
 def here_and_there(

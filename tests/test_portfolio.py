@@ -71,7 +71,7 @@ def test_agreements_on_every_core_list_what_one_process_lists(
     """1.5(b), 8.1(b)-(c), on both stores: the listing worked out here and in a real worker
     process (one agreement a chunk, so both take part) is the one-process listing, in the
     order registered, as of a date and as known at a time."""
-    monkeypatch.setattr(portfolio_module, "CHUNK", 1)
+    monkeypatch.setattr(workers_module, "CHUNK", 1)
     for day, known_at in ((date(2003, 12, 31), None), (date(2004, 6, 30), datetime(2100, 1, 1, tzinfo=UTC))):
         alone = portfolio(store, day, known_at, workers=0)
         together = portfolio(store, day, known_at, workers=2)

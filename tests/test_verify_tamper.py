@@ -15,10 +15,15 @@ from typing import Any
 
 import pytest
 
+import commands.workers as workers_module
+from commands.audit import verify_store
+from commands.handlers import apply_facts, register_agreement
+from commands.importer import parse_jsonl
 from commands.store import LedgerStore
+from domain.agreement import agreement_uuid
 from domain.chain import seal
 from tests.clirun import run_cli
-from tests.ledger import Ledger, claim, closed, reference_bp, resolve
+from tests.ledger import Ledger, claim, closed, reference_bp, resolve, to_jsonl
 
 EVENTS = 16  # registration, 3 closing facts, 9 of the BP Event, C1 asserted/resolved + SharesSurrendered
 
@@ -183,3 +188,35 @@ def test_expect_head_needs_an_agreement_and_a_hash(history: Ledger, capsys: pyte
     assert run_cli(capsys, "--store", store, "verify", "--expect-head", "0" * 64).code == 2
     bad = run_cli(capsys, "--store", store, "verify", "APA", "--expect-head", "not-a-hash")
     assert bad.code == 2 and bad.err.count("\n") == 1
+
+
+def test_verify_on_every_core_reports_the_first_break_in_the_order_registered(
+    book: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tamper evidence on a portfolio, verified here and in a real worker process (one agreement
+    a chunk): an intact store verifies as in one process, and with APA-3's and APA-4's amounts
+    edited the report names APA-3, the first of them registered, at the edited position."""
+    facts = [*closed(), *reference_bp(), claim("C1", "2004-01-15", "30000"), resolve("C1", "2004-03-01", "30000")]
+    book.apply(*facts)
+    for other in ("APA-2", "APA-3", "APA-4", "APA-5"):
+        register_agreement(book.store, other)
+        apply_facts(book.store, other, parse_jsonl(to_jsonl(*facts)))
+    monkeypatch.setattr(workers_module, "CHUNK", 1)
+    alone, together = verify_store(book.store, workers=0), verify_store(book.store, workers=2)
+    assert alone == together == (True, f"verified 5 agreements, {5 * EVENTS} events: hash chains intact, replay clean")
+    for agreement_id in ("APA-4", "APA-3"):
+        with sqlite3.connect(book.path) as db:
+            where = "WHERE originator_id = ? AND originator_version = 8"
+            (state,) = db.execute(
+                f"SELECT state FROM stored_events {where}", (agreement_uuid(agreement_id).hex,)
+            ).fetchone()
+            data = json.loads(state)
+            data["amount"] = "80001.00"
+            db.execute(
+                f"UPDATE stored_events SET state = ? {where}", (json.dumps(data), agreement_uuid(agreement_id).hex)
+            )
+    alone, together = verify_store(book.store, workers=0), verify_store(book.store, workers=2)
+    assert alone == together
+    assert together[0] is False and together[1].startswith(
+        "verify FAILED: agreement APA-3, chain broken at position 8:"
+    )
