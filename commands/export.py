@@ -193,13 +193,7 @@ def export(
     ``workers``: processes that work the rows out (``commands.export_workers``); 0 works them
     out here; by default every core once there are ``PARALLEL_FROM`` notifications to export.
     """
-    target = Path(path)
-    if target.suffix.lower() not in {".sqlite", ".db", ".sqlite3"}:
-        raise StoreError(f"--to {path}: the read model is a SQLite file (.sqlite, .sqlite3 or .db)", "export")
-    if not target.parent.exists():
-        raise StoreError(f"--to {path}: directory {target.parent} does not exist", "export")
-    if "SQLITE_DBNAME" in store.env and Path(store.env["SQLITE_DBNAME"]).resolve() == target.resolve():
-        raise StoreError(f"--to {path} is the event store itself; write the read model to another file", "export")
+    target = read_model_path(store, path)
     if rebuild and target.exists():
         return _rebuild_beside(store, target, progress, workers)
     view = open_view(path, fresh=not target.exists())
@@ -226,6 +220,21 @@ def export(
     finally:
         view.datastore.close()
     return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
+
+
+def read_model_path(store: LedgerStore, path: str) -> Path:
+    """``--to PATH`` checked: a SQLite file name in an existing directory, not a directory and not
+    the event store itself (StoreError, one line, otherwise)."""
+    target = Path(path)
+    if target.suffix.lower() not in {".sqlite", ".db", ".sqlite3"}:
+        raise StoreError(f"--to {path}: the read model is a SQLite file (.sqlite, .sqlite3 or .db)", "export")
+    if not target.parent.exists():
+        raise StoreError(f"--to {path}: directory {target.parent} does not exist", "export")
+    if target.exists() and not target.is_file():
+        raise StoreError(f"--to {path} is a directory, not a read model file", "export")
+    if "SQLITE_DBNAME" in store.env and Path(store.env["SQLITE_DBNAME"]).resolve() == target.resolve():
+        raise StoreError(f"--to {path} is the event store itself; write the read model to another file", "export")
+    return target
 
 
 def _rebuild_beside(
@@ -316,6 +325,6 @@ def _first_notifications(store: LedgerStore, position: int, end: int) -> tuple[d
 def pending_notifications(store: LedgerStore, path: str) -> int:
     """How many notifications an export would process (for the progress bar's length)."""
     last = store.recorder.max_notification_id() or 0
-    if not Path(path).exists():
+    if not read_model_path(store, path).exists():
         return last
     return max(0, last - (open_view(path).max_tracking_id(store.name) or 0))

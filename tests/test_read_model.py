@@ -186,7 +186,7 @@ def test_export_from_each_store_kind(ledger: Ledger, tmp_path: Path) -> None:
 
 
 def test_export_cli_reports_and_refuses_the_store_itself(demo: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
-    """`export --to` the event store's own file is refused with one line (exit 2)."""
+    """`export --to` the event store's own file, or a directory, is refused with one line (exit 2)."""
     db = demo.path.with_name("reporting.sqlite")
     ok = run_cli(capsys, "--store", str(demo.path), "export", "--to", str(db))
     assert ok.code == 0 and f"to {db}, position {len(demo.events())}" in ok.out and ok.err == ""
@@ -194,6 +194,12 @@ def test_export_cli_reports_and_refuses_the_store_itself(demo: Ledger, capsys: p
     assert "exported 0 new events" in again.out
     bad = run_cli(capsys, "--store", str(demo.path), "export", "--to", str(demo.path))
     assert bad.code == 2 and "event store itself" in bad.err and bad.err.count("\n") == 1
+    folder = demo.path.with_name("folder.sqlite")
+    folder.mkdir()
+    for rebuild in ((), ("--rebuild",)):
+        bad = run_cli(capsys, "--store", str(demo.path), "export", "--to", str(folder), *rebuild)
+        assert bad.code == 2 and "is a directory" in bad.err and bad.err.count("\n") == 1
+    assert list(folder.parent.glob("*rebuilding*")) == []
 
 
 def test_progress_counts_every_new_notification_once(demo: Ledger, tmp_path: Path) -> None:
