@@ -105,7 +105,14 @@ def export(ctx: click.Context, to: str, rebuild: bool, workers: int | None) -> N
     store = open_from(ctx, create=False)
     length = store.recorder.max_notification_id() or 0 if rebuild else pending_notifications(store, to)
     with progress_bar(length, "exporting") as advance:
-        result = run_export(store, to, rebuild=rebuild, progress=advance, workers=workers)
+        result = run_export(
+            store,
+            to,
+            rebuild=rebuild,
+            progress=advance,
+            workers=workers,
+            waiting=lambda: click.echo(f"waiting for another export of {to} to finish ...", err=True),
+        )
     click.echo(
         f"exported {result.notifications} new events ({result.agreements} agreement"
         f"{'' if result.agreements == 1 else 's'} recomputed) to {to}, "

@@ -15,10 +15,15 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
+
+try:
+    import fcntl
+except ImportError:  # not POSIX
+    fcntl = None  # type: ignore[assignment]
 
 import sqlite_utils
 from eventsourcing.persistence import Tracking
@@ -186,16 +191,52 @@ def export(
     rebuild: bool = False,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> ExportResult:
     """Bring the read model at ``path`` up to date with ``store`` (from scratch if ``rebuild``).
 
     ``progress(n)`` is told how many new notifications each recomputed agreement accounted for.
     ``workers``: processes that work the rows out (``commands.export_workers``); 0 works them
     out here; by default every core once there are ``PARALLEL_FROM`` notifications to export.
+    ``waiting()`` is told if another export of this read model must end first.
     """
     target = read_model_path(store, path)
-    if rebuild and target.exists():
-        return _rebuild_beside(store, target, progress, workers)
+    with one_export_at_a_time(target, waiting):
+        if rebuild and target.exists():
+            return _rebuild_beside(store, target, progress, workers)
+        return _export(store, target, progress, workers)
+
+
+@contextmanager
+def one_export_at_a_time(target: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """The exports of one read model, one after another: each holds an exclusive ``flock`` on
+    ``FILE.lock`` beside it (``reporting.sqlite.lock``) for its whole run (the system releases it if the process dies).
+
+    Two at once (a scheduled export and a manual one) would work out the same agreements and
+    the second's tracking upsert would refuse its first page: an IntegrityError. Now the second
+    waits (``waiting()`` is told, once) and then exports what is left, usually nothing. Not
+    reentrant: inside it, this process works through ``_export``, never ``export`` again."""
+    if fcntl is None:  # not POSIX: no lock; the tracking upsert still refuses a duplicate page
+        yield
+        return
+    with open(target.with_name(target.name + ".lock"), "a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _export(
+    store: LedgerStore, target: Path, progress: Callable[[int], None] | None, workers: int | None
+) -> ExportResult:
+    """The export itself, once it holds the read model (``export``)."""
+    path = str(target)
     view = open_view(path, fresh=not target.exists())
     columns = view.columns()
     app = store.name
@@ -251,7 +292,7 @@ def _rebuild_beside(
     beside = target.with_name(f"{target.stem}.rebuilding{target.suffix}")
     remove_database(str(beside))
     try:
-        result = export(store, str(beside), progress=progress, workers=workers)
+        result = _export(store, beside, progress, workers)  # under the target's lock
         swap_in(beside, target)
     finally:
         remove_database(str(beside))

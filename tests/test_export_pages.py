@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from benchmarks.portfolio import history, jsonl
 from commands.export import TABLES, export
 from commands.handlers import apply_facts, register_agreement
 from commands.importer import parse_jsonl
+from tests.clirun import APA_LEDGER
 from tests.ledger import claim, closed, fact, margin, new_ledger, resolve, to_jsonl
 
 
@@ -256,3 +259,25 @@ def test_a_rebuild_replaces_a_file_that_is_not_a_database(tmp_path: Path) -> Non
     assert export(ledger.store, str(path), rebuild=True).agreements == 3
     export(ledger.store, str(tmp_path / "fresh.sqlite"))
     assert _dump(path) == _dump(tmp_path / "fresh.sqlite")
+
+
+def test_a_second_export_of_one_read_model_waits_for_the_first(tmp_path: Path) -> None:
+    """Reporting read model: while an export holds the read model (here: this test, through the
+    same lock), an `apa-ledger export` process says it is waiting and writes nothing; once the
+    first lets go, it exports, exit 0 (two at once used to end in the tracking table's
+    IntegrityError)."""
+    ledger = _interleaved(tmp_path)
+    path = tmp_path / "model.sqlite"
+    command = [APA_LEDGER, "--store", str(ledger.path), "export", "--to", str(path), "--workers", "0"]
+    with export_module.one_export_at_a_time(path):
+        second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert second.stderr is not None
+        assert second.stderr.readline() == f"waiting for another export of {path} to finish ...\n"
+        time.sleep(0.2)
+        assert second.poll() is None and not path.exists()  # still waiting, nothing written
+    out, err = second.communicate(timeout=60)
+    events = ledger.store.recorder.max_notification_id()
+    assert second.returncode == 0 and err == ""
+    assert out == f"exported {events} new events (3 agreements recomputed) to {path}, position {events}\n"
+    export(ledger.store, str(tmp_path / "alone.sqlite"))
+    assert _dump(path) == _dump(tmp_path / "alone.sqlite")
