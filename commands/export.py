@@ -210,7 +210,8 @@ def export(
 @contextmanager
 def one_export_at_a_time(target: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
     """The exports of one read model, one after another: each holds an exclusive ``flock`` on
-    ``FILE.lock`` beside it (``reporting.sqlite.lock``) for its whole run (the system releases it if the process dies).
+    ``FILE.lock`` beside it (``reporting.sqlite.lock``) for its whole run (the system releases
+    it if the process dies).
 
     Two at once (a scheduled export and a manual one) would work out the same agreements and
     the second's tracking upsert would refuse its first page: an IntegrityError. Now the second
