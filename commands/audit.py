@@ -31,11 +31,6 @@ def check_agreement(store: LedgerStore, agreement_id: str) -> tuple[int, str | N
     return len(events), None
 
 
-PARALLEL_FROM = 300
-"""Agreements from which verifying pays for starting workers (about 4 ms an agreement of 150
-events, a worker a third of a second to start)."""
-
-
 def verify_store(
     store: LedgerStore, agreement_id: str | None = None, expect_head: str | None = None, workers: int | None = None
 ) -> tuple[bool, str]:
@@ -50,7 +45,7 @@ def verify_store(
     if agreement_id and not store.exists(agreement_id):
         return False, f"no agreement {agreement_id!r} in this store"
     total = 0
-    with closing(pool_of.each_on_every_core(store, ids, check_agreement, workers, PARALLEL_FROM)) as checks:
+    with closing(pool_of.each_on_every_core(store, ids, check_agreement, workers, pool_of.AGREEMENTS_FROM)) as checks:
         for each, (count, problem) in zip(ids, checks, strict=True):
             total += count
             if problem:  # the first in the order registered; the workers stop with the rest unread

@@ -323,9 +323,9 @@ def _pages(store: LedgerStore, position: int) -> Iterator[Page]:
 
     A store written by many clerks over years interleaves its agreements: a page of the log
     then touches most of the portfolio, and recomputing each page's agreements would work out
-    an agreement once for every page it has notifications in. So the
-    window's log is read first, only each notification's id and agreement
-    (``select_originators``), and its agreements are taken in order of first notification.
+    an agreement once for every page it has notifications in. So the window's log is read
+    first, only each notification's id and agreement (``select_originators``), and its
+    agreements are taken in order of first notification.
     A transaction's tracking position is the notification before the next agreement's first:
     every notification up to it belongs to an agreement whose rows are written by then (rows
     are worked out from all of the agreement's events), so a run resumed from any committed
@@ -369,4 +369,8 @@ def pending_notifications(store: LedgerStore, path: str) -> int:
     last = store.recorder.max_notification_id() or 0
     if not read_model_path(store, path).exists():
         return last
-    return max(0, last - (open_view(path).max_tracking_id(store.name) or 0))
+    view = open_view(path)
+    try:
+        return max(0, last - (view.max_tracking_id(store.name) or 0))
+    finally:
+        view.datastore.close()

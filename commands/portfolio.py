@@ -75,19 +75,16 @@ def summarise(store: LedgerStore, agreement_id: str, as_of: date, known_at: date
     )
 
 
-PARALLEL_FROM = 300
-"""Agreements from which the listing pays for starting workers (each agreement takes about 2 ms,
-a worker a third of a second to start: 1,000 agreements took 1.9 s here alone)."""
-
-
 def summaries(
     store: LedgerStore, as_of: date, known_at: datetime | None = None, workers: int | None = None
 ) -> Iterator[AgreementSummary]:
     """Every agreement's summary, in the order registered, worked out here or, with ``workers``
-    > 1 (processes, this one among them; None: every core from ``PARALLEL_FROM`` agreements),
+    > 1 (processes, this one among them; None: every core from ``AGREEMENTS_FROM`` agreements),
     here and in ``workers - 1`` worker processes."""
     ids = store.agreement_ids()
-    return pool_of.each_on_every_core(store, ids, summarise, workers, PARALLEL_FROM, as_of=as_of, known_at=known_at)
+    return pool_of.each_on_every_core(
+        store, ids, summarise, workers, pool_of.AGREEMENTS_FROM, as_of=as_of, known_at=known_at
+    )
 
 
 def portfolio(

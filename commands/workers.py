@@ -42,6 +42,9 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 CHUNK = 16
 """Items (agreements) a worker is given at a time by ``each_on_every_core``."""
+AGREEMENTS_FROM = 300
+"""Agreements from which listing or verifying a store pays for starting workers (an agreement
+of 150 events takes 2 to 4 ms, a worker a third of a second to start)."""
 
 
 def each_on_every_core(

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-import commands.portfolio as portfolio_module
 import commands.workers as workers_module
 from commands.handlers import apply_facts, register_agreement
 from commands.importer import parse_jsonl
@@ -80,9 +79,9 @@ def test_agreements_on_every_core_list_what_one_process_lists(
 
 
 def test_a_large_listing_uses_every_core_and_a_small_one_none() -> None:
-    """Starting workers pays only for a large portfolio (``PARALLEL_FROM`` agreements)."""
-    assert workers_module.worker_count(portfolio_module.PARALLEL_FROM - 1, portfolio_module.PARALLEL_FROM) == 0
-    assert workers_module.worker_count(portfolio_module.PARALLEL_FROM, portfolio_module.PARALLEL_FROM) in (
+    """Starting workers pays only for a large portfolio (``AGREEMENTS_FROM`` agreements)."""
+    assert workers_module.worker_count(workers_module.AGREEMENTS_FROM - 1, workers_module.AGREEMENTS_FROM) == 0
+    assert workers_module.worker_count(workers_module.AGREEMENTS_FROM, workers_module.AGREEMENTS_FROM) in (
         0,
         os.cpu_count(),
     )
