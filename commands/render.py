@@ -111,10 +111,18 @@ def history_rows(events: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _field(value: Any) -> str:
+    """A payload value as a clerk writes it: a list of sections as ``2.13,2.14``."""
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def render_history(rows: list[dict[str, Any]]) -> str:
+    """One line per event; the terms (``new`` shows them) and fields left empty are left out."""
     lines = []
     for r in rows:
-        payload = " ".join(f"{k}={v}" for k, v in r["payload"].items() if k != "terms")
+        payload = " ".join(
+            f"{k}={_field(v)}" for k, v in r["payload"].items() if k != "terms" and v not in (None, "", [])
+        )
         lines.append(
             f"{r['position']:>5}  {r['occurred_on']}  {r['recorded_at'][:19]}Z  {r['hash'][:12]}  "
             f"{r['type']:<28} {payload}  [{r['clause']}]"

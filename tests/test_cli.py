@@ -108,6 +108,25 @@ def test_record_sections_as_a_comma_list(store: str, capsys: pytest.CaptureFixtu
     assert state["claims"][-1]["sections"] == ["2.7", "2.14"]
 
 
+def test_history_line_writes_sections_as_recorded_and_leaves_out_empty_fields(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """8.3: a claim's line in `history` shows its sections as `record --sections` takes them
+    (``2.7,2.14``) and no ``basis=`` when none was given; `history --json` keeps every field."""
+    run(
+        capsys,
+        *("--store", store, "record", "APA", "ClaimAsserted", "--occurred-on", "2004-06-01"),
+        *("--claim-id", "C7", "--claimant", "buyer", "--sections", "2.7,2.14", "--amount", "100.00"),
+    )
+    code, out, _ = run(capsys, "--store", store, "history", "APA")
+    line = out.strip().splitlines()[-1]
+    assert code == 0
+    assert "claim_id=C7 claimant=buyer sections=2.7,2.14 amount=100.00" in line, line
+    assert "basis=" not in line and "[" + "'" not in line
+    rows = json.loads(run(capsys, "--store", store, "history", "APA", "--json")[1])
+    assert rows[-1]["payload"]["basis"] == "" and rows[-1]["payload"]["sections"] == ["2.7", "2.14"]
+
+
 def test_verify_passes_on_an_intact_store(store: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Tamper evidence: an untouched chain verifies (exit 0)."""
     code, out, _ = run(capsys, "--store", store, "verify")
