@@ -4,8 +4,8 @@ Generates a portfolio (1,000 agreements x ~150 events by default), imports it
 into a SQLite store (and a fresh PostgreSQL schema where one answers), and
 measures append, replay (decode + fold), the read model's full rebuild (`export
 --rebuild`), point-in-time and whole-process CLI times against raw inserts and
-scans of the same stored rows. Writes benchmarks/results.json and
-prints a table with the targets.
+scans of the same stored rows (each the median of three timings). Writes
+benchmarks/results.json and prints a table with the targets.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -107,18 +108,19 @@ def run_backend(
         if kind == "sqlite":
             rows = raw.sqlite_rows(url)
             per_batch = raw.sqlite_insert(rows, tmp / "raw.sqlite", per_batch=True)
-            raw_seconds = raw.sqlite_insert(rows, tmp / "raw.sqlite")
+            raw_seconds = raw.median_seconds(partial(raw.sqlite_insert, rows, tmp / "raw.sqlite"))
         else:
             schema = postgres_env(url)["POSTGRES_SCHEMA"]
             rows = raw.postgres_rows(admin, schema)
             per_batch = raw.postgres_insert(admin, schema, rows, per_batch=True)
-            raw_seconds = raw.postgres_insert(admin, schema, rows)
+            raw_seconds = raw.median_seconds(partial(raw.postgres_insert, admin, schema, rows))
         out["append"]["raw_insert_events_per_s"] = round(len(rows) / raw_seconds)
         out["append"]["ratio"] = round(out["append"]["events_per_s"] / out["append"]["raw_insert_events_per_s"], 3)
         # the same rows, one committed transaction per agreement's batch, as `apply` commits them
         out["append"]["raw_insert_per_batch_events_per_s"] = round(len(rows) / per_batch)
         out["append"]["ratio_vs_per_batch"] = round(out["append"]["events_per_s"] * per_batch / len(rows), 3)
         out["import"]["ratio"] = round(out["import"]["events_per_s"] / out["append"]["raw_insert_events_per_s"], 3)
+        stored = len(rows)
         del rows  # 150,000 tuples the collector would otherwise walk through on every full pass below
         gc.collect()
 
@@ -127,12 +129,12 @@ def run_backend(
         store.close()
         scans = {}
         for decoder in raw.DECODERS:
-            raw_seconds, raw_count = (
-                raw.sqlite_scan(tmp / "raw.sqlite", decoder)
+            scan = (
+                partial(raw.sqlite_scan, tmp / "raw.sqlite", decoder)
                 if kind == "sqlite"
-                else raw.postgres_scan(admin, schema, decoder)
+                else partial(raw.postgres_scan, admin, schema, decoder)
             )
-            scans[decoder] = round(raw_count / raw_seconds)
+            scans[decoder] = round(stored / raw.median_seconds(scan))
         out["replay"] = {
             "events": count,
             "seconds": round(seconds, 3),
@@ -171,7 +173,7 @@ def rebuild(url: str, path: Path, raw_scan: float, workers: int | None) -> dict[
     alone, _, _, _ = measure.rebuild_read_model(store, path, 0)
     store.close()
     rows = raw.read_model_rows(path)
-    write_seconds = raw.read_model_insert(rows, path.with_name(path.stem + "-raw.sqlite"))
+    write_seconds = raw.median_seconds(partial(raw.read_model_insert, rows, path.with_name(path.stem + "-raw.sqlite")))
     ceiling = 1 / (1 / raw_scan + write_seconds / count)  # reading and decoding, then writing its rows
     return {
         "what": "export --to X --rebuild: full rebuild of the reporting read model",
@@ -290,6 +292,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": machine(),
         "portfolio": {"agreements": len(batches), "facts": events, "generate_s": round(gen_seconds, 3)},
         "targets": TARGETS,
+        "baseline_runs": raw.RUNS,  # the raw insert, scans and read model write: medians of this many
     }
     with tempfile.TemporaryDirectory(prefix="apa-bench-") as tmpdir:
         tmp = Path(tmpdir)

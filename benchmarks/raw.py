@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import statistics
 import time
+from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,17 @@ from typing import Any
 import orjson
 
 Row = tuple[Any, int, str, bytes]
+
+RUNS = 3
+"""Timings of each baseline; its median is the one reported. This machine's disk drifts: two
+inserts of the same portfolio's rows minutes apart took 0.66 s and 1.10 s, and a ratio's
+verdict should not hang on one draw of its denominator."""
+
+
+def median_seconds(timed: Callable[[], float | tuple[float, int]], runs: int = RUNS) -> float:
+    """The median of the seconds ``runs`` calls of ``timed`` measured (a scan's first value)."""
+    measured = [timed() for _ in range(runs)]
+    return statistics.median(m[0] if isinstance(m, tuple) else m for m in measured)
 
 
 def sqlite_rows(path: str) -> list[Row]:
