@@ -58,9 +58,14 @@ class Portfolio(BaseModel):
     totals: PortfolioTotals
 
 
-def summarise(store: LedgerStore, agreement_id: str, as_of: date, known_at: datetime | None = None) -> AgreementSummary:
-    """The headline figures of one agreement, from its own events only."""
+def summarise(
+    store: LedgerStore, agreement_id: str, as_of: date, known_at: datetime | None = None
+) -> AgreementSummary | None:
+    """The headline figures of one agreement, from its own events only; None if it was not yet
+    registered at ``known_at`` (preamble: the ledger knew no such agreement then)."""
     events = store.load(agreement_id).events
+    if known_at is not None and events[0].recorded_at > known_at:
+        return None
     state = project(events, as_of, known_at)
     return AgreementSummary(
         agreement_id=agreement_id,
@@ -78,13 +83,14 @@ def summarise(store: LedgerStore, agreement_id: str, as_of: date, known_at: date
 def summaries(
     store: LedgerStore, as_of: date, known_at: datetime | None = None, workers: int | None = None
 ) -> Iterator[AgreementSummary]:
-    """Every agreement's summary, in the order registered, worked out here or, with ``workers``
-    > 1 (processes, this one among them; None: every core from ``AGREEMENTS_FROM`` agreements),
-    here and in ``workers - 1`` worker processes."""
+    """Every agreement's summary, in the order registered (those registered after ``known_at``
+    left out), worked out here or, with ``workers`` > 1 (processes, this one among them; None:
+    every core from ``AGREEMENTS_FROM`` agreements), here and in ``workers - 1`` worker processes."""
     ids = store.agreement_ids()
-    return pool_of.each_on_every_core(
+    found = pool_of.each_on_every_core(
         store, ids, summarise, workers, pool_of.AGREEMENTS_FROM, as_of=as_of, known_at=known_at
     )
+    return (summary for summary in found if summary is not None)
 
 
 def portfolio(

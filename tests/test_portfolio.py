@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,46 @@ def test_agreements_command_json_and_table(empty_store_url: str, capsys: pytest.
     assert data["totals"]["buyer_payable"] == "30000.00"
     table = run_cli(capsys, "--store", empty_store_url, "agreements", "--as-of", "2003-12-31")
     assert table.code == 0 and "total (3)" in table.out and "APA-SIGNED" in table.out
+
+
+def test_agreements_known_at_leave_out_those_registered_later(
+    empty_store_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Preamble, DESIGN "Two times": as known at a moment, the portfolio holds the agreements
+    registered by then - the second one's registration second, the second before and after -
+    and none before the first (an empty listing, exit 0), here and on every core. Each listed
+    agreement's figures are those known then; before, one registered later failed the command."""
+    clock = Clock()
+    store = open_store(empty_store_url, clock=clock)
+    clock.set("2026-01-05T09:00:00Z")
+    register_agreement(store, "APA-FIRST")
+    apply_facts(store, "APA-FIRST", parse_jsonl(to_jsonl(*closed())))
+    clock.set("2026-02-01T08:59:59Z")  # the next reading, 09:00:00, registers the second
+    register_agreement(store, "APA-SECOND")
+    registered = store.load("APA-SECOND").events[0].recorded_at
+    assert registered == datetime(2026, 2, 1, 9, tzinfo=UTC)
+    monkeypatch.setattr(workers_module, "CHUNK", 1)
+    second = timedelta(seconds=1)
+    for known_at, listed in (
+        (registered - second, ["APA-FIRST"]),
+        (registered, ["APA-FIRST", "APA-SECOND"]),
+        (registered + second, ["APA-FIRST", "APA-SECOND"]),
+        (datetime(2026, 1, 5, 8, 59, 59, tzinfo=UTC), []),
+    ):
+        for workers in (0, 2):
+            view = portfolio(store, date(2003, 12, 31), known_at, workers=workers)
+            assert [r.agreement_id for r in view.agreements] == listed, (known_at, workers)
+            assert view.totals.agreements == len(listed)
+    early = portfolio(store, date(2003, 12, 31), registered - second, workers=0)
+    assert early.agreements[0].released_shares == 58928  # DESIGN reference: 2003-12-31
+    assert early.totals.events == early.agreements[0].events
+    store.close()
+    run = run_cli(capsys, "--store", empty_store_url, "agreements", "--known-at", "2026-01-01T00:00:00Z", "--json")
+    assert run.code == 0, run.err
+    data = json.loads(run.out)
+    assert data["agreements"] == [] and data["totals"]["agreements"] == 0 and data["totals"]["buyer_payable"] == "0.00"
+    table = run_cli(capsys, "--store", empty_store_url, "agreements", "--known-at", "2026-01-20")
+    assert table.code == 0 and "APA-FIRST" in table.out and "APA-SECOND" not in table.out and "total (1)" in table.out
 
 
 def test_agreements_on_a_missing_store_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
