@@ -146,3 +146,47 @@ def test_the_import_command_writes_the_same_portfolio_on_postgres_and_sqlite(tmp
         assert len(dumps[0]) > 4 * 140 and dumps[0] == dumps[1]
         for store in stores:
             store.close()
+
+
+def test_a_store_that_outgrew_sqlite_moves_to_postgres_with_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scale: `copy --plaintext --to postgresql://...` moves a SQLite portfolio to PostgreSQL
+    unchanged - every event of every agreement with its position, both times, `prev_hash` and
+    `hash` - and the copy verifies; `agreements` and `state --json` then read the same there."""
+    from benchmarks.portfolio import agreement_ids, jsonl
+    from commands.portfolio_import import agreement_files, import_files
+    from tests.ledger import Clock
+
+    monkeypatch.delenv("APA_LEDGER_CIPHER_KEY", raising=False)
+    monkeypatch.delenv("APA_LEDGER_NEW_CIPHER_KEY", raising=False)
+    directory = tmp_path / "portfolio"
+    directory.mkdir()
+    ids = agreement_ids(3)
+    for index, agreement_id in enumerate(ids):
+        (directory / f"{agreement_id}.jsonl").write_bytes(jsonl(history(index)))
+    source = str(tmp_path / "outgrown.sqlite")
+    store = open_store(source, clock=Clock())
+    import_files(store, agreement_files([str(directory)]), workers=0)
+    store.close()
+    with fresh_schema() as url:
+        run = run_cli(capsys, "--store", source, "copy", "--plaintext", "--to", url)
+        assert run.code == 0, run.err
+        assert "hash chains intact" in run.out and "NOT encrypted" in run.out
+        stores = [open_store(source, create=False), open_store(url, create=False)]
+        dumps = [[e.model_dump(mode="json") for a in ids for e in s.load(a).events] for s in stores]
+        assert len(dumps[0]) > 3 * 140 and dumps[0] == dumps[1]
+        for s in stores:
+            s.close()
+        listings = [
+            run_cli(capsys, "--store", where, "agreements", "--as-of", "2004-06-30", "--json")
+            for where in (source, url)
+        ]
+        assert listings[0].code == 0 and json.loads(listings[0].out) == json.loads(listings[1].out)
+        states = [
+            run_cli(capsys, "--store", where, "state", ids[1], "--as-of", "2004-03-30", "--json")
+            for where in (source, url)
+        ]
+        assert states[0].code == 0 and states[0].out == states[1].out
+        again = run_cli(capsys, "--store", source, "copy", "--plaintext", "--to", url)
+        assert again.code == 2 and len(again.err.splitlines()) == 1  # the target is no longer empty
