@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from benchmarks.portfolio import history
-from commands.postgres import describe_postgres, postgres_env, redact
+from commands.postgres import connect_direct, describe_postgres, postgres_env, redact
 from commands.store import open_store
 from tests.clirun import one_clear_line, run_cli
-from tests.ledger import new_ledger
+from tests.ledger import closed, new_ledger, to_jsonl
 from tests.postgres import fresh_schema, require_postgres, url_for
 
 SECRET = "Sup3r-Secret-pw"
@@ -190,3 +192,78 @@ def test_a_store_that_outgrew_sqlite_moves_to_postgres_with_copy(
         assert states[0].code == 0 and states[0].out == states[1].out
         again = run_cli(capsys, "--store", source, "copy", "--plaintext", "--to", url)
         assert again.code == 2 and len(again.err.splitlines()) == 1  # the target is no longer empty
+
+
+def _schema_of(url: str) -> str:
+    return postgres_env(url)["POSTGRES_SCHEMA"]
+
+
+def _insert_function_exists(url: str) -> bool:
+    from commands.postgres_recorder import insert_function_name
+
+    name = f"{_schema_of(url)}.{insert_function_name('ledgerstore_events')}(uuid[], bigint[], text[], bytea[])"
+    return require_postgres().execute("SELECT to_regprocedure(%s)", (name,)).fetchone()[0] is not None
+
+
+def test_appends_go_through_the_stores_insert_function(tmp_path: Path) -> None:
+    """Scale: a new store gets the one-statement insert function with the library's DDL, and an
+    append uses it (and not the library's transaction): the events come back in order, hashes
+    chained, one notification id each."""
+    with fresh_schema() as url:
+        ledger = new_ledger(tmp_path / "unused", url=url)
+        assert _insert_function_exists(url)
+        ledger.apply(*closed())
+        recorder = ledger.store.recorder
+        assert recorder.has_insert_function and recorder.insert_query is not None
+        events = ledger.events()
+        assert [e.position for e in events] == list(range(1, len(events) + 1))
+        assert all(e.prev_hash == before.hash for before, e in itertools.pairwise(events))
+        assert recorder.max_notification_id() == len(events)
+        ledger.store.close()
+
+
+def test_a_store_made_before_the_insert_function_appends_and_a_writer_adds_it(tmp_path: Path) -> None:
+    """Scale, stores made by an earlier version: without the function an append takes the
+    library's own transaction (same events); the next writer's open (create=True) adds it,
+    a reader's open (create=False) never runs DDL."""
+    from commands.postgres_recorder import insert_function_name
+
+    with fresh_schema() as url:
+        ledger = new_ledger(tmp_path / "unused", url=url)
+        ledger.store.close()
+        drop = f'DROP FUNCTION "{_schema_of(url)}"."{insert_function_name("ledgerstore_events")}"'
+        require_postgres().execute(drop)
+        reader = open_store(url, create=False)
+        assert reader.env.get("CREATE_TABLE") == "n" and not _insert_function_exists(url)
+        from commands.handlers import apply_facts
+        from commands.importer import parse_jsonl
+
+        outcome = apply_facts(reader, "APA", parse_jsonl(to_jsonl(*closed())))
+        assert outcome.appended and not reader.recorder.has_insert_function
+        assert [e.position for e in reader.load("APA").events] == list(range(1, len(outcome.appended) + 2))
+        reader.close()
+        writer = open_store(url, create=True)
+        assert _insert_function_exists(url)
+        writer.close()
+        assert open_store(url, create=False).env.get("CREATE_TABLE") == "n"
+
+
+def test_the_insert_function_holds_the_table_lock_until_it_commits(tmp_path: Path) -> None:
+    """The library's ordering rule, kept by the function: an insert takes the table's EXCLUSIVE
+    lock (readers of the notification log never pass over ids that commit later), so while
+    another transaction holds ROW EXCLUSIVE - enough for a plain INSERT - the append waits,
+    and it completes once that transaction ends."""
+    with fresh_schema() as url:
+        ledger = new_ledger(tmp_path / "unused", url=url)
+        table = f'"{_schema_of(url)}".ledgerstore_events'
+        done = threading.Event()
+        with connect_direct(postgres_env(url)) as other:
+            with other.transaction():
+                other.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
+                writer = threading.Thread(target=lambda: (ledger.apply(*closed()), done.set()))
+                writer.start()
+                assert not done.wait(0.5)  # waiting for the lock: nothing appended
+                assert require_postgres().execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 1
+            writer.join(10)
+        assert done.is_set() and len(ledger.events()) > 1
+        ledger.store.close()
