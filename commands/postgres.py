@@ -106,25 +106,17 @@ def check_postgres(url: str, env: dict[str, str], create: bool, events_table: st
 
     When ``events_table`` already exists, ``CREATE_TABLE`` is turned off in ``env``: the
     library would otherwise re-run its DDL on every open, and concurrent opens then fail
-    with "tuple concurrently updated" (seen with four processes racing). A writer
-    (``create``) runs it once more if the store's insert function is missing (a store made
-    before it existed: ``commands.postgres_recorder``); the DDL is idempotent."""
+    with "tuple concurrently updated" (seen with four processes racing)."""
     import psycopg
     from psycopg import sql
-
-    from commands.postgres_recorder import insert_function_name
 
     try:
         with connect_direct(env) as conn:
             schema = env.get("POSTGRES_SCHEMA")
             if events_table:
-                where = sql.Identifier(schema or "public")
-                table = sql.SQL(".").join([where, sql.Identifier(events_table)]).as_string(conn)
-                function = sql.SQL(".").join([where, sql.Identifier(insert_function_name(events_table))])
-                id_type = env.get("ORIGINATOR_ID_TYPE", "uuid")
-                signature = f"{function.as_string(conn)}({id_type}[], bigint[], text[], bytea[])"
-                made = conn.execute("SELECT to_regclass(%s), to_regprocedure(%s)", (table, signature)).fetchone()
-                if made is not None and made[0] is not None and (made[1] is not None or not create):
+                name = sql.SQL(".").join([sql.Identifier(schema or "public"), sql.Identifier(events_table)])
+                table = conn.execute("SELECT to_regclass(%s)", (name.as_string(conn),)).fetchone()
+                if table is not None and table[0] is not None:
                     env["CREATE_TABLE"] = "n"
             if schema is None:
                 return

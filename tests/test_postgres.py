@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
 
 from benchmarks.portfolio import history
+from commands.handlers import apply_facts
+from commands.importer import parse_jsonl
 from commands.postgres import connect_direct, describe_postgres, postgres_env, redact
 from commands.store import open_store
 from tests.clirun import one_clear_line, run_cli
@@ -105,10 +108,6 @@ def test_a_portfolio_import_is_identical_on_postgres_and_sqlite(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Same facts, same clock -> the same events (hashes included), `state --json` and `history --json`."""
-    from commands.handlers import apply_facts
-    from commands.importer import parse_jsonl
-    from tests.ledger import to_jsonl
-
     with fresh_schema() as url:
         ledgers = [new_ledger(tmp_path / "ledger.sqlite"), new_ledger(tmp_path / "unused", url=url)]
         facts = history(3, claims=4)  # index 3: a history with a BP Event
@@ -199,9 +198,7 @@ def _schema_of(url: str) -> str:
 
 
 def _insert_function_exists(url: str) -> bool:
-    from commands.postgres_recorder import insert_function_name
-
-    name = f"{_schema_of(url)}.{insert_function_name('ledgerstore_events')}(uuid[], bigint[], text[], bytea[])"
+    name = f"{_schema_of(url)}.{_function()}(uuid[], bigint[], text[], bytea[])"
     return require_postgres().execute("SELECT to_regprocedure(%s)", (name,)).fetchone()[0] is not None
 
 
@@ -222,30 +219,59 @@ def test_appends_go_through_the_stores_insert_function(tmp_path: Path) -> None:
         ledger.store.close()
 
 
-def test_a_store_made_before_the_insert_function_appends_and_a_writer_adds_it(tmp_path: Path) -> None:
-    """Scale, stores made by an earlier version: without the function an append takes the
-    library's own transaction (same events); the next writer's open (create=True) adds it,
-    a reader's open (create=False) never runs DDL."""
-    from commands.postgres_recorder import insert_function_name
-
+def test_a_store_made_before_the_insert_function_gets_it_at_its_first_append(tmp_path: Path) -> None:
+    """Scale, stores made by an earlier version: opening one runs no DDL; its first append
+    creates the insert function and goes through it, with the same events."""
     with fresh_schema() as url:
         ledger = new_ledger(tmp_path / "unused", url=url)
         ledger.store.close()
-        drop = f'DROP FUNCTION "{_schema_of(url)}"."{insert_function_name("ledgerstore_events")}"'
-        require_postgres().execute(drop)
-        reader = open_store(url, create=False)
-        assert reader.env.get("CREATE_TABLE") == "n" and not _insert_function_exists(url)
-        from commands.handlers import apply_facts
-        from commands.importer import parse_jsonl
+        require_postgres().execute(f'DROP FUNCTION "{_schema_of(url)}"."{_function()}"')
+        store = open_store(url, create=False)
+        assert store.env.get("CREATE_TABLE") == "n" and not _insert_function_exists(url)
+        outcome = apply_facts(store, "APA", parse_jsonl(to_jsonl(*closed())))
+        assert outcome.appended and store.recorder.has_insert_function and _insert_function_exists(url)
+        assert [e.position for e in store.load("APA").events] == list(range(1, len(outcome.appended) + 2))
+        store.close()
 
-        outcome = apply_facts(reader, "APA", parse_jsonl(to_jsonl(*closed())))
-        assert outcome.appended and not reader.recorder.has_insert_function
-        assert [e.position for e in reader.load("APA").events] == list(range(1, len(outcome.appended) + 2))
-        reader.close()
-        writer = open_store(url, create=True)
-        assert _insert_function_exists(url)
-        writer.close()
-        assert open_store(url, create=False).env.get("CREATE_TABLE") == "n"
+
+def test_a_role_that_may_not_create_functions_appends_the_librarys_way(tmp_path: Path) -> None:
+    """Scale, least privilege: a clerk's role with only the rights an append needs (USAGE on
+    the schema; SELECT, INSERT and UPDATE - the lock's - on the events table; the id sequence)
+    cannot create the function in a store made before it: its appends take the library's
+    transaction, whole and in order, and nothing fails."""
+    from psycopg import sql
+
+    admin = require_postgres()
+    role = f"apa_clerk_{uuid.uuid4().hex[:12]}"
+    with fresh_schema() as url:
+        ledger = new_ledger(tmp_path / "unused", url=url)
+        ledger.store.close()
+        schema = sql.Identifier(_schema_of(url))
+        admin.execute(sql.SQL("DROP FUNCTION {}.{}").format(schema, sql.Identifier(_function())))
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        try:
+            for grant in (
+                "GRANT USAGE ON SCHEMA {s} TO {r}",
+                "GRANT SELECT, INSERT, UPDATE ON {s}.ledgerstore_events TO {r}",
+                "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+            ):
+                admin.execute(sql.SQL(grant).format(s=schema, r=sql.Identifier(role)))
+            clerk_url = url.replace("postgresql://postgres@", f"postgresql://{role}@")
+            store = open_store(clerk_url, create=False)
+            outcome = apply_facts(store, "APA", parse_jsonl(to_jsonl(*closed())))
+            assert outcome.appended and not store.recorder.has_insert_function
+            assert not _insert_function_exists(url)
+            assert [e.position for e in store.load("APA").events] == list(range(1, len(outcome.appended) + 2))
+            store.close()
+        finally:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def _function() -> str:
+    from commands.postgres_recorder import insert_function_name
+
+    return insert_function_name("ledgerstore_events")
 
 
 def test_the_insert_function_holds_the_table_lock_until_it_commits(tmp_path: Path) -> None:
