@@ -117,7 +117,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
     def _create_insert_function(self) -> bool:
         """Create the insert function in a store made before it existed; False if this role may
-        not (or another process is creating it at this moment: the next append finds it)."""
+        not, or another process is creating it at this moment (this recorder then keeps to the
+        library's transaction; the next process finds the function)."""
         statement = insert_function_sql(self.datastore, self.events_table_name)
         try:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
