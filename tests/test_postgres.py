@@ -126,19 +126,27 @@ def test_a_portfolio_import_is_identical_on_postgres_and_sqlite(
             ledger.store.close()
 
 
+def _portfolio_files(tmp_path: Path, count: int) -> tuple[Path, list[str]]:
+    """``count`` generated agreements (benchmarks/portfolio.py) as `import` reads them: the
+    directory of AGREEMENT_ID.jsonl files, and the ids."""
+    from benchmarks.portfolio import agreement_ids, jsonl
+
+    directory = tmp_path / "portfolio"
+    directory.mkdir()
+    ids = agreement_ids(count)
+    for index, agreement_id in enumerate(ids):
+        (directory / f"{agreement_id}.jsonl").write_bytes(jsonl(history(index)))
+    return directory, ids
+
+
 def test_the_import_command_writes_the_same_portfolio_on_postgres_and_sqlite(tmp_path: Path) -> None:
     """`apa-ledger import` of a generated portfolio (benchmarks/portfolio.py: margins, BP Events,
     claims, surrenders, releases, a retraction): same files, same clock -> every event of every
     agreement identical on both stores, hashes included."""
-    from benchmarks.portfolio import agreement_ids, jsonl
     from commands.portfolio_import import agreement_files, import_files
     from tests.ledger import Clock
 
-    directory = tmp_path / "portfolio"
-    directory.mkdir()
-    ids = agreement_ids(4)
-    for index, agreement_id in enumerate(ids):
-        (directory / f"{agreement_id}.jsonl").write_bytes(jsonl(history(index)))
+    directory, ids = _portfolio_files(tmp_path, 4)
     with fresh_schema() as url:
         stores = [open_store(str(tmp_path / "portfolio.sqlite"), clock=Clock()), open_store(url, clock=Clock())]
         outcomes = [import_files(store, agreement_files([str(directory)]), workers=0) for store in stores]
@@ -155,17 +163,12 @@ def test_a_store_that_outgrew_sqlite_moves_to_postgres_with_copy(
     """Scale: `copy --plaintext --to postgresql://...` moves a SQLite portfolio to PostgreSQL
     unchanged - every event of every agreement with its position, both times, `prev_hash` and
     `hash` - and the copy verifies; `agreements` and `state --json` then read the same there."""
-    from benchmarks.portfolio import agreement_ids, jsonl
     from commands.portfolio_import import agreement_files, import_files
     from tests.ledger import Clock
 
     monkeypatch.delenv("APA_LEDGER_CIPHER_KEY", raising=False)
     monkeypatch.delenv("APA_LEDGER_NEW_CIPHER_KEY", raising=False)
-    directory = tmp_path / "portfolio"
-    directory.mkdir()
-    ids = agreement_ids(3)
-    for index, agreement_id in enumerate(ids):
-        (directory / f"{agreement_id}.jsonl").write_bytes(jsonl(history(index)))
+    directory, ids = _portfolio_files(tmp_path, 3)
     source = str(tmp_path / "outgrown.sqlite")
     store = open_store(source, clock=Clock())
     import_files(store, agreement_files([str(directory)]), workers=0)
