@@ -7,13 +7,18 @@ revisions (1.5(b)), a BP Event for one agreement in three, Earnout Share
 deliveries, indemnity claims asserted, revised, resolved or withdrawn (8.1-8.4,
 7.3), payments due (8.6), a tax statute date (7.3(ii)), a retraction and,
 once the claims are closed, escrow releases. About 150 events an agreement.
+
+`python -m benchmarks.portfolio DIR [--agreements N]` (``write_files``) writes the
+portfolio as `apa-ledger import` reads it, to import it into stores by hand.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 CONDITIONS = ("6.1(a)", "6.1(b)", "6.1(c)", "6.1(d)", "6.1(e)", "6.1(f)", "6.1(g)")
@@ -128,3 +133,27 @@ def revisions_for(events: int) -> int:
     """Gross Margin revisions per month that make a history of about ``events`` events
     (15 months reported; the rest of a history is about 105 events)."""
     return max(0, round((events - 105) / 15) - 1)
+
+
+def write_files(directory: Path, count: int) -> list[str]:
+    """The first ``count`` agreements as `apa-ledger import` reads them, one AGREEMENT_ID.jsonl
+    each in ``directory`` (made if missing); returns their ids."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ids = agreement_ids(count)
+    for index, agreement_id in enumerate(ids):
+        (directory / f"{agreement_id}.jsonl").write_bytes(jsonl(history(index)))
+    return ids
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks.portfolio DIR [--agreements N]`: the benchmark's portfolio as files."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.portfolio", description=main.__doc__)
+    parser.add_argument("directory", type=Path, help="where to write AGREEMENT_ID.jsonl files")
+    parser.add_argument("--agreements", type=int, default=1000, help="how many (default 1000)")
+    args = parser.parse_args(argv)
+    ids = write_files(args.directory, args.agreements)
+    print(f"wrote {len(ids)} agreements' files to {args.directory}")
+
+
+if __name__ == "__main__":
+    main()

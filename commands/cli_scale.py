@@ -18,6 +18,7 @@ def register(cli: click.Group) -> None:
     """Add this area's commands to the CLI group."""
     cli.add_command(agreements)
     cli.add_command(import_cmd)
+    cli.add_command(compare)
 
 
 @click.command()
@@ -102,3 +103,52 @@ def import_summary(outcomes: list[Any], dry_run: bool) -> str:
         f"{appended:,} event{'s' if appended != 1 else ''} {would}appended, "
         f"{applied} already applied, {rejected} rejected"
     )
+
+
+OTHER_KEY_ENV = "APA_LEDGER_OTHER_CIPHER_KEY"
+
+
+@click.command()
+@click.argument("other", metavar="OTHER_STORE")
+@click.option("--as-of", metavar="DATE", help="Compare each agreement's state on this date (default today).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable: counts, verdicts and every difference.")
+@workers_option(
+    "Processes comparing agreements, this one among them (0 or 1: this one).", "every core from 300 agreements"
+)
+@click.pass_context
+def compare(ctx: click.Context, other: str, as_of: str | None, as_json: bool, workers: int | None) -> None:
+    """Compare this store with OTHER_STORE, agreement by agreement and event by event.
+
+    Two imports of the same files record the same facts at different moments:
+    their recorded_at differ, and so do the hashes, which cover it. Each event
+    of OTHER_STORE is given this store's recorded_at and prev_hash and sealed
+    again: it must then be this store's event, every field and the hash. Each
+    agreement's state on --as-of is compared figure by figure. Exits 0 if the
+    stores hold the same ledger (apart from recorded_at), 1 naming what
+    differs. OTHER_STORE is read with $APA_LEDGER_OTHER_CIPHER_KEY if that is
+    set (empty: not encrypted), else with $APA_LEDGER_CIPHER_KEY.
+
+    \b
+    Example:
+      apa-ledger --store portfolio.sqlite import portfolio/
+      apa-ledger --store postgresql://postgres@127.0.0.1:5432/test import portfolio/
+      apa-ledger --store portfolio.sqlite compare postgresql://postgres@127.0.0.1:5432/test
+    """
+    import os
+
+    from commands.cli import open_from, parse_as_of
+    from commands.compare import compare_stores, render_comparison
+    from commands.store import describe_store, open_store, store_url
+
+    day = parse_as_of(as_of)
+    ours = open_from(ctx, create=False)
+    theirs = open_store(other, create=False, cipher_key=os.environ.get(OTHER_KEY_ENV))
+    here, there = describe_store(store_url(ctx.obj["store"])), describe_store(other)
+    result = compare_stores(ours, theirs, here, there, day, workers)
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        for line in render_comparison(result):
+            click.echo(line)
+    if not result.same_apart_from_recorded_at:
+        ctx.exit(1)

@@ -129,14 +129,10 @@ def test_a_portfolio_import_is_identical_on_postgres_and_sqlite(
 def _portfolio_files(tmp_path: Path, count: int) -> tuple[Path, list[str]]:
     """``count`` generated agreements (benchmarks/portfolio.py) as `import` reads them: the
     directory of AGREEMENT_ID.jsonl files, and the ids."""
-    from benchmarks.portfolio import agreement_ids, jsonl
+    from benchmarks.portfolio import write_files
 
     directory = tmp_path / "portfolio"
-    directory.mkdir()
-    ids = agreement_ids(count)
-    for index, agreement_id in enumerate(ids):
-        (directory / f"{agreement_id}.jsonl").write_bytes(jsonl(history(index)))
-    return directory, ids
+    return directory, write_files(directory, count)
 
 
 def test_the_import_command_writes_the_same_portfolio_on_postgres_and_sqlite(tmp_path: Path) -> None:
