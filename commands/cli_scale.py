@@ -121,8 +121,8 @@ def compare(ctx: click.Context, other: str, as_of: str | None, as_json: bool, wo
 
     Two imports of the same files record the same facts at different moments:
     their recorded_at differ, and so do the hashes, which cover it. Each event
-    of OTHER_STORE is given this store's recorded_at and prev_hash and sealed
-    again: it must then be this store's event, every field and the hash. Each
+    of OTHER_STORE is given this store's recorded_at and prev_hash: it must then
+    be this store's event, every field, and hash to this store's hash. Each
     agreement's state on --as-of is compared figure by figure. Exits 0 if the
     stores hold the same ledger (apart from recorded_at), 1 naming what
     differs. OTHER_STORE is read with $APA_LEDGER_OTHER_CIPHER_KEY if that is

@@ -86,11 +86,7 @@ def _event_differences(agreement_id: str, ours: LedgerEvent, candidate: LedgerEv
     from ours: its type, or each field with both values; with every field equal, its digest
     must be our stored hash (checked where ``hashed``: our chain holds up to this event)."""
     if type(ours) is not type(candidate):
-        return [
-            Difference(
-                agreement_id=agreement_id, position=ours.position, what="type", here=ours.type, there=candidate.type
-            )
-        ]
+        return [_difference(agreement_id, ours.position, "type", ours.type, candidate.type)]
     mine, theirs = ours.__dict__, candidate.__dict__
     if all(mine[name] == theirs[name] for name in mine if name != "hash"):
         there = digest(candidate) if hashed else ours.hash
@@ -238,7 +234,7 @@ def render_comparison(result: StoreComparison, limit: int = 20) -> Iterator[str]
     """The comparison as lines: what was compared, the first ``limit`` differences, the verdict."""
     r = result
     yield f"compared {r.here} (here) with {r.there} (there)"
-    yield (f"agreements  {r.agreements_here:,} here, {r.agreements_there:,} there, {r.agreements_in_both:,} in both")
+    yield f"agreements  {r.agreements_here:,} here, {r.agreements_there:,} there, {r.agreements_in_both:,} in both"
     yield f"events      {r.events_here:,} here, {r.events_there:,} there, in the agreements in both"
     if r.recorded_at_differs:
         yield (
@@ -257,7 +253,8 @@ def render_comparison(result: StoreComparison, limit: int = 20) -> Iterator[str]
             f"times, and the state as of {r.as_of}"
         )
     else:
-        yield f"{r.agreements_differing:,} agreement{'s' if r.agreements_differing != 1 else ''} differ"
+        n = r.agreements_differing
+        yield f"{n:,} agreement{'s differ' if n != 1 else ' differs'}"
 
 
 def _difference_line(d: Difference) -> str:

@@ -48,6 +48,14 @@ def to_jsonl(*facts: dict[str, Any]) -> bytes:
     return "\n".join(json.dumps(f) for f in facts).encode()
 
 
+def write_portfolio(directory: Path, portfolio: dict[str, list[dict[str, Any]]]) -> Path:
+    """``portfolio`` (agreement id -> facts) as `apa-ledger import` reads it: AGREEMENT_ID.jsonl each."""
+    directory.mkdir(exist_ok=True)
+    for agreement_id, facts in portfolio.items():
+        (directory / f"{agreement_id}.jsonl").write_bytes(to_jsonl(*facts))
+    return directory
+
+
 def margin(month: str, amount: str, on: str | None = None) -> dict[str, Any]:
     """A Gross Margin report, by default on the 5th of the following month."""
     year, mon = int(month[:4]), int(month[5:])

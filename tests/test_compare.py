@@ -17,7 +17,7 @@ from commands.compare import compare_agreement
 from commands.portfolio_import import agreement_files, import_files
 from commands.store import open_store
 from tests.clirun import Run, one_clear_line, run_cli
-from tests.ledger import Clock, claim, closed, fact, resolve, to_jsonl
+from tests.ledger import Clock, claim, closed, fact, resolve, write_portfolio
 
 
 def imported(url: str, directory: Path, clock: Clock) -> str:
@@ -30,7 +30,7 @@ def imported(url: str, directory: Path, clock: Clock) -> str:
 
 
 def later_clock() -> Clock:
-    """A clock a day behind the default one: every recorded_at differs from an import with ``Clock()``."""
+    """A clock a day after the default one: every recorded_at differs from an import with ``Clock()``."""
     clock = Clock()
     clock.set("2026-01-02T09:00:00Z")
     return clock
@@ -45,11 +45,8 @@ def compared(capsys: pytest.CaptureFixture[str], here: str, there: str, *options
 
 
 def portfolio_dir(tmp_path: Path, files: dict[str, list[dict[str, Any]]]) -> Path:
-    directory = tmp_path / f"files-{len(list(tmp_path.iterdir()))}"
-    directory.mkdir()
-    for agreement_id, facts in files.items():
-        (directory / f"{agreement_id}.jsonl").write_bytes(to_jsonl(*facts))
-    return directory
+    """``files`` as import files, in a directory of their own under ``tmp_path``."""
+    return write_portfolio(tmp_path / f"files-{len(list(tmp_path.iterdir()))}", files)
 
 
 CLAIMED = [*closed(), claim("C1", "2003-06-02", "40000"), resolve("C1", "2003-07-01", "30000")]
@@ -99,7 +96,7 @@ def test_a_changed_amount_is_named_by_position_field_both_values_and_the_figures
     here = imported(str(tmp_path / "here.sqlite"), portfolio_dir(tmp_path, {"APA-1": CLAIMED}), Clock())
     there = imported(str(tmp_path / "there.sqlite"), portfolio_dir(tmp_path, {"APA-1": other}), Clock())
     text, result = compared(capsys, here, there, "--as-of", "2003-06-02")
-    assert text.code == 1 and "1 agreement differ" in text.out
+    assert text.code == 1 and "1 agreement differs" in text.out
     found = {(d["position"], d["what"]): (d["here"], d["there"], d["through"]) for d in result["differences"]}
     assert found[(5, "amount")] == ("40000.00", "40001.00", None)  # registration, 3 facts of closed(), the claim
     assert found[(None, "state:claims.C1.amount")][:2] == ("40000.00", "40001.00")

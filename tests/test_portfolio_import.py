@@ -16,6 +16,7 @@ from domain.terms import Terms
 from projections.state import project
 from tests.clirun import run_cli
 from tests.ledger import Clock, claim, closed, fact, margin, resolve, to_jsonl
+from tests.ledger import write_portfolio as write_agreement_files
 
 PORTFOLIO: dict[str, list[dict[str, Any]]] = {
     "APA-CLOSED": [*closed(), margin("2003-09", "80000")],
@@ -26,10 +27,7 @@ OTHER_TERMS = {"allowance": "10000.00"}
 
 
 def write_portfolio(directory: Path, portfolio: dict[str, list[dict[str, Any]]] = PORTFOLIO) -> Path:
-    directory.mkdir(exist_ok=True)
-    for agreement_id, facts in portfolio.items():
-        (directory / f"{agreement_id}.jsonl").write_bytes(to_jsonl(*facts))
-    return directory
+    return write_agreement_files(directory, portfolio)
 
 
 def facts_of(store: LedgerStore, agreement_id: str) -> list[tuple[Any, ...]]:
