@@ -10,6 +10,7 @@ import orjson
 
 from domain.event_json import encode, field_keys, stamp_text
 from domain.events import LedgerEvent
+from domain.stored_form import drop_defaults, omitted_fields
 
 GENESIS = "0" * 64
 
@@ -60,8 +61,11 @@ def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
     write goes through pydantic's ``model_dump``, as ``canonical_bytes`` always does."""
     renames = field_keys(type(event))
     body = _renamed(event.__dict__, renames) if renames is not None else None
+    omitted = omitted_fields(type(event))  # fields left out at their default, as pydantic's dump does
     canonical = None
     if body is not None:
+        if omitted:
+            drop_defaults(body, omitted)
         body["originator_id"] = stamp_text(body["originator_id"])
         body["timestamp"] = stamp_text(body["timestamp"])
         body["prev_hash"] = prev_hash
@@ -75,6 +79,8 @@ def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
     sealed = event.sealed(prev_hash, hashlib.sha256(canonical).hexdigest())
     row = _renamed(sealed.__dict__, renames)  # type: ignore[arg-type]
     del row["originator_id"], row["originator_version"]
+    if omitted:
+        drop_defaults(row, omitted)
     row["timestamp"] = body["timestamp"]
     state = encode(row)
     if state is not None:

@@ -26,6 +26,7 @@ from uuid import UUID
 import orjson
 from pydantic import BaseModel, PlainSerializer
 
+from domain.stored_form import drop_defaults, omitted_fields
 from domain.values import format_money
 
 _SIMPLE = (str, int, bool, date, datetime, UUID)
@@ -118,5 +119,8 @@ def payload_json(event: BaseModel, envelope: frozenset[str]) -> str | None:
     if renames is None:
         return None
     values = {renames.get(k, k): v for k, v in event.__dict__.items() if k not in envelope}
+    omitted = omitted_fields(type(event))
+    if omitted:
+        drop_defaults(values, omitted)  # as pydantic's dump leaves them out (domain.stored_form)
     data = encode(values, sort=True)
     return None if data is None else data.decode()

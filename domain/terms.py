@@ -13,8 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.business_days import DEFAULT_CALENDAR, check_calendar
+from domain.stored_form import omitted_at_default
 from domain.values import LedgerDate, Money, Month, Shares
 
 # Sections of Articles II and III with their headings (headings are not part of
@@ -112,6 +114,19 @@ class Terms(BaseModel):
     tax_reimbursement_days: int = 10  # 8.3(b)(i)
     net_tax_benefit_days: int = 15  # 8.3(b)(ii)
     representations: dict[str, str] = Field(default_factory=lambda: dict(REPRESENTATIONS))
+    # Added after stores existed: left out of the stored and hashed JSON while they hold these
+    # defaults (domain.stored_form), so every AgreementRegistered already stored still verifies.
+    # "Closing" (1.1): "three business days following" the last item of 6.1; 9.4: Utah law, so
+    # the public holidays of the United States and of Utah (domain.business_days).
+    business_calendar: str = omitted_at_default(DEFAULT_CALENDAR)
+    closing_business_days: int = omitted_at_default(3, ge=0, le=60)
+
+    @field_validator("business_calendar")
+    @classmethod
+    def _known_calendar(cls, value: str) -> str:
+        """The calendar names a holiday calendar the ``holidays`` package has (checked only
+        for a calendar other than the default, which is known)."""
+        return value if value == DEFAULT_CALENDAR else check_calendar(value)
 
     @model_validator(mode="after")
     def _securities_add_up(self) -> Self:

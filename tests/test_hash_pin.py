@@ -197,3 +197,28 @@ def test_the_read_models_payload_is_what_json_dumps_writes_for_every_event_class
     for event in _one_of_each():
         expected = json.dumps(event.payload(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert payload_json(event, excluded) == expected, event.type
+
+
+def test_terms_fields_added_later_are_left_out_of_the_stored_form_at_their_default() -> None:
+    """domain.stored_form: ``business_calendar`` and ``closing_business_days`` came after stores
+    existed. At their defaults they are in neither the hashed nor the stored JSON (so every
+    AgreementRegistered already stored keeps its hash: the pinned history above uses the
+    default terms); another value is written, hashed and read back; a row without them reads
+    as the defaults."""
+    added = {"business_calendar", "closing_business_days"}
+    assert not added & set(Terms().model_dump(mode="json"))
+    other = Terms(business_calendar="US", closing_business_days=5)
+    dumped = other.model_dump(mode="json")
+    assert (dumped["business_calendar"], dumped["closing_business_days"]) == ("US", 5)
+    assert Terms.model_validate(dumped) == other
+    assert Terms.model_validate(Terms().model_dump(mode="json")).business_calendar == "US-UT"
+    envelope = {"originator_id": uuid5(NAMESPACE_URL, "x"), "originator_version": 1}
+    for terms in (Terms(), other):
+        event = EVENT_TYPES["AgreementRegistered"].model_validate(
+            {**envelope, "timestamp": datetime(2026, 1, 1, tzinfo=UTC), "occurred_on": "2002-12-06"}
+            | {"agreement_id": "APA-1", "terms": terms}
+        )
+        sealed = seal(event, GENESIS)
+        assert sealed.hash == _pydantic_seal(event, GENESIS)[0] == digest(sealed)
+        stored = orjson.loads(sealed_state(sealed) or b"{}")
+        assert ("business_calendar" in stored["terms"]) is (terms is other)
