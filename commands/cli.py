@@ -177,7 +177,8 @@ def apply_cmd(
 
 
 def parse_fields(args: list[str]) -> dict[str, Any]:
-    """`--claim-id C1 --sections 2.14,2.7 --amount 27500` -> fact fields."""
+    """`--claim-id C1 --sections 2.14,2.7 --amount 27500` -> fact fields; `--notice-by mail
+    --notice-sent-on 2005-04-07` -> the fact's 9.11 notice ``{"by": ..., "sent_on": ...}``."""
     fields: dict[str, Any] = {}
     i = 0
     while i < len(args):
@@ -191,7 +192,10 @@ def parse_fields(args: list[str]) -> dict[str, Any]:
             value = args[i + 1]
             i += 1
         key = name.replace("-", "_")
-        fields[key] = [s.strip() for s in value.split(",") if s.strip()] if key == "sections" else value
+        if key.startswith("notice_"):
+            fields.setdefault("notice", {})[key.removeprefix("notice_")] = value
+        else:
+            fields[key] = [s.strip() for s in value.split(",") if s.strip()] if key == "sections" else value
         i += 1
     return fields
 
@@ -199,9 +203,13 @@ def parse_fields(args: list[str]) -> dict[str, Any]:
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("agreement_id")
 @click.argument("event_type", metavar="TYPE")
-@click.option("--occurred-on", required=True, metavar="DATE", help="When it happened under the agreement.")
+@click.option(
+    "--occurred-on",
+    metavar="DATE",
+    help="When it happened under the agreement (for a notice, the day 9.11 makes it effective: filled in if left out).",
+)
 @click.pass_context
-def record(ctx: click.Context, agreement_id: str, event_type: str, occurred_on: str) -> None:
+def record(ctx: click.Context, agreement_id: str, event_type: str, occurred_on: str | None) -> None:
     """Record one fact, its fields given as --name VALUE.
 
     \b
@@ -209,11 +217,14 @@ def record(ctx: click.Context, agreement_id: str, event_type: str, occurred_on: 
       apa-ledger record APA-2002 ClosingOccurred --occurred-on 2003-04-10
       apa-ledger record APA-2002 ClaimAsserted --occurred-on 2004-01-15 \\
           --claim-id C2 --claimant buyer --sections 2.14 --amount 30000
+      apa-ledger record APA-2002 ClaimAsserted --notice-by mail --notice-sent-on 2005-04-06 \\
+          --claim-id C3 --claimant buyer --sections 2.7 --amount 40000
     """
     from commands.handlers import apply_facts
     from commands.importer import draft_from_mapping
 
-    draft = draft_from_mapping({"type": event_type, "occurred_on": occurred_on, **parse_fields(ctx.args)})
+    dated = {"occurred_on": occurred_on} if occurred_on is not None else {}
+    draft = draft_from_mapping({"type": event_type, **dated, **parse_fields(ctx.args)})
     outcome = apply_facts(open_from(ctx), agreement_id, [draft])
     for event in outcome.appended:
         click.echo(f"recorded {event.type} at position {event.position}")

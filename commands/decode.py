@@ -23,6 +23,7 @@ import orjson
 from pydantic import BaseModel
 
 from domain.events import LedgerEvent, built
+from domain.stored_form import omitted_fields
 
 Converter = Callable[[Any], Any]
 ENVELOPE_SET = {"originator_id", "originator_version"}
@@ -97,18 +98,25 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
     and the loop was the largest cost of a decode after JSON parsing (profiled)."""
     env: dict[str, Any] = {"built": built, "cls": cls, "validate": cls.model_validate}
     items = []  # in the class's field order, as validation sets them
+    omitted = omitted_fields(cls)  # left out of the stored JSON at their default (domain.stored_form)
     for n, (name, info) in enumerate(cls.model_fields.items()):
         convert = _same if name in ENVELOPE_SET else _converter(info.annotation)
         if convert is None or cls.__pydantic_post_init__ or cls.__pydantic_root_model__:
             return cls.model_validate
-        read = f"state[{info.alias or name!r}]"
+        key = info.alias or name
+        read = f"state[{key!r}]"
+        if key in omitted:
+            env[f"default_{n}"] = omitted[key]
+            read = f"state.get({key!r}, default_{n})"
         if convert is not _same:
             env[f"convert_{n}"] = convert
             read = f"convert_{n}({read})"
         items.append(f"{name!r}: {read}")
+    # the row holds every field but those omitted at their default: exactly that many keys
+    count = " + ".join([str(len(items) - len(omitted)), *(f"({key!r} in state)" for key in omitted)])
     source = (
         "def decode(state):\n"
-        f"    if len(state) != {len(items)}:\n"
+        f"    if len(state) != {count}:\n"
         "        return validate(state)  # an older or altered shape: let pydantic decide\n"
         "    try:\n"
         f"        values = {{{', '.join(items)}}}\n"

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from domain.errors import InvalidInput
 from domain.events import ENVELOPE, EVENT_TYPES, USER_EVENT_TYPES, LedgerEvent, fact_fields
+from domain.notices import Notice, effective_on
 from domain.terms import Terms
 from domain.values import JsonFloat
 
@@ -115,8 +116,21 @@ def draft_from_mapping(data: Any, line: int | None = None) -> Draft:
         allowed = ", ".join(sorted(fact_fields(cls)))
         raise InvalidInput(f"{where}{kind} has no field {unknown[0][:60]!r} (fields: {allowed})", cls.clause)
     if "occurred_on" not in fields:
-        raise InvalidInput(f"{where}{kind} needs occurred_on (YYYY-MM-DD)", cls.clause)
+        if "notice" not in fields or fields["notice"] is None:
+            also = ' or a "notice" (9.11)' if "notice" in cls.model_fields else ""
+            raise InvalidInput(f"{where}{kind} needs occurred_on (YYYY-MM-DD){also}", cls.clause)
+        fields["occurred_on"] = _effective_date(fields["notice"], f"{where}{kind}")
     return Draft(cls=cls, fields=fields, line=line)
+
+
+def _effective_date(notice: Any, what: str) -> str:
+    """9.11: the day a notice is effective, which is the day the fact it brings occurs."""
+    try:
+        return effective_on(Notice.model_validate(notice)).isoformat()
+    except ValidationError as exc:
+        message = validation_message(exc)
+        where = "notice" + ("" if message.startswith("fact: ") else ".")
+        raise InvalidInput(f"{what}: {where}{message.removeprefix('fact')}", "9.11") from None
 
 
 def has_lone_surrogate(value: Any) -> bool:

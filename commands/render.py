@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.notices import Notice, effect
 from projections.models import AgreementState
 
 
@@ -111,8 +112,11 @@ def history_rows(events: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _field(value: Any) -> str:
-    """A payload value as a clerk writes it: a list of sections as ``2.13,2.14``."""
+def _field(key: str, value: Any) -> str:
+    """A payload value as a clerk writes it: a list of sections as ``2.13,2.14``; a notice as
+    9.11 makes it effective ("mailed 2005-04-07, effective ... 2005-04-10 (9.11(ii))")."""
+    if key == "notice":
+        return f"({effect(Notice.model_validate(value))})"
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
@@ -121,7 +125,7 @@ def render_history(rows: list[dict[str, Any]]) -> str:
     lines = []
     for r in rows:
         payload = " ".join(
-            f"{k}={_field(v)}" for k, v in r["payload"].items() if k != "terms" and v not in (None, "", [])
+            f"{k}={_field(k, v)}" for k, v in r["payload"].items() if k != "terms" and v not in (None, "", [])
         )
         lines.append(
             f"{r['position']:>5}  {r['occurred_on']}  {r['recorded_at'][:19]}Z  {r['hash'][:12]}  "

@@ -18,8 +18,10 @@ from functools import cache, lru_cache
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from domain.notices import Notice, dated
+from domain.stored_form import omitted_at_default
 from domain.terms import Terms
 from domain.values import LedgerDate, Money, Month, NonNegativeMoney, PositiveShares
 
@@ -39,6 +41,13 @@ def _section(value: str) -> str:
     if not SECTION_RE.fullmatch(value):
         raise ValueError(f'section must look like "2.14" or "8.1(a)(iii)", got {value[:40]!r}')
     return value
+
+
+def _effective_notice(notice: Notice | None, info: ValidationInfo) -> Notice | None:
+    """9.11: a fact a notice brings occurs on the day the notice is effective."""
+    if notice is not None and "occurred_on" in info.data:
+        dated(notice, info.data["occurred_on"])
+    return notice
 
 
 Identifier = Annotated[str, AfterValidator(_identifier)]
@@ -127,6 +136,8 @@ class ClosingOccurred(LedgerEvent):
 class AgreementTerminated(LedgerEvent):
     clause: ClassVar[str] = "7.1, 7.2"
     reason: Literal["deadline", "mutual"]
+    notice: Notice | None = omitted_at_default(None)  # 9.11: a Party's notice of termination
+    _notice_effective = field_validator("notice")(_effective_notice)
 
 
 class GrossMarginReported(LedgerEvent):
@@ -162,6 +173,8 @@ class ClaimAsserted(LedgerEvent):
     sections: tuple[Section, ...] = Field(min_length=1, max_length=50)
     basis: Text = ""
     amount: NonNegativeMoney
+    notice: Notice | None = omitted_at_default(None)  # 9.11; 7.3(iv): a claim is "given" when effective
+    _notice_effective = field_validator("notice")(_effective_notice)
 
 
 class ClaimRevised(LedgerEvent):
@@ -247,6 +260,8 @@ class TaxReimbursementNotified(LedgerEvent):
     clause: ClassVar[str] = "8.3(b)(i)"
     claim_id: Identifier
     amount: NonNegativeMoney | None = None
+    notice: Notice | None = omitted_at_default(None)  # 9.11: "within ten days after being notified"
+    _notice_effective = field_validator("notice")(_effective_notice)
 
 
 class NetTaxBenefitRealized(LedgerEvent):

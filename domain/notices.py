@@ -84,6 +84,18 @@ def effective_on(notice: Notice) -> date:
     return notice.received_on
 
 
+def dated(notice: Notice, occurred_on: date) -> Notice:
+    """9.11: the fact a notice brings occurs on the day the notice is effective; ``notice``
+    if ``occurred_on`` is that day, else ValueError naming it."""
+    on = effective_on(notice)
+    if occurred_on != on:
+        raise ValueError(
+            f"occurred_on {occurred_on} is not the day 9.11 makes this notice effective: {on} ({effect(notice)}); "
+            "leave occurred_on out and the ledger fills it in"
+        )
+    return notice
+
+
 def effect(notice: Notice) -> str:
     """How 9.11 makes the notice effective, with both dates, for ``history`` and ``explain``."""
     on = effective_on(notice)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 from pydantic import ValidationError
@@ -51,3 +52,31 @@ def test_an_altered_shape_is_validated_and_refused() -> None:
     }
     with pytest.raises(ValidationError, match="injected"):
         trusted_decoder(cls)(state)
+
+
+def test_a_field_omitted_at_its_default_decodes_fast_with_and_without_it() -> None:
+    """Decoding (domain.stored_form): a ClaimAsserted stored before ``notice`` existed has no
+    such key and decodes as ``notice=None``; one with a notice decodes it; both equal full
+    validation. A row that lacks ``notice`` but carries another key is still refused."""
+    cls = EVENT_TYPES["ClaimAsserted"]
+    state: dict[str, Any] = {
+        "originator_id": UUID("5b0e2a6c-3f8e-5a52-9d1c-8a8f2a9b7c41"),  # the store's column, decoded
+        "originator_version": 3,
+        "timestamp": "2026-01-01T00:00:01Z",
+        "occurred_on": "2005-04-10",
+        "prev_hash": "",
+        "hash": "",
+        "batch": "",
+        "claim_id": "C1",
+        "claimant": "buyer",
+        "sections": ["2.7"],
+        "basis": "",
+        "amount": "10.00",
+    }
+    decode = trusted_decoder(cls)
+    for row in (state, {**state, "notice": {"by": "mail", "sent_on": "2005-04-07"}}):
+        assert decode(row) == cls.model_validate(row)
+    assert decode(state).notice is None
+    assert decode({**state, "notice": {"by": "mail", "sent_on": "2005-04-07"}}).notice.sent_on.day == 7
+    with pytest.raises(ValidationError, match="injected"):
+        decode({**state, "injected": "x"})

@@ -133,6 +133,12 @@ def _one_of_each() -> list[LedgerEvent]:
             {**envelope, **micro, "occurred_on": "2003-04-10"} | {"claim_id": "C2", "amount": "10"}
         )
     )
+    fax = {"by": "fax", "sent_on": "2003-04-10", "mailed_copy_on": "2003-04-11"}  # a field omitted at default, set
+    events.append(
+        EVENT_TYPES["ClaimAsserted"].model_validate(
+            {**envelope, **stamp, "occurred_on": "2003-04-10", **values["ClaimAsserted"], "notice": fax}
+        )
+    )
     return events
 
 

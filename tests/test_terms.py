@@ -56,7 +56,9 @@ def test_new_with_a_terms_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 @pytest.mark.parametrize(
-    "content", ['{"allowance": 10000.5}', '{"earnout_shares": 1}', '{"surprise": 1}', "not json"], ids=str
+    "content",
+    ['{"allowance": 10000.5}', '{"earnout_shares": 1}', '{"surprise": 1}', '{"business_calendar": "XX"}', "not json"],
+    ids=str,
 )
 def test_bad_terms_file_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str) -> None:
     """`new --terms` refuses floats, inconsistent share counts, unknown keys and bad JSON."""
