@@ -27,9 +27,9 @@ from typing import Any
 
 from benchmarks import measure, raw
 from benchmarks.portfolio import agreement_ids, history, jsonl, revisions_for
-from commands.postgres import connect_direct, postgres_env
 from commands.runtime import tune
-from commands.store import open_store
+from commands.store.application import open_store
+from commands.store.postgres import connect_direct, postgres_env
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 TARGETS = {"append_ratio": 0.2, "replay_ratio": 0.33, "pit_p50_ms_150": 5.0, "pit_growth": 1.5, "cli_s": 0.4}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from commands.handlers import apply_facts, register_agreement
 from commands.idempotency import read_batch
-from commands.store import LedgerStore
+from commands.store.application import LedgerStore
 from projections.ledger import fold
 from projections.state import project
 
@@ -44,7 +44,7 @@ def import_portfolio(store: LedgerStore, directory: Path, workers: int) -> tuple
     several clerks or a bulk load on every core apply them. The agreements are registered
     first, outside the timing, as for ``append``; the workers' start is timed.
     (seconds, events appended)"""
-    from commands.portfolio_import import agreement_files, import_files
+    from commands.portfolio.import_files import agreement_files, import_files
 
     files = agreement_files([str(directory)])
     for file in files:
@@ -78,8 +78,8 @@ def rebuild_read_model(store: LedgerStore, path: Path, workers: int | None) -> t
     scratch (every agreement's state timeline, claims, survival, obligations, schedule, escrow
     movements and events written to SQLite), by ``workers`` processes (None: as `export`
     chooses, 0: in this one). (seconds, notifications, agreements, workers used)."""
-    from commands.export import export
-    from commands.export_workers import worker_count
+    from commands.reporting.export import export
+    from commands.reporting.export_workers import worker_count
 
     used = worker_count(store.recorder.max_notification_id() or 0) if workers is None else workers
     start = time.perf_counter()

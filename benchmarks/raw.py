@@ -113,7 +113,7 @@ def postgres_scan(conn: Any, schema: str, decoder: str = "json") -> tuple[float,
 
 def read_model_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of a rebuilt read model, table by table."""
-    from commands.export import TABLES
+    from commands.reporting.export import TABLES
 
     with sqlite3.connect(path) as conn:
         return {table: conn.execute(f"SELECT * FROM {table}").fetchall() for table in TABLES}
@@ -123,7 +123,7 @@ def read_model_insert(rows: dict[str, list[tuple[Any, ...]]], path: Path) -> flo
     """Seconds to insert ``rows`` into an empty copy of the read model's schema (its tables, the
     same pragmas) with one bare ``executemany`` per table, then create its indexes, in one
     transaction: the least any rebuild of this read model can spend writing it."""
-    from commands.export import DDL, INDEXES
+    from commands.reporting.export import DDL, INDEXES
 
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import closing
 
 from commands import workers as pool_of
-from commands.store import LedgerStore
+from commands.store.application import LedgerStore
 from domain.chain import first_break
 from domain.events import LedgerEvent
 from projections.ledger import fold

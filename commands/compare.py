@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from commands import workers as pool_of
-from commands.store import LedgerStore
+from commands.store.application import LedgerStore
 from domain.chain import digest, first_break
 from domain.events import LedgerEvent
 from projections.diff import changes

@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from commands.cli.render import render_state
 from commands.handlers import apply_facts, register_agreement
-from commands.importer import parse_jsonl
-from commands.render import render_state
-from commands.store import describe_store, open_store
+from commands.parsing import parse_jsonl
+from commands.store.application import describe_store, open_store
 from domain.dates import first_of_next_month, month_sequence
 from projections.state import project
 

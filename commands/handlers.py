@@ -19,8 +19,8 @@ from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
 from commands.idempotency import already_applied
-from commands.importer import Draft, build_event, validation_message
-from commands.store import LedgerStore
+from commands.parsing import Draft, build_event, validation_message
+from commands.store.application import LedgerStore
 from domain.agreement import Agreement, project_agreement, register
 from domain.errors import ConcurrentWrite, InvalidInput, RuleViolation
 from domain.events import (

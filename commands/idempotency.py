@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from commands.importer import Draft, build_event, parse_jsonl
+from commands.parsing import Draft, build_event, parse_jsonl
 from domain.agreement import Agreement
 from domain.chain import canonical_json
 from domain.errors import InvalidInput, RuleViolation

@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from commands.runtime import tune
-from commands.store import LedgerStore
+from commands.store.application import LedgerStore
 
 
 def worker_count(pending: int, threshold: int) -> int:

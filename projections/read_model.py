@@ -1,4 +1,4 @@
-"""The reporting read model's rows for one agreement (pure; commands/export.py writes them).
+"""The reporting read model's rows for one agreement (pure; commands/reporting/export.py writes them).
 
 Tables whose figures depend on the date carry ``valid_from`` / ``valid_to``
 (exclusive; NULL = still valid), one row per interval over which the row is

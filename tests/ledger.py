@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from commands.handlers import Outcome, apply_facts, register_agreement
-from commands.importer import parse_jsonl
-from commands.store import LedgerStore, open_store
+from commands.parsing import parse_jsonl
+from commands.store.application import LedgerStore, open_store
 from domain.terms import Terms
 from projections.models import AgreementState
 from projections.state import project

@@ -28,7 +28,7 @@ def base_url() -> str:
 @cache
 def _admin() -> tuple[Any, str | None]:
     """(connection, None) or (None, why PostgreSQL tests are skipped): tried once per session."""
-    from commands.postgres import connect_direct, describe_postgres, postgres_env
+    from commands.store.postgres import connect_direct, describe_postgres, postgres_env
 
     try:
         import psycopg

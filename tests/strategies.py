@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from commands.handlers import plan
-from commands.importer import Draft, draft_from_mapping
+from commands.parsing import Draft, draft_from_mapping
 from domain.agreement import Agreement, register
 from domain.dates import add_months
 from domain.errors import LedgerError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from commands.calendar_ics import escape_text, fold_line, to_ics
+from commands.reporting.calendar_ics import escape_text, fold_line, to_ics
 from projections.models import Obligation
 from tests.clirun import run_cli
 from tests.ledger import Ledger, closed, reference_bp

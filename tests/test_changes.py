@@ -15,7 +15,7 @@ from hypothesis import given
 
 from benchmarks.portfolio import history, jsonl
 from commands.handlers import apply_facts
-from commands.importer import parse_jsonl
+from commands.parsing import parse_jsonl
 from projections.read_model import agreement_tables
 from tests.histories import HISTORIES, History
 from tests.ledger import claim, closed, fact, margin, new_ledger, resolve

@@ -12,10 +12,10 @@ import pytest
 
 from benchmarks.portfolio import main as write_portfolio_files
 from benchmarks.portfolio import write_files
-from commands.cipher import create_key
 from commands.compare import compare_agreement
-from commands.portfolio_import import agreement_files, import_files
-from commands.store import open_store
+from commands.portfolio.import_files import agreement_files, import_files
+from commands.store.application import open_store
+from commands.store.cipher import create_key
 from tests.clirun import Run, one_clear_line, run_cli
 from tests.ledger import Clock, claim, closed, fact, resolve, write_portfolio
 

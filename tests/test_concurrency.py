@@ -17,8 +17,8 @@ import pytest
 from commands import handlers
 from commands.audit import verify_store
 from commands.handlers import apply_facts, register_agreement
-from commands.importer import parse_jsonl
-from commands.store import LedgerStore, open_store
+from commands.parsing import parse_jsonl
+from commands.store.application import LedgerStore, open_store
 from domain.errors import ConcurrentWrite, RuleViolation
 from tests.clirun import Run, one_clear_line
 from tests.ledger import claim, closed, fact, to_jsonl

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from commands.audit import verify_store
-from commands.store import open_store
+from commands.store.application import open_store
 from tests.clirun import APA_LEDGER, run_process, stored_count
 from tests.ledger import closed, new_ledger
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from commands.datasette_metadata import QUERIES, TABLES, metadata
 from commands.demo import demo_history
-from commands.export import export
+from commands.reporting.datasette_metadata import QUERIES, TABLES, metadata
+from commands.reporting.export import export
 from tests.clirun import run_cli
 from tests.ledger import Ledger, new_ledger
 

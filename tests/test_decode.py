@@ -1,4 +1,4 @@
-"""Fast decoding of stored events (commands/decode.py) gives exactly what full validation gives."""
+"""Fast decoding of stored events (commands/store/decode.py) gives exactly what full validation gives."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from benchmarks.portfolio import history
-from commands.decode import trusted_decoder
+from commands.store.decode import trusted_decoder
 from domain.chain import first_break
 from domain.events import EVENT_TYPES
 from tests.ledger import Ledger, fact

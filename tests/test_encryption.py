@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from commands.cipher import create_key
-from commands.store import open_store
+from commands.store.application import open_store
+from commands.store.cipher import create_key
 from tests.clirun import one_clear_line, run_cli, run_process, stored_count
 from tests.ledger import claim, closed, margin, resolve, to_jsonl
 

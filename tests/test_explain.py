@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from commands.render import render_state
+from commands.cli.render import render_state
 from projections.clause_text import QUOTES
 from projections.diff import flatten
 from projections.explain import explanations

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-import commands.export as export_module
-import commands.export_workers as export_workers
+import commands.reporting.export as export_module
+import commands.reporting.export_workers as export_workers
 from benchmarks.portfolio import history, jsonl
-from commands.export import TABLES, export
 from commands.handlers import apply_facts, register_agreement
-from commands.importer import parse_jsonl
+from commands.parsing import parse_jsonl
+from commands.reporting.export import TABLES, export
 from tests.clirun import APA_LEDGER
 from tests.ledger import claim, closed, fact, margin, new_ledger, resolve, to_jsonl
 

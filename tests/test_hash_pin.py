@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from commands.handlers import apply_facts
-from commands.importer import parse_jsonl
+from commands.parsing import parse_jsonl
 from domain.chain import GENESIS, canonical_bytes, canonical_json, digest, first_break, seal, sealed_state
 from domain.event_json import field_keys, payload_json
 from domain.events import ENVELOPE, EVENT_TYPES, LedgerEvent

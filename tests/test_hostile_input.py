@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.importer import parse_jsonl
+from commands.parsing import parse_jsonl
 from domain.errors import LedgerError
 from tests.clirun import one_clear_line, run_cli, run_process, stored_count
 from tests.hostile_corpus import HOSTILE, VALID
@@ -212,7 +212,7 @@ def test_fuzzed_jsonl_reader_raises_only_ledger_errors(data: bytes) -> None:
 def test_fuzzed_apply_is_all_or_nothing(template: Path, tmp_path_factory, lines: list[bytes]) -> None:
     """Random near-valid batches through the handler: appended whole, or refused with nothing appended."""
     from commands.handlers import apply_facts
-    from commands.store import open_store
+    from commands.store.application import open_store
 
     path = tmp_path_factory.mktemp("fuzz") / "s.sqlite"
     shutil.copy(template, path)

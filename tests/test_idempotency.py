@@ -14,8 +14,8 @@ import pytest
 
 from commands.handlers import apply_facts
 from commands.idempotency import content_batch_id
-from commands.importer import parse_jsonl
-from commands.store import open_store
+from commands.parsing import parse_jsonl
+from commands.store.application import open_store
 from domain.chain import canonical_bytes, digest
 from tests.clirun import one_clear_line, run_cli, stored_count
 from tests.ledger import claim, closed, fact, margin, to_jsonl

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from commands.cli import parse_known_at
+from commands.cli.options import parse_known_at
 from domain.errors import InvalidInput
 from tests.clirun import one_clear_line, run_cli, stored_count
 from tests.ledger import Ledger, claim, closed, fact, to_jsonl

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from commands.importer import draft_from_mapping
+from commands.parsing import draft_from_mapping
 from domain.errors import InvalidInput
 from tests.cli_run import run, write_jsonl
 from tests.ledger import Ledger, closed

@@ -13,9 +13,9 @@ import pytest
 
 import commands.workers as workers_module
 from commands.handlers import apply_facts, register_agreement
-from commands.importer import parse_jsonl
-from commands.portfolio import AgreementSummary, Portfolio, PortfolioTotals, portfolio, render_portfolio
-from commands.store import LedgerStore, open_store
+from commands.parsing import parse_jsonl
+from commands.portfolio.summary import AgreementSummary, Portfolio, PortfolioTotals, portfolio, render_portfolio
+from commands.store.application import LedgerStore, open_store
 from domain.agreement import agreement_uuid
 from projections.state import project
 from tests.clirun import run_cli

@@ -10,8 +10,8 @@ import pytest
 
 from commands.handlers import apply_facts, register_agreement
 from commands.idempotency import read_batch
-from commands.portfolio_import import agreement_files, import_files
-from commands.store import LedgerStore, open_store
+from commands.portfolio.import_files import agreement_files, import_files
+from commands.store.application import LedgerStore, open_store
 from domain.terms import Terms
 from projections.state import project
 from tests.clirun import run_cli
@@ -183,7 +183,7 @@ def test_group_commit_conflict_sends_each_file_through_applys_retry(tmp_path: Pa
     conflict refuses the whole transaction, and each file is applied again on its own,
     re-read and re-checked: the raced file is recognised as applied, the others appended,
     nothing lost and nothing twice."""
-    from commands.portfolio_import import import_together
+    from commands.portfolio.import_files import import_together
 
     directory = write_portfolio(tmp_path / "portfolio")
     store = open_store(empty_store_url, clock=Clock())

@@ -12,9 +12,9 @@ import pytest
 
 from benchmarks.portfolio import history
 from commands.handlers import apply_facts
-from commands.importer import parse_jsonl
-from commands.postgres import connect_direct, describe_postgres, postgres_env, redact
-from commands.store import open_store
+from commands.parsing import parse_jsonl
+from commands.store.application import open_store
+from commands.store.postgres import connect_direct, describe_postgres, postgres_env, redact
 from tests.clirun import one_clear_line, run_cli
 from tests.ledger import closed, new_ledger, to_jsonl
 from tests.postgres import fresh_schema, require_postgres, url_for
@@ -79,7 +79,7 @@ def test_unreachable_port_is_one_line_without_the_password(
 def test_refused_login_is_one_line_without_the_password(capsys: pytest.CaptureFixture[str]) -> None:
     """CLI: the server refuses the login -> exit 2, one line with the server's reason, no password."""
     require_postgres()
-    from commands.postgres import postgres_env as env_of
+    from commands.store.postgres import postgres_env as env_of
     from tests.postgres import base_url
 
     env = env_of(base_url())
@@ -139,7 +139,7 @@ def test_the_import_command_writes_the_same_portfolio_on_postgres_and_sqlite(tmp
     """`apa-ledger import` of a generated portfolio (benchmarks/portfolio.py: margins, BP Events,
     claims, surrenders, releases, a retraction): same files, same clock -> every event of every
     agreement identical on both stores, hashes included."""
-    from commands.portfolio_import import agreement_files, import_files
+    from commands.portfolio.import_files import agreement_files, import_files
     from tests.ledger import Clock
 
     directory, ids = _portfolio_files(tmp_path, 4)
@@ -159,7 +159,7 @@ def test_a_store_that_outgrew_sqlite_moves_to_postgres_with_copy(
     """Scale: `copy --plaintext --to postgresql://...` moves a SQLite portfolio to PostgreSQL
     unchanged - every event of every agreement with its position, both times, `prev_hash` and
     `hash` - and the copy verifies; `agreements` and `state --json` then read the same there."""
-    from commands.portfolio_import import agreement_files, import_files
+    from commands.portfolio.import_files import agreement_files, import_files
     from tests.ledger import Clock
 
     monkeypatch.delenv("APA_LEDGER_CIPHER_KEY", raising=False)
@@ -268,7 +268,7 @@ def test_a_role_that_may_not_create_functions_appends_the_librarys_way(tmp_path:
 
 
 def _function() -> str:
-    from commands.postgres_recorder import insert_function_name
+    from commands.store.postgres_recorder import insert_function_name
 
     return insert_function_name("ledgerstore_events")
 

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from commands.handlers import apply_facts, plan, register_agreement
-from commands.importer import draft_from_mapping
-from commands.store import open_store
+from commands.parsing import draft_from_mapping
+from commands.store.application import open_store
 from domain.chain import first_break
 from domain.errors import LedgerError
 from projections.ledger import fold

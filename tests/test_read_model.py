@@ -12,7 +12,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from commands.demo import demo_history
-from commands.export import TABLES, export, open_view
+from commands.reporting.export import TABLES, export, open_view
 from projections.read_model import event_rows
 from tests.clirun import run_cli
 from tests.ledger import Ledger, fact, new_ledger

@@ -1,6 +1,6 @@
 """The ledger's recorders are the library's, with a batched insert and lighter reads: same rows, same answers.
 
-``commands/sqlite_recorder.py`` and ``commands/postgres_recorder.py`` are chosen through
+``commands/store/sqlite_recorder.py`` and ``commands/store/postgres_recorder.py`` are chosen through
 eventsourcing's APPLICATION_RECORDER_TOPIC. These tests hold them to the library's own
 recorder on the same table: every ``select_events`` filter gives the same stored events,
 and the notification ids a batched insert reports are the rows' ids in the log.
@@ -14,8 +14,8 @@ from pathlib import Path
 import orjson
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from commands.sqlite_recorder import LedgerSQLiteRecorder
-from commands.store import open_store
+from commands.store.application import open_store
+from commands.store.sqlite_recorder import LedgerSQLiteRecorder
 from domain.agreement import agreement_uuid
 from domain.chain import sealed_state
 from domain.terms import Terms

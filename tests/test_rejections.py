@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from commands.handlers import apply_facts
-from commands.importer import parse_jsonl
+from commands.parsing import parse_jsonl
 from domain.errors import LedgerError
 from tests.cli_run import run, write_jsonl
 from tests.ledger import Ledger, claim, closed, fact, resolve, signed

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from commands.demo import demo_history
-from commands.report import render_report
+from commands.reporting.report import render_report
 from tests.clirun import run_cli
 from tests.ledger import Ledger, new_ledger
 
@@ -125,7 +125,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_bar_shows_on_a_terminal_and_stays_quiet_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     """Long runs show a progress bar on stderr only when stderr is a terminal."""
-    from commands.cli_reporting import progress_bar
+    from commands.cli.reporting import progress_bar
 
     quiet = io.StringIO()
     monkeypatch.setattr(sys, "stderr", quiet)

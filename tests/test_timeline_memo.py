@@ -8,7 +8,7 @@ from pathlib import Path
 
 from benchmarks.portfolio import history, jsonl
 from commands.handlers import apply_facts
-from commands.importer import parse_jsonl
+from commands.parsing import parse_jsonl
 from projections.ledger import fold
 from projections.state import project, state_of
 from projections.timeline import change_points

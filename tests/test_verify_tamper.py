@@ -18,8 +18,8 @@ import pytest
 import commands.workers as workers_module
 from commands.audit import verify_store
 from commands.handlers import apply_facts, register_agreement
-from commands.importer import parse_jsonl
-from commands.store import LedgerStore
+from commands.parsing import parse_jsonl
+from commands.store.application import LedgerStore
 from domain.agreement import agreement_uuid
 from domain.chain import seal
 from tests.clirun import run_cli

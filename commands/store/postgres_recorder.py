@@ -40,7 +40,7 @@ from psycopg.errors import UndefinedFunction
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from commands.recorder_sql import select_params, select_tail
+from commands.store.recorder_sql import select_params, select_tail
 
 
 def insert_function_name(events_table: str) -> str:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from commands.cli import fail, open_from, parse_as_of
-from commands.cli_scale import workers_option
+from commands.cli.options import fail, open_from, parse_as_of, workers_option
 from domain.errors import InvalidInput
 
 
@@ -56,7 +55,7 @@ def calendar(
       apa-ledger calendar APA-2002 --as-of 2004-03-15
       apa-ledger calendar APA-2002 --from 2004-01-01 --to 2004-12-31 --ics apa-2004.ics
     """
-    from commands.calendar_ics import to_ics
+    from commands.reporting.calendar_ics import to_ics
     from projections.state import project
 
     day = parse_as_of(as_of)
@@ -99,8 +98,8 @@ def export(ctx: click.Context, to: str, rebuild: bool, workers: int | None) -> N
       sqlite3 reporting.sqlite "SELECT released_shares FROM state_timeline
         WHERE valid_from <= '2003-12-31' AND ('2003-12-31' < valid_to OR valid_to IS NULL)"
     """
-    from commands.export import export as run_export
-    from commands.export import pending_notifications
+    from commands.reporting.export import export as run_export
+    from commands.reporting.export import pending_notifications
 
     store = open_from(ctx, create=False)
     length = store.recorder.max_notification_id() or 0 if rebuild else pending_notifications(store, to)
@@ -139,7 +138,7 @@ def serve(db: str, port: int, host: str) -> None:
     import subprocess
     import tempfile
 
-    from commands.datasette_metadata import metadata
+    from commands.reporting.datasette_metadata import metadata
 
     if not Path(db).exists():
         fail(f"--db: no read model at {db} (run `apa-ledger export --to {db}` first)")
@@ -168,7 +167,7 @@ def report(ctx: click.Context, agreement_id: str, as_of: str | None, out: str) -
     Example:
       apa-ledger report APA-2002 --as-of 2004-06-30 --out report.html
     """
-    from commands.report import render_report
+    from commands.reporting.report import render_report
 
     day = parse_as_of(as_of)
     events = open_from(ctx, create=False).load(agreement_id).events

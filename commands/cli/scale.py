@@ -6,12 +6,7 @@ from typing import Any
 
 import click
 
-
-def workers_option(what: str, default: str) -> Any:
-    """``--workers N``: processes doing ``what`` at once; ``default`` says how many otherwise."""
-    return click.option(
-        "--workers", type=click.IntRange(min=0, max=64), metavar="N", help=f"{what} Default: {default}."
-    )
+from commands.cli.options import workers_option
 
 
 def register(cli: click.Group) -> None:
@@ -41,8 +36,8 @@ def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_j
       apa-ledger agreements
       apa-ledger --store postgresql://postgres@127.0.0.1:5432/test agreements --as-of 2003-12-31 --json
     """
-    from commands.cli import open_from, parse_as_of, parse_known_at
-    from commands.portfolio import portfolio, render_portfolio
+    from commands.cli.options import open_from, parse_as_of, parse_known_at
+    from commands.portfolio.summary import portfolio, render_portfolio
 
     day, stamp = parse_as_of(as_of), parse_known_at(known_at)
     view = portfolio(open_from(ctx, create=False), day, stamp, workers)
@@ -71,9 +66,9 @@ def import_cmd(ctx: click.Context, sources: tuple[str, ...], dry_run: bool, work
       apa-ledger import portfolio/ --dry-run
       apa-ledger --store postgresql://postgres@127.0.0.1:5432/test import portfolio/ --workers 4
     """
-    from commands.cli import fail, open_from, say
-    from commands.cli_reporting import progress_bar
-    from commands.portfolio_import import agreement_files, import_files
+    from commands.cli.options import fail, open_from, say
+    from commands.cli.reporting import progress_bar
+    from commands.portfolio.import_files import agreement_files, import_files
 
     files = agreement_files(sources)
     store = open_from(ctx)
@@ -136,9 +131,9 @@ def compare(ctx: click.Context, other: str, as_of: str | None, as_json: bool, wo
     """
     import os
 
-    from commands.cli import open_from, parse_as_of
+    from commands.cli.options import open_from, parse_as_of
     from commands.compare import compare_stores, render_comparison
-    from commands.store import describe_store, open_store, store_url
+    from commands.store.application import describe_store, open_store, store_url
 
     day = parse_as_of(as_of)
     ours = open_from(ctx, create=False)

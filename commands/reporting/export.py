@@ -29,8 +29,8 @@ import sqlite_utils
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingRecorder
 
-from commands.export_workers import Columns, Page, TupleRows, in_process, in_workers, worker_count
-from commands.store import LedgerStore
+from commands.reporting.export_workers import Columns, Page, TupleRows, in_process, in_workers, worker_count
+from commands.store.application import LedgerStore
 from domain.errors import StoreError
 from projections.read_model import HEADLINE_COLUMNS
 
@@ -196,7 +196,7 @@ def export(
     """Bring the read model at ``path`` up to date with ``store`` (from scratch if ``rebuild``).
 
     ``progress(n)`` is told how many new notifications each recomputed agreement accounted for.
-    ``workers``: processes that work the rows out (``commands.export_workers``); 0 works them
+    ``workers``: processes that work the rows out (``commands.reporting.export_workers``); 0 works them
     out here; by default every core once there are ``PARALLEL_FROM`` notifications to export.
     ``waiting()`` is told if another export of this read model must end first.
     """

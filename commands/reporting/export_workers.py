@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from commands import workers as pool_of
-from commands.store import LedgerStore
+from commands.store.application import LedgerStore
 from projections.read_model import agreement_tables
 
 Columns = dict[str, list[str]]

@@ -21,7 +21,7 @@ def keygen() -> None:
       export APA_LEDGER_CIPHER_KEY=$(apa-ledger keygen)
       apa-ledger --store secret.sqlite new APA-2002
     """
-    from commands.cipher import create_key
+    from commands.store.cipher import create_key
 
     click.echo(create_key())
 
@@ -43,9 +43,9 @@ def copy(ctx: click.Context, target: str, plaintext: bool) -> None:
       apa-ledger --store old.sqlite copy --to new.sqlite
       export APA_LEDGER_CIPHER_KEY=$APA_LEDGER_NEW_CIPHER_KEY  # then use new.sqlite
     """
-    from commands.cli import fail, open_from
-    from commands.rotate import copy_store
-    from commands.store import open_store
+    from commands.cli.options import fail, open_from
+    from commands.store.application import open_store
+    from commands.store.copy import copy_store
 
     new_key = os.environ.get(NEW_KEY_ENV, "")
     if not new_key and not plaintext:

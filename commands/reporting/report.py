@@ -9,8 +9,8 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from commands.charts import Axis, Marker, Series, step_chart, survival_chart
-from commands.report_style import CSS
+from commands.reporting.charts import Axis, Marker, Series, step_chart, survival_chart
+from commands.reporting.report_style import CSS
 from domain.events import LedgerEvent
 from projections.models import AgreementState
 from projections.state import project

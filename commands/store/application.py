@@ -20,8 +20,16 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
-from commands.decode import trusted_decoder
-from commands.postgres import check_postgres, construct_postgres, describe_postgres, is_postgres, postgres_env, redact
+from commands.store.decode import trusted_decoder
+from commands.store.postgres import (
+    check_postgres,
+    construct_postgres,
+    describe_postgres,
+    is_postgres,
+    postgres_env,
+    redact,
+)
+from commands.store.sqlite_recorder import LedgerSQLiteRecorder
 from domain.agreement import Agreement, agreement_uuid, project_agreement
 from domain.chain import sealed_state
 from domain.errors import StoreError, UnknownAgreement
@@ -58,7 +66,7 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        """Decode trusted stored data fast (commands.decode); ``validated`` re-checks every field."""
+        """Decode trusted stored data fast (commands.store.decode); ``validated`` re-checks every field."""
         s = stored_event
         return self.decode_row(s.originator_id, s.originator_version, s.topic, s.state)  # type: ignore[arg-type]
 
@@ -139,7 +147,7 @@ class LedgerStore(Application[UUID]):
 
     def events_of(self, ident: UUID) -> list[LedgerEvent]:
         """The events of the aggregate ``ident``: the library's ``self.events.get(ident)``, without
-        a StoredEvent per row (see commands/sqlite_recorder.py): the recorder's rows, decoded by
+        a StoredEvent per row (see commands/store/sqlite_recorder.py): the recorder's rows, decoded by
         the store's mapper."""
         decode = self.mapper.decode_row  # type: ignore[attr-defined]
         return [decode(ident, *row) for row in self.recorder.select_rows(ident)]  # type: ignore[attr-defined]
@@ -194,7 +202,7 @@ def open_store(
 ) -> LedgerStore:
     """Open (and by default create) the store named by ``url``; encrypted with ``cipher_key``
     (default: APA_LEDGER_CIPHER_KEY), whose fit with the stored events is checked at once."""
-    from commands.cipher import check_readable, cipher_env
+    from commands.store.cipher import check_readable, cipher_env
 
     url = store_url(url)
     if is_postgres(url):
@@ -211,7 +219,7 @@ def open_store(
             raise StoreError(f"cannot open the store {url[:200]!r}: not a usable file name", "store") from exc
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "APPLICATION_RECORDER_TOPIC": "commands.sqlite_recorder:LedgerSQLiteRecorder",
+            "APPLICATION_RECORDER_TOPIC": get_topic(LedgerSQLiteRecorder),
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "30",
         }

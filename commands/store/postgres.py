@@ -36,13 +36,22 @@ def _port(url: str) -> str:
     return str(port or os.environ.get("PGPORT", "5432"))
 
 
+def _recorder_topic() -> str:
+    """The recorder's topic from the class itself (imported here: psycopg loads only for PostgreSQL)."""
+    from eventsourcing.utils import get_topic
+
+    from commands.store.postgres_recorder import LedgerPostgresRecorder
+
+    return get_topic(LedgerPostgresRecorder)
+
+
 def postgres_env(url: str) -> dict[str, str]:
     """eventsourcing's POSTGRES_* settings from a URL, with the usual PG* variables as fallbacks."""
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "commands.postgres_recorder:LedgerPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": _recorder_topic(),
         "POSTGRES_HOST": parts.hostname or os.environ.get("PGHOST", "127.0.0.1"),
         "POSTGRES_PORT": _port(url),
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or os.environ.get("PGDATABASE", "postgres"),

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from commands import workers as pool_of
-from commands.store import LedgerStore
+from commands.store.application import LedgerStore
 from domain.values import Figure
 from projections.state import project
 

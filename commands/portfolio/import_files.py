@@ -29,8 +29,8 @@ from eventsourcing.persistence import IntegrityError
 from commands import workers as pool_of
 from commands.handlers import apply_facts, register_and_apply
 from commands.idempotency import read_batch
-from commands.importer import read_terms
-from commands.store import LedgerStore
+from commands.parsing import read_terms
+from commands.store.application import LedgerStore
 from domain.errors import InvalidInput, LedgerError, RuleViolation, UnknownAgreement
 from domain.events import LedgerEvent
 

@@ -110,8 +110,8 @@ def show_dry_run(
 ) -> None:
     """`apply --dry-run`: the state the batch would produce on ``as_of`` (default: the latest
     occurred_on in the batch), or with ``with_diff`` its difference from the current state."""
-    from commands.cli import parse_as_of
-    from commands.render import render_state
+    from commands.cli.options import parse_as_of
+    from commands.cli.render import render_state
     from projections.diff import changes
     from projections.state import project
 
@@ -161,7 +161,7 @@ def register(cli: click.Group) -> None:
           apa-ledger diff APA-2002 --as-of 2004-03-31 --known-at 2004-04-01T00:00:00Z
           apa-ledger diff APA-2002 --as-of 2004-03-31 --known-at 2004-04-01 --known-at 2004-06-01T12:00+02:00 --json
         """
-        from commands.cli import open_from, parse_as_of, parse_known_at
+        from commands.cli.options import open_from, parse_as_of, parse_known_at
         from domain.errors import InvalidInput
         from projections.diff import impact
         from projections.state import project
@@ -201,7 +201,7 @@ def register(cli: click.Group) -> None:
           apa-ledger explain APA-2002 earnout.bp_event.settlement_shares --as-of 2004-03-30
           apa-ledger explain APA-2002 escrow.reserved_shares --as-of 2004-02-01 --known-at 2004-02-02T09:00Z --json
         """
-        from commands.cli import open_from, parse_as_of, parse_known_at
+        from commands.cli.options import open_from, parse_as_of, parse_known_at
         from projections.explain import explanations, find
 
         day, stamp = parse_as_of(as_of), parse_known_at(known_at)

@@ -9,7 +9,7 @@ over the plaintext canonical JSON, so the copy verifies exactly as the original.
 from __future__ import annotations
 
 from commands.audit import verify_store
-from commands.store import LedgerStore
+from commands.store.application import LedgerStore
 from domain.errors import StoreError
 from domain.events import LedgerEvent
 

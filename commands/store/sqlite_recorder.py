@@ -26,7 +26,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from commands.recorder_sql import select_params, select_tail
+from commands.store.recorder_sql import select_params, select_tail
 
 
 def _stored_id(originator_id: UUID | str) -> str:

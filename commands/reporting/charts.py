@@ -2,7 +2,7 @@
 
 Hand-written SVG: no JavaScript, no fonts or files to fetch, renders offline and prints.
 The floats here are pixel coordinates and rounded axis ticks only; every ledger figure the
-page prints comes from the state's Decimal and int values (commands/report.py).
+page prints comes from the state's Decimal and int values (commands/reporting/report.py).
 """
 
 from __future__ import annotations

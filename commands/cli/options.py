@@ -1,0 +1,87 @@
+"""What every `apa-ledger` command shares: the one-line failure, the date and timestamp options,
+opening the store, reading an input file, ``--workers``.
+
+Command modules import from here, never from ``commands.cli.app``, so no CLI module imports
+another command module.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from domain.errors import InvalidInput
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+EPILOG_STORE = "The store is --store, else $APA_LEDGER_STORE, else ./apa-ledger.sqlite."
+
+
+class UserError(click.ClickException):
+    exit_code = 2
+
+
+def fail(message: str) -> NoReturn:
+    raise UserError(message)
+
+
+def parse_as_of(value: str | None) -> date:
+    """--as-of: a date (YYYY-MM-DD); defaults to today, the CLI's one reading of the clock."""
+    from domain.values import parse_date
+
+    if value is None:
+        return date.today()
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise InvalidInput(f"--as-of: {exc}", "CLI") from None
+
+
+def parse_known_at(value: str | None) -> datetime | None:
+    """--known-at: an ISO 8601 timestamp, UTC or with an offset (naive means UTC)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            stamp = datetime.combine(date.fromisoformat(text), datetime.max.time())
+        else:
+            stamp = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"--known-at: {value[:60]!r} is not an ISO 8601 timestamp", "CLI") from None
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def open_from(ctx: click.Context, create: bool = True) -> Any:
+    from commands.store.application import open_store
+
+    return open_store(ctx.obj["store"], create=create)
+
+
+def read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path!r}: {exc.strerror}", "CLI") from None
+    except ValueError:  # a NUL byte in the path
+        raise InvalidInput(f"cannot read {path!r}: not a valid file name", "CLI") from None
+
+
+def say(message: str) -> None:
+    """The one line on stderr: line breaks and control characters in echoed input are escaped
+    (so they can neither split the line nor drive the terminal), and a huge echo is cut."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in message)
+    click.echo(f"apa-ledger: {text[:500] + '...' if len(text) > 500 else text}", err=True)
+
+
+def workers_option(what: str, default: str) -> Any:
+    """``--workers N``: processes doing ``what`` at once; ``default`` says how many otherwise."""
+    return click.option(
+        "--workers", type=click.IntRange(min=0, max=64), metavar="N", help=f"{what} Default: {default}."
+    )

@@ -1,0 +1,137 @@
+"""Reading a ledger: `state` on a date as known at a moment, `history`, `verify`, and the `demo`."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import click
+
+from commands.cli.options import open_from, parse_as_of, parse_known_at, workers_option
+from domain.errors import InvalidInput
+
+
+@click.command()
+@click.argument("agreement_id")
+@click.option("--as-of", metavar="DATE", help="Valid time: the state on this date (default today).")
+@click.option("--known-at", metavar="TIMESTAMP", help="Only what was recorded by then (ISO 8601).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable state (DESIGN.md keys).")
+@click.option("--explain", is_flag=True, help="Add each figure's derivation, clause and events.")
+@click.pass_context
+def state(
+    ctx: click.Context, agreement_id: str, as_of: str | None, known_at: str | None, as_json: bool, explain: bool
+) -> None:
+    """The state of an agreement on a date, optionally as known at a past moment.
+
+    \b
+    Example:
+      apa-ledger state APA-2002 --as-of 2003-12-31
+      apa-ledger state APA-2002 --as-of 2004-06-30 --known-at 2004-05-01T00:00:00Z --json
+      apa-ledger state APA-2002 --as-of 2004-03-30 --json --explain
+    """
+    from projections.state import project
+
+    day, stamp = parse_as_of(as_of), parse_known_at(known_at)
+    agreement = open_from(ctx, create=False).load(agreement_id)
+    if explain and as_json:
+        from commands.cli.audit import explained_state_json
+
+        click.echo(json.dumps(explained_state_json(agreement.events, day, stamp), indent=2, ensure_ascii=False))
+        return
+    result = project(agreement.events, day, stamp)
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        from commands.cli.render import render_state
+
+        click.echo(render_state(result))
+        if explain:
+            from commands.cli.audit import render_explanations
+
+            click.echo(render_explanations(agreement.events, day, stamp))
+
+
+@click.command()
+@click.argument("agreement_id")
+@click.option("--json", "as_json", is_flag=True, help="Every event as JSON.")
+@click.option("--as-of", metavar="DATE", help="Only events that occurred by this date.")
+@click.option("--known-at", metavar="TIMESTAMP", help="Only events recorded by this moment.")
+@click.pass_context
+def history(ctx: click.Context, agreement_id: str, as_json: bool, as_of: str | None, known_at: str | None) -> None:
+    """Every event of an agreement: position, both times, hash, clause, payload.
+
+    \b
+    Example:
+      apa-ledger history APA-2002
+      apa-ledger history APA-2002 --json --known-at 2004-01-01T00:00:00Z
+    """
+    from commands.cli.render import history_rows, render_history
+
+    agreement = open_from(ctx, create=False).load(agreement_id)
+    events = list(agreement.events)
+    if as_of is not None:
+        day = parse_as_of(as_of)
+        events = [e for e in events if e.occurred_on <= day]
+    if known_at is not None:
+        stamp = parse_known_at(known_at)
+        events = [e for e in events if e.timestamp <= stamp]
+    rows = history_rows(events)
+    click.echo(json.dumps(rows, indent=2) if as_json else render_history(rows))
+
+
+@click.command()
+@click.argument("agreement_id", required=False)
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="A head hash kept elsewhere (from `history --json`): fails if it is no longer in the chain.",
+)
+@workers_option(
+    "Processes verifying at once, this one among them (0 or 1: this one).", "every core from 300 agreements"
+)
+@click.pass_context
+def verify(ctx: click.Context, agreement_id: str | None, expect_head: str | None, workers: int | None) -> None:
+    """Recompute every hash chain and replay the projections from scratch.
+
+    Exits 0 with a summary, or 1 naming the first position where a chain breaks.
+    With --expect-head, a truncated tail (deleted last events) is caught too.
+
+    \b
+    Example:
+      apa-ledger verify
+      apa-ledger verify APA-2002 --expect-head 9f2c...e1
+    """
+    from commands.audit import verify_store
+    from domain.errors import UnknownAgreement
+
+    store = open_from(ctx, create=False)
+    if agreement_id is not None and not store.exists(agreement_id):
+        raise UnknownAgreement(f"no agreement {agreement_id!r} in this store")  # a user error (2), not a break (1)
+    if expect_head is not None and (agreement_id is None or not re.fullmatch(r"[0-9a-f]{64}", expect_head)):
+        raise InvalidInput("--expect-head needs an AGREEMENT_ID and a 64-hex-digit hash from `history --json`", "CLI")
+    ok, message = verify_store(store, agreement_id, expect_head, workers)
+    if not ok:
+        click.echo(message, err=True)
+        ctx.exit(1)
+    click.echo(message)
+
+
+@click.command()
+@click.option("--store-path", default="apa-ledger-demo.sqlite", show_default=True, help="Where to build the demo.")
+@click.pass_context
+def demo(ctx: click.Context, store_path: str) -> None:
+    """Build a realistic history of the APA in a fresh store and show its state over time.
+
+    \b
+    Example:
+      apa-ledger demo
+    """
+    from commands.demo import run_demo
+
+    run_demo(ctx.obj["store"] or store_path, click.echo)
+
+
+def register(cli: click.Group) -> None:
+    """Add the commands that read a ledger to the CLI group."""
+    for command in (state, history, verify, demo):
+        cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Many agreements at once: the portfolio summary and `import` of a directory of files."""
