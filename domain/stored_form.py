@@ -7,7 +7,7 @@ value differs from its default, so an event or terms value that leaves it at the
 serialise exactly as before the field existed, and reading an old row back gives the
 default. Pydantic honours the declaration in every dump (``exclude_if``); the fast
 encoders of ``domain.event_json`` and ``domain.chain`` and the fast decoder of
-``commands.decode`` ask ``omitted_fields`` for the same fields. ``tests/test_hash_pin.py``
+``commands.store.decode`` ask ``omitted_fields`` for the same fields. ``tests/test_hash_pin.py``
 pins the result.
 """
 
