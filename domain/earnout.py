@@ -13,10 +13,10 @@ from functools import lru_cache
 from domain.dates import (
     add_days,
     add_months,
-    first_of_next_month,
     month_end,
     month_of,
     month_sequence,
+    month_start,
     months_through,
     next_month,
 )
@@ -30,10 +30,24 @@ def installment_months(terms: Terms) -> list[str]:
     return month_sequence(terms.earnout_first_month, terms.earnout_installments)
 
 
-def installment_due_on(month: str, closing_date: date) -> date:
-    """1.5(b), DESIGN 2: a month's installment is released on the first day of the
-    next month, or at Closing if Closing is later (the catch-up)."""
-    return max(first_of_next_month(month), closing_date)
+def catch_up_installments(terms: Terms, closing_date: date) -> int:
+    """1.5(b), DESIGN 2: the installments delivered at Closing, k = "the number of full calendar
+    months that have elapsed from and including January 2003 through the calendar month ending
+    immediately preceding the calendar month in which the Closing occurs" (0 for a Closing in
+    2002 or in January 2003; never more than the fourteen)."""
+    before_closing = next_month(month_of(closing_date), -1)
+    return min(terms.earnout_installments, months_through(terms.earnout_first_month, before_closing))
+
+
+def installment_due_on(terms: Terms, installment: int, closing_date: date) -> date:
+    """1.5(b), DESIGN 2: the day installment number ``installment`` (1 to 14) is delivered: at
+    Closing for the first k (``catch_up_installments``), then "on the first day of each calendar
+    month beginning with the month immediately following the month in which the Closing occurs"
+    (Closing 2003-04-10: the fourth on 2003-05-01; Closing 2002-12-20: the first on 2003-01-01)."""
+    at_closing = catch_up_installments(terms, closing_date)
+    if installment <= at_closing:
+        return closing_date
+    return month_start(next_month(month_of(closing_date), installment - at_closing))
 
 
 def cumulative_installment_shares(terms: Terms, installments: int) -> int:
@@ -46,7 +60,8 @@ def installments_due(terms: Terms, closing_date: date | None, on_or_before: date
     """1.5(b): how many installments have fallen due on or before a date."""
     if closing_date is None:
         return 0
-    return sum(1 for month in installment_months(terms) if installment_due_on(month, closing_date) <= on_or_before)
+    count = terms.earnout_installments
+    return sum(1 for k in range(1, count + 1) if installment_due_on(terms, k, closing_date) <= on_or_before)
 
 
 def in_bp_window(terms: Terms, day: date) -> bool:

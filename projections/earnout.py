@@ -47,12 +47,13 @@ def _compute_installments(terms: Terms, closing: date | None, governing: date | 
         return []
     items: list[ScheduleItem] = []
     released = 0
-    for k, month in enumerate(rules.installment_months(terms), start=1):
-        due = rules.installment_due_on(month, closing)
+    at_closing = rules.catch_up_installments(terms, closing)
+    for k in range(1, terms.earnout_installments + 1):
+        due = rules.installment_due_on(terms, k, closing)
         if governing is not None and due > governing:
             break
         cumulative = rules.cumulative_installment_shares(terms, k)
-        kind = "catch-up" if due == closing and rules.first_of_next_month(month) <= closing else "installment"
+        kind = "catch-up" if k <= at_closing else "installment"
         if items and items[-1].kind == "catch-up" and kind == "catch-up":
             items[-1] = _item(due, items[-1].shares + cumulative - released, kind)
         else:

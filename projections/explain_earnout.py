@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from domain import earnout as rules
-from domain.dates import first_of_next_month
 from projections.explain_base import Explanation, cite, explained, num
 from projections.facts import Facts
 from projections.models import AgreementState, BPEventState
@@ -18,16 +17,17 @@ def _installments(facts: Facts, cutoff: date) -> tuple[int, int, str]:
     terms, closing = facts.terms, facts.closing_date
     if closing is None:
         return 0, 0, "k = 0: installments start at Closing, which has not occurred"
-    due = [m for m in rules.installment_months(terms) if rules.installment_due_on(m, closing) <= cutoff]
+    numbers = range(1, terms.earnout_installments + 1)
+    due = [k for k in numbers if rules.installment_due_on(terms, k, closing) <= cutoff]
     k = len(due)
     shares = rules.cumulative_installment_shares(terms, k)
-    catch_up = [m for m in due if first_of_next_month(m) <= closing]
-    parts = [f"{len(catch_up)} at Closing {closing} ({catch_up[0]}..{catch_up[-1]})"] if catch_up else []
+    months = rules.installment_months(terms)
+    catch_up = due[: rules.catch_up_installments(terms, closing)]
+    parts = [f"{len(catch_up)} at Closing {closing} ({months[0]}..{months[len(catch_up) - 1]})"] if catch_up else []
     later = k - len(catch_up)
     if later:
-        parts.append(
-            f"{later} on the first day of each later month, the last on {rules.installment_due_on(due[-1], closing)}"
-        )
+        last = rules.installment_due_on(terms, due[-1], closing)
+        parts.append(f"{later} on the first day of each month after the Closing month, the last on {last}")
     how = f"k = {k} installments due by {cutoff}" + (f": {' and '.join(parts)}" if parts else "")
     return k, shares, how
 

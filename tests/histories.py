@@ -39,6 +39,21 @@ SETTLEMENT = ("2004-03-29", "2004-03-30", "2004-03-31", "2004-12-31")
 HISTORIES = [
     History("closing-2003-01-01-no-bp", closing("2003-01-01"), (*YEAR_END, "2003-01-31", "2003-02-01")),
     History(
+        "closing-2002-12-20-no-bp",
+        closing("2002-12-20"),
+        (*YEAR_END, "2002-12-20", "2003-02-01", "2004-01-31", "2004-02-01"),
+    ),
+    History(
+        "closing-2002-12-20-bp-a-january-2003",
+        [
+            *closing("2002-12-20"),
+            *margins("2002-12", ["90000.00", "85000.00"], last="2003-01"),
+            fact("BPEventDeclared", "2003-01-15", clause="a"),
+            *margins("2003-02", ["40000.00"]),
+        ],
+        ("2002-12-31", "2003-01-01", "2003-01-15", "2003-02-01", *SETTLEMENT),
+    ),
+    History(
         "closing-2003-02-01-bp-b-first-of-month",
         [
             *closing("2003-02-01"),

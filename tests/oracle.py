@@ -42,9 +42,16 @@ def _first_of_month_after(ym: tuple[int, int]) -> date:
     return date(y, m, 1)
 
 
-def _installment_months() -> list[tuple[int, int]]:
-    """January 2003 through February 2004."""
-    return [_month(2003, 1 + i) for i in range(INSTALLMENTS)]
+def _installment_dates(closing: date) -> list[date]:
+    """1.5(b): "at the Closing ... the number of full calendar months that have elapsed from and
+    including January 2003 through the calendar month ending immediately preceding the calendar
+    month in which the Closing occurs" (none before 2003), then one "on the first day of each
+    calendar month beginning with the month immediately following the month in which the
+    Closing occurs" until fourteen."""
+    elapsed = (closing.year - 2003) * 12 + closing.month - 1  # Jan 2003 .. the month before Closing's
+    at_closing = min(INSTALLMENTS, max(0, elapsed))
+    later = [_first_of_month_after(_month(closing.year, closing.month + i)) for i in range(INSTALLMENTS - at_closing)]
+    return [closing] * at_closing + later
 
 
 def _money(value: Fraction) -> str:
@@ -82,10 +89,9 @@ def earnout(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
         if closing is None:
             return 0
         count = 0
-        for ym in _installment_months():
-            due = max(_first_of_month_after(ym), closing)  # DESIGN 2: catch-up at Closing
+        for k, due in enumerate(_installment_dates(closing), start=1):
             if due <= day and (governing is None or due <= governing):
-                count += 1
+                count = k
         return count
 
     released = EARNOUT * installments_by(as_of) // INSTALLMENTS

@@ -45,12 +45,45 @@ def test_closing_on_january_1_2003_has_no_catch_up(book: Ledger) -> None:
     assert released(book, "2003-01-01", "2003-01-31", "2003-02-01") == [0, 0, 5357]
 
 
-def test_closing_before_2003_starts_installments_on_february_1_2003(book: Ledger) -> None:
-    """1.5(b), DESIGN 2: Closing 2002-12-20 - each month Jan 2003-Feb 2004 is released on the 1st
-    of the next month: 5,357 on 2003-02-01, the last on 2004-03-01."""
+def test_closing_in_december_2002_releases_the_first_installment_on_january_1_2003(book: Ledger) -> None:
+    """1.5(b), DESIGN 2: Closing 2002-12-20 - no full month of 2003 has elapsed, so nothing at
+    Closing; one installment "on the first day of each calendar month beginning with the month
+    immediately following the month in which the Closing occurs": the first on 2003-01-01, the
+    fourteenth on 2004-02-01."""
     book.apply(*signed(), fact("ClosingOccurred", "2002-12-20"))
-    assert released(book, "2002-12-20", "2003-01-01", "2003-02-01") == [0, 0, 5357]
-    assert released(book, "2004-02-29", "2004-03-01") == [69642, 75000]
+    assert released(book, "2002-12-20", "2002-12-31", "2003-01-01", "2003-01-31", "2003-02-01") == [
+        0,
+        0,
+        5357,
+        5357,
+        10714,
+    ]
+    assert released(book, "2004-01-31", "2004-02-01", "2004-03-01") == [69642, 75000, 75000]
+    kinds = {i.kind for i in book.state("2004-03-01").earnout.schedule}
+    assert kinds == {"installment"}
+
+
+def test_bp_event_in_january_2003_after_a_december_closing_counts_the_january_installment(book: Ledger) -> None:
+    """1.5(b) "A": the Earnout Shares not delivered as of the BP Event - after a Closing on
+    2002-12-20 the January installment was delivered on 2003-01-01, so A = 75,000 - 5,357."""
+    book.apply(*signed(), fact("ClosingOccurred", "2002-12-20"), fact("BPEventDeclared", "2003-01-15", clause="a"))
+    bp = book.state("2003-01-15").earnout.bp_event
+    assert bp is not None and bp.undelivered_shares == 69643
+    assert released(book, "2003-01-15", "2003-02-01") == [5357, 5357]
+
+
+def test_bp_event_on_january_1_2003_after_a_december_closing_counts_that_days_installment(book: Ledger) -> None:
+    """1.5(b), DESIGN 2: installments falling due on or before the governing date are released -
+    the first, due 2003-01-01, on a BP Event of that very day."""
+    book.apply(*signed(), fact("ClosingOccurred", "2002-12-20"), fact("BPEventDeclared", "2003-01-01", clause="b"))
+    bp = book.state("2003-01-01").earnout.bp_event
+    assert bp is not None and bp.undelivered_shares == 69643
+
+
+@pytest.mark.parametrize(("closing_on", "at_closing"), [("2002-12-06", 0), ("2003-01-31", 0), ("2003-02-01", 1)])
+def test_catch_up_counts_the_full_months_of_2003_before_the_closing_month(closing_on: str, at_closing: int) -> None:
+    """1.5(b): k = full calendar months from January 2003 through the month before the Closing month."""
+    assert rules.catch_up_installments(DEFAULT_TERMS, date.fromisoformat(closing_on)) == at_closing
 
 
 @pytest.mark.parametrize("closing_on", ["2004-03-01", "2004-03-02", "2004-05-01"])
