@@ -162,3 +162,9 @@ def cancellation_on(terms: Terms) -> date:
     """1.5(c): undelivered Earnout Shares are cancelled on "the later of March 1, 2004
     and 30 days following the end of the Measurement Period"."""
     return max(terms.cancellation_not_before, settlement_due_by(terms))
+
+
+def purchase_price_reduction(terms: Terms, cancelled_shares: int) -> Decimal:
+    """1.5(c): cancelled Earnout Shares are "treated for all purposes as a reduction of the
+    Purchase Price", each at the liquidation value of a share."""
+    return cancelled_shares * terms.liquidation_value

@@ -32,6 +32,7 @@ from domain.values import format_money
 from projections.earnout import release_schedule
 from projections.escrow import escrow_state
 from projections.facts import EARNOUT_FIGURES, Facts
+from projections.headline import headline_of
 from projections.indemnity import claim_state, indemnity_side
 from projections.ledger import Ledger, effective_events
 from projections.models import BPEventState, OffsetState, ScheduleItem
@@ -137,49 +138,19 @@ class _Walk:
         """8.1-8.2, 8.6 and the Escrow Agreement: the figures that never read the date."""
         facts = self.facts
         losses = facts.losses()
-        escrow = escrow_state(facts, losses)
-        buyer, sellers = indemnity_side(facts, "buyer", losses), indemnity_side(facts, "sellers", losses)
         self.money = {
             "status": facts.status,
-            "escrow_balance_shares": escrow.balance_shares,
-            "escrow_reserved_shares": escrow.reserved_shares,
-            "escrow_available_shares": escrow.available_shares,
-            "escrow_surrendered_shares": escrow.surrendered_shares,
-            "escrow_released_shares": escrow.released_shares,
-            "buyer_pending_losses": format_money(buyer.pending_losses),
-            "buyer_resolved_losses": format_money(buyer.resolved_losses),
-            "buyer_payable": format_money(buyer.payable),
-            "buyer_cash_due": format_money(buyer.cash_due),
-            "sellers_pending_losses": format_money(sellers.pending_losses),
-            "sellers_payable": format_money(sellers.payable),
-            "sellers_cash_due": format_money(sellers.cash_due),
-            "withheld_outstanding": format_money(self.offset_now().withheld_outstanding),
+            "escrow": escrow_state(facts, losses),
+            "indemnity": {side: indemnity_side(facts, side, losses) for side in ("buyer", "sellers")},
+            "offset": self.offset_now(),
         }
 
     def emit_headline(self) -> None:
-        """The ``state_timeline`` row, in the columns' order (``HEADLINE_COLUMNS``)."""
-        m, e = self.money, self.earnout_figures
-        headline = {
-            "status": m["status"],
-            "released_shares": e["released_shares"],
-            "cancelled_shares": e["cancelled_shares"],
-            "pending_shares": e["pending_shares"],
-            "delivered_shares": e["delivered_shares"],
-            "escrow_balance_shares": m["escrow_balance_shares"],
-            "escrow_reserved_shares": m["escrow_reserved_shares"],
-            "escrow_available_shares": m["escrow_available_shares"],
-            "escrow_surrendered_shares": m["escrow_surrendered_shares"],
-            "escrow_released_shares": m["escrow_released_shares"],
-            "buyer_pending_losses": m["buyer_pending_losses"],
-            "buyer_resolved_losses": m["buyer_resolved_losses"],
-            "buyer_payable": m["buyer_payable"],
-            "buyer_cash_due": m["buyer_cash_due"],
-            "sellers_pending_losses": m["sellers_pending_losses"],
-            "sellers_payable": m["sellers_payable"],
-            "sellers_cash_due": m["sellers_cash_due"],
-            "purchase_price_reduction": e["purchase_price_reduction"],
-            "withheld_outstanding": m["withheld_outstanding"],
-        }
+        """The ``state_timeline`` row (``projections.headline``), from the parts as they are now."""
+        e = self.earnout_figures
+        headline = headline_of(
+            {**self.money, "earnout": e, "purchase_price": {"reduction": e["purchase_price_reduction"]}}
+        )
         if headline != self.headline:
             self.headline = headline
             self.out.headline.append((self.day, headline))
@@ -256,7 +227,7 @@ def changes(events: list[LedgerEvent]) -> Changes:
         touched = facts.drain()
         due = walk.bounds.pop(day, set())
         if first:
-            _everything(walk, representations)
+            _first_point(walk, representations)
             first = False
         elif due or not _unread(touched, facts):
             _recompute(walk, touched, due, representations)
@@ -280,7 +251,8 @@ def _unread(touched: set[str], facts: Facts) -> bool:
     return True
 
 
-def _everything(walk: _Walk, representations: dict[str, str]) -> None:
+def _first_point(walk: _Walk, representations: dict[str, str]) -> None:
+    """Every part worked out at the agreement's first change point."""
     facts = walk.facts
     walk.release_schedule()
     walk.earnout()

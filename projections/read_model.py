@@ -25,28 +25,6 @@ from projections.models import ScheduleItem
 Rows = list[dict[str, Any]]
 PAYLOAD_EXCLUDED = ENVELOPE | {"occurred_on"}  # what ``LedgerEvent.payload`` leaves out
 
-HEADLINE_COLUMNS = (
-    "status",
-    "released_shares",
-    "cancelled_shares",
-    "pending_shares",
-    "delivered_shares",
-    "escrow_balance_shares",
-    "escrow_reserved_shares",
-    "escrow_available_shares",
-    "escrow_surrendered_shares",
-    "escrow_released_shares",
-    "buyer_pending_losses",
-    "buyer_resolved_losses",
-    "buyer_payable",
-    "buyer_cash_due",
-    "sellers_pending_losses",
-    "sellers_payable",
-    "sellers_cash_due",
-    "purchase_price_reduction",
-    "withheld_outstanding",
-)
-
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None

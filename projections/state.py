@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from domain import earnout as earnout_rules
 from domain.events import LedgerEvent
 from projections.earnout import earnout_state
 from projections.escrow import escrow_state
@@ -25,7 +26,7 @@ def state_of(ledger: Ledger, as_of: date, known_at: datetime | None = None) -> A
     claims = claims_key(facts)
     escrow, indemnity, offset = _as_of_free(facts, claims)
     status = facts.status
-    cancelled_value = earnout.cancelled_shares * terms.liquidation_value
+    cancelled_value = earnout_rules.purchase_price_reduction(terms, earnout.cancelled_shares)
     return AgreementState(
         agreement_id=facts.agreement_id,
         as_of=as_of,
@@ -43,7 +44,7 @@ def state_of(ledger: Ledger, as_of: date, known_at: datetime | None = None) -> A
             securities_shares=terms.securities_shares,
             securities_value=terms.securities_value,
             cancelled_earnout_value=cancelled_value,
-            reduction=cancelled_value,  # 1.5(c): cancelled Earnout Shares reduce the Purchase Price
+            reduction=cancelled_value,
         ),
         offset=offset,
     )

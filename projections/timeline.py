@@ -60,37 +60,6 @@ def change_points(events: Iterable[LedgerEvent]) -> Iterator[tuple[date, Agreeme
                 heapq.heappush(queue, later)
 
 
-def headline(state: AgreementState) -> dict[str, Any]:
-    """The headline figures of ``state --json`` (money as two-place strings)."""
-    return headline_of(state.model_dump(mode="json"))
-
-
-def headline_of(s: dict[str, Any]) -> dict[str, Any]:
-    """The headline figures from ``state.model_dump(mode="json")`` (one dump serves every table)."""
-    e, x, buyer, sellers = s["earnout"], s["escrow"], s["indemnity"]["buyer"], s["indemnity"]["sellers"]
-    return {
-        "status": s["status"],
-        "released_shares": e["released_shares"],
-        "cancelled_shares": e["cancelled_shares"],
-        "pending_shares": e["pending_shares"],
-        "delivered_shares": e["delivered_shares"],
-        "escrow_balance_shares": x["balance_shares"],
-        "escrow_reserved_shares": x["reserved_shares"],
-        "escrow_available_shares": x["available_shares"],
-        "escrow_surrendered_shares": x["surrendered_shares"],
-        "escrow_released_shares": x["released_shares"],
-        "buyer_pending_losses": buyer["pending_losses"],
-        "buyer_resolved_losses": buyer["resolved_losses"],
-        "buyer_payable": buyer["payable"],
-        "buyer_cash_due": buyer["cash_due"],
-        "sellers_pending_losses": sellers["pending_losses"],
-        "sellers_payable": sellers["payable"],
-        "sellers_cash_due": sellers["cash_due"],
-        "purchase_price_reduction": s["purchase_price"]["reduction"],
-        "withheld_outstanding": s["offset"]["withheld_outstanding"],
-    }
-
-
 def intervals(points: Iterable[tuple[date, Any]]) -> list[tuple[date, date | None, Any]]:
     """Collapse consecutive equal values: [(valid_from, valid_to or None, value)]."""
     rows: list[tuple[date, date | None, Any]] = []

@@ -14,10 +14,11 @@ from typing import Any
 
 from domain.events import LedgerEvent
 from projections import read_model
+from projections.headline import headline_of
 from projections.ledger import fold
 from projections.models import AgreementState
 from projections.read_model import Rows, _iso, _json
-from projections.timeline import change_points, headline_of, intervals, keyed_intervals
+from projections.timeline import change_points, intervals, keyed_intervals
 
 
 def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:

@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from commands.demo import demo_history
 from commands.reporting.export import TABLES, export, open_view
+from projections.headline import HEADLINE, HEADLINE_COLUMNS, MONEY_FIGURES, headline_of
 from projections.read_model import event_rows
 from tests.clirun import run_cli
 from tests.ledger import Ledger, fact, new_ledger
@@ -39,24 +40,8 @@ def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def figures(state: dict[str, Any]) -> dict[str, Any]:
-    """The headline figures as `state --json` names them."""
-    e, x, b, s = state["earnout"], state["escrow"], state["indemnity"]["buyer"], state["indemnity"]["sellers"]
-    return {
-        "status": state["status"],
-        "released_shares": e["released_shares"],
-        "cancelled_shares": e["cancelled_shares"],
-        "pending_shares": e["pending_shares"],
-        "delivered_shares": e["delivered_shares"],
-        "escrow_balance_shares": x["balance_shares"],
-        "escrow_reserved_shares": x["reserved_shares"],
-        "escrow_available_shares": x["available_shares"],
-        "buyer_pending_losses": b["pending_losses"],
-        "buyer_payable": b["payable"],
-        "buyer_cash_due": b["cash_due"],
-        "sellers_payable": s["payable"],
-        "purchase_price_reduction": state["purchase_price"]["reduction"],
-        "withheld_outstanding": state["offset"]["withheld_outstanding"],
-    }
+    """The headline figures as `state --json` names them (``projections.headline``)."""
+    return headline_of(state)
 
 
 @pytest.fixture
@@ -83,6 +68,23 @@ def test_sql_as_of_equals_state_json_at_several_dates(demo: Ledger, tmp_path: Pa
         assert sorted(survival, key=str) == expected, day
         claims = rows(db, f"SELECT claim_id, status, amount FROM claims WHERE {AS_OF} ORDER BY claim_id", d=day)
         assert claims == sorted(({k: c[k] for k in ("claim_id", "status", "amount")} for c in state["claims"]), key=str)
+
+
+def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: Ledger, tmp_path: Path) -> None:
+    """1.5, 8.1-8.6: the state_timeline columns are the headline paths of `state --json`, one
+    each, in order, money among them exactly where `state --json` writes two-place strings."""
+    db = tmp_path / "reporting.sqlite"
+    export(demo.store, str(db))
+    with sqlite3.connect(db) as conn:
+        names = [r[1] for r in conn.execute("PRAGMA table_info(state_timeline)")]
+    assert tuple(names[3:]) == HEADLINE_COLUMNS and len(set(HEADLINE_COLUMNS)) == len(HEADLINE)
+    state = demo.json("2004-04-15")
+    for path, name in zip(HEADLINE, HEADLINE_COLUMNS, strict=True):
+        value: Any = state
+        for part in path:
+            value = value[part]
+        assert name.endswith(path[-1])
+        assert isinstance(value, str) == (path in MONEY_FIGURES or path == ("status",)), name
 
 
 def test_every_day_falls_in_exactly_one_interval_with_the_right_figures(demo: Ledger, tmp_path: Path) -> None:

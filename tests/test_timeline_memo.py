@@ -33,11 +33,12 @@ def test_every_change_point_of_a_rich_history_is_a_fresh_projection(tmp_path: Pa
             assert state == project(events, day)
 
 
-def test_the_memo_keeps_one_entry_per_part(tmp_path: Path) -> None:
-    """However many dates are asked of one fold, the memo holds one result per part."""
+def test_the_memo_keeps_one_entry_per_part_and_reuses_it(tmp_path: Path) -> None:
+    """However many dates are asked of one fold, the memo holds one result per part; and a
+    part whose inputs did not change between two dates is the result computed before (the
+    same object), not worked out again."""
     ledger = fold(_events(tmp_path, 0))
-    for offset in range(0, 2000, 7):
-        state_of(ledger, date.fromordinal(date(2003, 1, 1).toordinal() + offset))
+    states = [state_of(ledger, date.fromordinal(date(2003, 1, 1).toordinal() + n)) for n in range(0, 2000, 7)]
     parts = {
         "installments",
         "bp-months",
@@ -47,5 +48,13 @@ def test_the_memo_keeps_one_entry_per_part(tmp_path: Path) -> None:
         "claims",
         "survival-bounds",
         "survival",
+        "as-of-free",
     }
-    assert set(ledger.facts.memo) <= parts | {"as-of-free"}
+    assert set(ledger.facts.memo) == parts
+    before, after = states[-2], states[-1]  # 2008: nothing changes between these two dates
+    assert after.earnout.bp_event is before.earnout.bp_event
+    assert after.earnout.schedule[0] is before.earnout.schedule[0]
+    assert (after.escrow, after.indemnity, after.offset) == (before.escrow, before.indemnity, before.offset)
+    assert after.escrow is before.escrow and after.indemnity is before.indemnity and after.offset is before.offset
+    assert all(a is b for a, b in zip(after.claims, before.claims, strict=True))
+    assert all(a is b for a, b in zip(after.survival, before.survival, strict=True))

@@ -32,7 +32,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingReco
 from commands.reporting.export_workers import Columns, Page, TupleRows, in_process, in_workers, worker_count
 from commands.store.application import LedgerStore
 from domain.errors import StoreError
-from projections.read_model import HEADLINE_COLUMNS
+from projections.headline import HEADLINE_COLUMNS, MONEY_COLUMNS
 
 PAGE = 10_000
 """Notifications per transaction (whole agreements: a transaction may hold more). Every commit
@@ -44,9 +44,8 @@ is worked out once per window (memory: one entry per agreement notified in it)."
 SCAN = 50_000
 """Notification ids and agreements read from the log per query while a window is gathered."""
 
-_MONEY = {c for c in HEADLINE_COLUMNS if c.endswith(("_losses", "_payable", "_cash_due", "_reduction", "_outstanding"))}
 _HEADLINE_DDL = ", ".join(
-    f"{c} TEXT NOT NULL" if c in _MONEY or c == "status" else f"{c} INTEGER NOT NULL" for c in HEADLINE_COLUMNS
+    f"{c} TEXT NOT NULL" if c in MONEY_COLUMNS or c == "status" else f"{c} INTEGER NOT NULL" for c in HEADLINE_COLUMNS
 )
 _FK = "agreement_id TEXT NOT NULL REFERENCES agreements(agreement_id)"
 

@@ -12,9 +12,10 @@ from typing import Any
 from commands.reporting.charts import Axis, Marker, Series, step_chart, survival_chart
 from commands.reporting.report_style import CSS
 from domain.events import LedgerEvent
+from projections.headline import headline_of
 from projections.models import AgreementState
 from projections.state import project
-from projections.timeline import change_points, headline
+from projections.timeline import change_points
 
 
 def _n(value: int) -> str:
@@ -140,7 +141,7 @@ def claims_table(s: dict[str, Any]) -> str:
 
 def _charts(points: list[tuple[date, AgreementState]], state: AgreementState, as_of: date) -> str:
     start = points[0][0]
-    lines = [(d, headline(s)) for d, s in points]
+    lines = [(d, headline_of(s)) for d, s in points]
     changed = [d for (d, h), (_, prev) in zip(lines[1:], lines, strict=False) if h != prev] or [start]
     end = min(as_of, changed[-1] + timedelta(days=max(60, (changed[-1] - start).days // 12)))
     axis = Axis(start, max(end, start + timedelta(days=30)))
