@@ -235,8 +235,8 @@ def changes(events: list[LedgerEvent]) -> Changes:
     return walk.out
 
 
-UNREAD = frozenset({"terms", "effective_date", "conditions", "redemption"})
-"""Figures no part of the timeline reads (6.1's conditions, 5.6's redemptions ...)."""
+UNREAD = frozenset({"terms", "effective_date", "redemption"})
+"""Figures no part of the timeline reads (5.6's redemptions ...)."""
 
 
 def _unread(touched: set[str], facts: Facts) -> bool:
@@ -333,7 +333,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
 def _touched_areas(touched: set[str], prefixes: set[str], offset_touched: bool, schedule_changed: bool) -> set[str]:
     """The calendar's areas whose duties read a figure cited at this point."""
     areas = set()
-    if touched & {"deadline", "closing_date", "status"}:
+    if touched & {"deadline", "closing_date", "status", "conditions"}:  # "conditions": the Closing Date (1.1)
         areas.add("closing")
     if schedule_changed or "delivered" in touched:
         areas.add("earnout")

@@ -94,4 +94,21 @@ QUOTES: dict[str, str] = {
         "or warranty prior to the applicable expiration date, such representation or warranty shall continue "
         'indefinitely until such claim is finally resolved"'
     ),
+    "Closing": (
+        '"and "Closing Date" is the date of the Closing, which shall be the date that is three business days '
+        'following the date on which all of the items contemplated by Section 6.1 have been obtained or waived."'
+    ),
+    "1.5(a)": (
+        '"The Closing will take place ... on the date specified for the Closing, or on such other date as the '
+        'Parties may mutually agree."'
+    ),
+    "6.1": (
+        '"The obligations of the Parties to effect the Closing shall be subject to the following conditions '
+        'unless waived in writing by the Party or Parties that benefit from such condition"'
+    ),
+    "9.11": (
+        '"Each such notice or other communication shall be effective (i) if given by facsimile, when transmitted '
+        "... and an appropriate answerback is received, (ii) if given by mail, three days after such "
+        'communication is deposited in the mails ... or (iii) if given by any other means, when actually received"'
+    ),
 }

@@ -18,13 +18,14 @@ from domain.indemnity import escrow_shares_for, payable_losses
 from domain.survival import representation_expiry
 from projections.diff import flatten
 from projections.explain_base import Explanation, cite, explained, num
+from projections.explain_dated import asserted_text, closing_explanations
 from projections.explain_earnout import earnout_explanations
 from projections.facts import Facts
 from projections.ledger import fold
 from projections.models import AgreementState
 from projections.state import state_of
 
-ROW_PREFIXES = ("survival.", "claims.")
+ROW_PREFIXES = ("survival.", "claims.", "obligations.")
 
 
 def _sum(parts: list[tuple[str, Decimal | int]], total: Decimal | int) -> str:
@@ -210,7 +211,7 @@ def _survival(facts: Facts, state: AgreementState) -> list[Explanation]:
             formula = f"Closing {closing} + {terms.survival_years} years = {representation_expiry(terms, closing)}"
         for c in citing:
             end = f"{c.status} on {c.closed_on}" if c.closed_on else "pending"
-            formula += f"; claim {c.claim_id} asserted {c.asserted_on}, {end}"
+            formula += f"; claim {c.claim_id} {asserted_text(c)}, {end}"
             if row.status == "extended":
                 quote, clause = ("7.3(ii)", "7.3(ii)") if row.section == terms.tax_section else ("7.3(iv)", "7.3(iv)")
         formula += f"; status {row.status} on {state.as_of}" + (
@@ -225,7 +226,7 @@ def _survival(facts: Facts, state: AgreementState) -> list[Explanation]:
 def _claims(facts: Facts) -> list[Explanation]:
     out = []
     for c in facts.claims.values():
-        formula = f"{c.claimant} claim under {', '.join(c.sections)} asserted {c.asserted_on} for {num(c.amount)}"
+        formula = f"{c.claimant} claim under {', '.join(c.sections)} {asserted_text(c)} for {num(c.amount)}"
         if c.status == "resolved":
             formula += f"; finally resolved {c.closed_on} at {num(c.resolved_amount)}"
             if c.surrendered_shares:
@@ -241,6 +242,7 @@ def explain_state(facts: Facts, state: AgreementState) -> dict[str, Explanation]
     """Every explained figure of ``state`` by its dotted key, with the value ``state --json`` shows."""
     flat = flatten(state.model_dump(mode="json"))
     items = [
+        *closing_explanations(facts, state),
         *earnout_explanations(facts, state),
         *_escrow(facts, state),
         *_indemnity(facts, state, "buyer"),

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from domain import earnout as earnout_rules
+from domain.notices import Notice
 from domain.terms import Terms
 
 ZERO = Decimal(0)
@@ -39,6 +40,7 @@ class Claim:
     surrendered_shares: int = 0  # 8.1(c): escrow shares its resolution surrendered
     cash_due: Decimal = ZERO  # 8.1(c): change in cash due its resolution caused
     positions: list[int] = field(default_factory=list)
+    notice: Notice | None = None  # 9.11: how it was given; asserted_on is the day the notice is effective
 
 
 @dataclass

@@ -13,6 +13,7 @@ from datetime import date
 from operator import attrgetter
 
 from domain import earnout as earnout_rules
+from domain.closing import refused_condition
 from domain.dates import first_of_next_month
 from domain.errors import RuleViolation
 from domain.events import (
@@ -44,6 +45,7 @@ from domain.events import (
     base_section,
 )
 from domain.indemnity import escrow_shares_for, payable_losses
+from domain.notices import effect
 from domain.offset import may_withhold, offset_interest
 from domain.survival import claim_deadline
 from projections.earnout import release_schedule, released_by
@@ -131,10 +133,9 @@ def _escrow_deposited(facts: Facts, e: EscrowDeposited) -> None:
 def _condition(facts: Facts, e: ClosingConditionSatisfied) -> None:
     """6.1: each closing condition is obtained or waived once, before Closing."""
     _require_open(facts, e, "6.1")
-    if facts.closing_date is not None:
-        raise _reject(e, f"Closing already occurred on {facts.closing_date}", "6.1")
-    if e.condition in facts.conditions:
-        raise _reject(e, f"condition {e.condition} was already satisfied on {facts.conditions[e.condition][0]}", "6.1")
+    refused = refused_condition(facts.conditions, facts.closing_date, e.condition)
+    if refused is not None:
+        raise _reject(e, refused, "6.1")
     facts.conditions[e.condition] = (e.occurred_on, e.waived)
     facts.cite("conditions", e.position)
 
@@ -275,7 +276,10 @@ def _asserted(facts: Facts, e: ClaimAsserted) -> None:
             raise _reject(e, f"Sellers cannot claim under their own representation {section}", "8.2(a)")
         cutoff = claim_deadline(terms, section, facts.closing_date, facts.tax_statute)
         if cutoff is not None and e.occurred_on >= cutoff:
-            raise _reject(e, f"the representation in {section} expired on {cutoff}", "7.3")
+            given = f"; the claim's notice is effective on {e.occurred_on}: {effect(e.notice)}" if e.notice else ""
+            raise _reject(
+                e, f"the representation in {section} expired on {cutoff}{given}", "7.3, 9.11" if given else "7.3"
+            )
     facts.claims[e.claim_id] = Claim(
         claim_id=e.claim_id,
         claimant=e.claimant,
@@ -284,6 +288,7 @@ def _asserted(facts: Facts, e: ClaimAsserted) -> None:
         asserted_on=e.occurred_on,
         amount=e.amount,
         positions=[e.position],
+        notice=e.notice,
     )
     facts.cite(f"claim:{e.claim_id}", e.position)
 

@@ -103,6 +103,26 @@ class Obligation(Frozen):
     ref: str = Field(default="", exclude=True)  # stable id (calendar UID, read model key); not in state --json
 
 
+class ConditionState(Frozen):
+    on: date
+    waived: bool
+
+
+class ClosingState(Frozen):
+    """The Closing Date the definition of "Closing" (1.1) gives from the conditions of 6.1, and
+    whether the Closing took place on it or on a date the Parties agreed (1.5(a))."""
+
+    conditions: dict[str, ConditionState]
+    outstanding_conditions: list[str]
+    conditions_met_on: date | None
+    last_conditions: list[str]
+    business_days: int
+    business_calendar: str
+    skipped_days: list[str]
+    due_on: date | None
+    agreed_other_date: bool | None
+
+
 class PaymentState(Frozen):
     payment_id: str
     due_on: date
@@ -137,6 +157,7 @@ class AgreementState(Frozen):
     status: Literal["signed", "closed", "terminated"]
     effective_date: date | None
     closing_date: date | None
+    closing: ClosingState
     earnout: EarnoutState
     escrow: EscrowState
     indemnity: IndemnityState

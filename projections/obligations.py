@@ -15,13 +15,16 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
+from domain.closing import CLAUSE as CLOSING_CLAUSE
 from domain.dates import add_days
 from domain.survival import representation_expiry
 from domain.values import format_money
+from projections.closing import closing_of, last_conditions_text
 from projections.facts import Facts, Reimbursement
 from projections.models import BPEventState, EarnoutState, Obligation, OffsetState, ScheduleItem
 
 Rule = Literal["timed", "lapse", "opens", "fixed"]
+CLOSING_DATE_REF = "closing:date"
 
 
 @lru_cache(maxsize=16384)
@@ -83,13 +86,46 @@ class Duty:
         return (self.due_on,)
 
 
+def closing_date_duty(facts: Facts) -> Duty | None:
+    """ "Closing" (1.1), 1.5(a): the Closing on the Closing Date, three business days after
+    the last condition of 6.1 is obtained or waived; done once the Closing occurs, on that
+    day or on "such other date as the Parties may mutually agree" (or once the agreement is
+    terminated, as the 7.1 deadline is). None until every condition is obtained or waived,
+    except that a Closing before then, in a ledger that records conditions, is shown as on a
+    date the Parties agreed."""
+    closing = closing_of(facts)
+    closed_on, due = facts.closing_date, closing.due
+    done = closed_on is not None or facts.terminated_on is not None
+    if due is None:
+        if closed_on is None or closing.agreed_other_date is None:
+            return None
+        missing = ", ".join(closing.outstanding)
+        text = f"Closing on {closed_on}, a date the Parties agreed (1.5(a)); {missing} not obtained or waived by then"
+        return Duty(CLOSING_CLAUSE, text, closed_on, CLOSING_DATE_REF, "timed", True)
+    basis = f"{due.count.days} business days after {last_conditions_text(facts, due)}, the last of 6.1"
+    if closed_on is None:
+        text = f"Closing on the Closing Date: {basis}"
+        if facts.deadline is not None and due.closing_date > facts.deadline:
+            text += f"; after the 7.1 deadline of {facts.deadline}"
+    elif closing.agreed_other_date:
+        text = f"Closing on {closed_on}, a date the Parties agreed (1.5(a)); the Closing Date was {basis}"
+    else:
+        text = f"Closing on the Closing Date {closed_on}: {basis}"
+    if facts.terminated_on is not None and closed_on is None:
+        text += f"; the agreement was terminated on {facts.terminated_on}"
+    return Duty(CLOSING_CLAUSE, text, due.closing_date, CLOSING_DATE_REF, "timed", done)
+
+
 def closing_duties(facts: Facts) -> list[Duty]:
-    """7.1: Closing by the deadline, and the right to terminate once it has passed."""
+    """ "Closing" (1.1) and 1.5(a): the Closing Date; 7.1: Closing by the deadline, and the
+    right to terminate once it has passed."""
+    on_the_date = closing_date_duty(facts) if facts.conditions else None
+    duties = [] if on_the_date is None else [on_the_date]
     if facts.deadline is None:
-        return []
+        return duties
     closed = facts.closing_date is not None or facts.terminated_on is not None
     text = f"Closing on or before the close of business on {facts.deadline}"
-    duties = [Duty("7.1", text, facts.deadline, "7.1:closing", "timed", closed)]
+    duties.append(Duty("7.1", text, facts.deadline, "7.1:closing", "timed", closed))
     if facts.closing_date is None:
         opens = add_days(facts.deadline, 1)
         right = "Right of any Party to terminate if Closing has not occurred by the deadline"

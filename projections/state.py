@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from domain import earnout as earnout_rules
 from domain.events import LedgerEvent
+from projections.closing import closing_state
 from projections.earnout import earnout_state
 from projections.escrow import escrow_state
 from projections.facts import Facts
@@ -34,6 +35,7 @@ def state_of(ledger: Ledger, as_of: date, known_at: datetime | None = None) -> A
         status=status,
         effective_date=facts.effective_date,
         closing_date=facts.closing_date,
+        closing=closing_state(facts),
         earnout=earnout,
         escrow=escrow,
         indemnity=indemnity,

@@ -128,6 +128,16 @@ def other_fact(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def all_conditions(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Every condition of 6.1, each obtained or waived on its own day (the Closing Date, 1.1)."""
+    return [
+        fact("ClosingConditionSatisfied", draw(days("2002-12-06", "2003-06-15")), condition=f"6.1({c})")
+        | {"waived": draw(st.booleans())}
+        for c in "abcdefg"
+    ]
+
+
+@st.composite
 def candidate_facts(draw: st.DrawFn, max_facts: int = 24) -> list[dict[str, Any]]:
     """Signing and escrow (1.4, 8.1(c)), usually a Closing, then random facts in random order."""
     facts = [fact("EffectiveDateReached", START), fact("EscrowDeposited", START, shares=25000)]
@@ -140,6 +150,8 @@ def candidate_facts(draw: st.DrawFn, max_facts: int = 24) -> list[dict[str, Any]
     stories = draw(st.lists(st.one_of(single, claim_story()), min_size=4, max_size=max_facts))
     if draw(st.booleans()):
         stories.insert(draw(st.integers(0, len(stories))), draw(margin_series()))
+    if draw(st.booleans()):
+        stories.insert(draw(st.integers(0, len(stories))), draw(all_conditions()))
     return facts + [f for story in stories for f in story]
 
 

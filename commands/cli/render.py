@@ -12,6 +12,27 @@ def _row(label: str, value: Any, clause: str) -> str:
     return f"  {label:<34} {value!s:>16}   [{clause}]"
 
 
+def _closing_rows(state: AgreementState, closing: dict[str, Any]) -> list[str]:
+    """The Closing as it took place, the Closing Date the definition gives ("Closing", 1.1)
+    once the conditions of 6.1 are met, and the 7.1 deadline beside it."""
+    agreed = closing["agreed_other_date"]
+    rows = [_row("Closing Date", state.closing_date or "-", "1.5(a): a date the Parties agreed" if agreed else "1.5")]
+    if closing["due_on"]:
+        days, last = closing["business_days"], " and ".join(closing["last_conditions"])
+        why = f"Closing (1.1): {days} business days after {last} on {closing['conditions_met_on']}"
+        rows.append(_row("  as the definition gives it", closing["due_on"], why))
+    elif closing["conditions"]:
+        rows.append(
+            _row(
+                "  as the definition gives it", "-", f"6.1 outstanding: {', '.join(closing['outstanding_conditions'])}"
+            )
+        )
+    deadline = next((o.due_on for o in state.obligations if o.ref == "7.1:closing"), None)
+    if deadline is not None:
+        rows.append(_row("Closing deadline", deadline, "7.1"))
+    return rows
+
+
 def render_state(state: AgreementState) -> str:
     """The state as a person reads it: each figure with the clause it comes from."""
     s = state.model_dump(mode="json")
@@ -20,7 +41,7 @@ def render_state(state: AgreementState) -> str:
     lines = [
         f"Agreement {s['agreement_id']} as of {s['as_of']}{known}: {s['status']}",
         _row("Effective Date", s["effective_date"] or "-", "1.4"),
-        _row("Closing Date", s["closing_date"] or "-", "1.5"),
+        *_closing_rows(state, s["closing"]),
         "",
         "Earnout Shares",
         _row("total", e["total_shares"], "1.5"),
