@@ -29,6 +29,7 @@ from typing import Any
 
 from domain.events import LedgerEvent
 from domain.values import format_money
+from projections.cited import KEYED, Cited
 from projections.earnout import release_schedule
 from projections.escrow import escrow_state
 from projections.facts import EARNOUT_FIGURES, Facts
@@ -49,8 +50,10 @@ from projections.offset import offset_state
 from projections.survival import Survival, base_sections, claims_citing, survival_of
 
 Row = dict[str, Any]
-MONEY = {"escrow", "offset", "status", "closing_date"}  # with every "claim:" and "losses:": escrow, indemnity, 8.6
-SURVIVAL = {"closing_date"}  # with every "survival:" (the 7.3(ii) statute date): every row
+MONEY = frozenset({Cited.ESCROW, Cited.OFFSET, Cited.STATUS, Cited.CLOSING_DATE})
+"""Besides every claim and each side's Losses, what escrow, indemnity and 8.6 read."""
+SURVIVAL = frozenset({Cited.CLOSING_DATE})
+"""Besides the 7.3(ii) statute date (``Cited.SURVIVAL``), what every survival row reads."""
 
 
 @dataclass
@@ -235,8 +238,14 @@ def changes(events: list[LedgerEvent]) -> Changes:
     return walk.out
 
 
-UNREAD = frozenset({"terms", "effective_date", "redemption"})
+UNREAD = frozenset({Cited.TERMS, Cited.EFFECTIVE_DATE, Cited.REDEMPTION})
 """Figures no part of the timeline reads (5.6's redemptions ...)."""
+_CLAIM, _DERIVED, _MARGIN = Cited.CLAIM.every, Cited.DERIVED.every, Cited.MARGIN.every
+READ = MONEY | SURVIVAL | EARNOUT_FIGURES | KEYED - {Cited.DERIVED}
+READ |= {Cited.DEADLINE, Cited.DELIVERED, Cited.CONDITIONS}
+"""Figures some part reads (``_recompute``); derived records are read through their resolution."""
+_undecided = set(Cited) - READ - UNREAD - {Cited.DERIVED}
+assert not _undecided, f"the timeline neither reads nor ignores {sorted(_undecided)}"
 
 
 def _unread(touched: set[str], facts: Facts) -> bool:
@@ -245,7 +254,7 @@ def _unread(touched: set[str], facts: Facts) -> bool:
     there is no BP Event, Gross Margin (1.5(b): it enters the schedule only through M)."""
     bp = facts.bp_governing_date is not None
     for key in touched:
-        if key in UNREAD or key.startswith("derived:") or (not bp and key.startswith("margin:")):
+        if key in UNREAD or key.startswith(_DERIVED) or (not bp and key.startswith(_MARGIN)):
             continue
         return False
     return True
@@ -287,20 +296,20 @@ def _duties(walk: _Walk, area: str) -> list[Duty]:
 
 def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], representations: dict[str, str]) -> None:
     facts = walk.facts
-    claims = {key[6:] for key in touched if key.startswith("claim:")}
-    prefixes = {key.split(":", 1)[0] for key in touched if ":" in key}
+    claims = {key[len(_CLAIM) :] for key in touched if key.startswith(_CLAIM)}
+    keyed = {Cited.of_key(key) for key in touched if ":" in key}
     # 1.5(b): Gross Margin enters the schedule only through a BP Event's M
-    margins = "margin" in prefixes and facts.bp_governing_date is not None
+    margins = Cited.MARGIN in keyed and facts.bp_governing_date is not None
     schedule_changed = bool(touched & EARNOUT_FIGURES or margins) and walk.release_schedule()
     # 8.6: the claims bear on the offset only through payments withheld against them
-    offset_touched = "offset" in touched or (bool(claims) and any(p.withheld_on for p in facts.payments.values()))
+    offset_touched = Cited.OFFSET in touched or (bool(claims) and any(p.withheld_on for p in facts.payments.values()))
     if offset_touched:
         walk.offset = None
     headline = False
-    if schedule_changed or "delivered" in touched or ("earnout", "") in due:
+    if schedule_changed or Cited.DELIVERED in touched or ("earnout", "") in due:
         walk.earnout()
         headline = True
-    if claims or touched & MONEY or "losses" in prefixes:
+    if claims or touched & MONEY or Cited.LOSSES in keyed:
         walk.money_figures()
         headline = True
     if headline:
@@ -308,7 +317,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
     for claim_id in claims:
         walk.claim(claim_id)
     # 7.3: every row after Closing or a statute date; else the rows of the sections the claims cite
-    if touched & SURVIVAL or "survival" in prefixes:
+    if touched & SURVIVAL or Cited.SURVIVAL in keyed:
         sections = set(representations)
     else:
         sections = {s for claim_id in claims for s in base_sections(facts.claims[claim_id].sections)}
@@ -317,7 +326,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
         citing = claims_citing(facts)
         for section in sections:
             walk.survival_spec(section, representations[section], citing)
-    areas = _touched_areas(touched, prefixes, offset_touched, schedule_changed)
+    areas = _touched_areas(touched, keyed, offset_touched, schedule_changed)
     for area in areas:
         walk.area_duties(area, _duties(walk, area))
     for kind, key in due:
@@ -330,19 +339,24 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
                 walk.duty_row(duty)
 
 
-def _touched_areas(touched: set[str], prefixes: set[str], offset_touched: bool, schedule_changed: bool) -> set[str]:
+def _touched_areas(touched: set[str], keyed: set[Cited], offset_touched: bool, schedule_changed: bool) -> set[str]:
     """The calendar's areas whose duties read a figure cited at this point."""
     areas = set()
-    if touched & {"deadline", "closing_date", "status", "conditions"}:  # "conditions": the Closing Date (1.1)
+    if touched & {
+        Cited.DEADLINE,
+        Cited.CLOSING_DATE,
+        Cited.STATUS,
+        Cited.CONDITIONS,
+    }:  # conditions: the Closing Date (1.1)
         areas.add("closing")
-    if schedule_changed or "delivered" in touched:
+    if schedule_changed or Cited.DELIVERED in touched:
         areas.add("earnout")
-    if "closing_date" in touched or "survival" in prefixes:
+    if Cited.CLOSING_DATE in touched or Cited.SURVIVAL in keyed:
         areas.add("survival")
     if offset_touched:
         areas.add("offset")
-    if "reimbursement" in prefixes:
+    if Cited.REIMBURSEMENT in keyed:
         areas.add("reimbursement")
-    if "status" in touched:
+    if Cited.STATUS in touched:
         areas.add("covenant")
     return areas

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from projections.cited import Cited
 from projections.clause_text import QUOTES
 from projections.facts import Facts
 
@@ -44,6 +45,7 @@ def cite(facts: Facts, *keys: str) -> list[int]:
     source with that prefix (e.g. "claim:" for all claims)."""
     positions: set[int] = set()
     for key in keys:
+        Cited.of_key(key)  # ValueError for a name the fold never cites (a typo would match nothing)
         if key.endswith(":"):
             for name, found in facts.sources.items():
                 if name.startswith(key):

@@ -15,13 +15,15 @@ from typing import TypeVar
 from domain import earnout as earnout_rules
 from domain.notices import Notice
 from domain.terms import Terms
+from projections.cited import Cited
 
 ZERO = Decimal(0)
-EARNOUT_FIGURES = frozenset({"closing_date", "status", "bp_event"})
+EARNOUT_FIGURES = frozenset({Cited.CLOSING_DATE, Cited.STATUS, Cited.BP_EVENT})
 """1.5(b)-(c): besides each month's Gross Margin, what the release schedule reads."""
 Losses = dict[tuple[str, str], Decimal]
 """Each side's Losses by status: (claimant, "resolved" | "pending") -> total (``Facts.losses``)."""
 T = TypeVar("T")
+_MARGIN = Cited.MARGIN.every
 
 
 @dataclass
@@ -140,7 +142,7 @@ class Facts:
             self.sources.setdefault(figure, []).append(position)
         self.touched.add(figure)
         # 1.5(b): a month's Gross Margin enters the schedule only through a BP Event's M
-        if figure in EARNOUT_FIGURES or (figure.startswith("margin:") and self.bp_governing_date is not None):
+        if figure in EARNOUT_FIGURES or (figure.startswith(_MARGIN) and self.bp_governing_date is not None):
             self.earnout_revision += 1
 
     def drain(self) -> set[str]:

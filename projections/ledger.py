@@ -48,6 +48,7 @@ from domain.indemnity import escrow_shares_for, payable_losses
 from domain.notices import effect
 from domain.offset import may_withhold, offset_interest
 from domain.survival import claim_deadline
+from projections.cited import Cited
 from projections.earnout import release_schedule, released_by
 from projections.escrow import reserved_shares
 from projections.facts import ZERO, Claim, Facts, Movement, Payment
@@ -68,7 +69,7 @@ class Ledger:
         self.facts = Facts(
             terms=registered.terms, agreement_id=registered.agreement_id, deadline=registered.terms.closing_deadline
         )
-        self.facts.cite("terms", registered.position)
+        self.facts.cite(Cited.TERMS, registered.position)
         self.anomalies: list[tuple[int, str]] = []
         self._handlers: dict[type[LedgerEvent], Callable[[Facts, LedgerEvent], None]] = HANDLERS
 
@@ -113,7 +114,7 @@ def _effective_date(facts: Facts, e: EffectiveDateReached) -> None:
     if facts.effective_date is not None:
         raise _reject(e, f"the Effective Date was already reached on {facts.effective_date}", "1.4")
     facts.effective_date = e.occurred_on
-    facts.cite("effective_date", e.position)
+    facts.cite(Cited.EFFECTIVE_DATE, e.position)
 
 
 def _escrow_deposited(facts: Facts, e: EscrowDeposited) -> None:
@@ -127,7 +128,7 @@ def _escrow_deposited(facts: Facts, e: EscrowDeposited) -> None:
         )
     facts.escrow_deposited += e.shares
     facts.escrow_movements.append(Movement(e.occurred_on, "deposit", e.shares, "", e.position))
-    facts.cite("escrow", e.position)
+    facts.cite(Cited.ESCROW, e.position)
 
 
 def _condition(facts: Facts, e: ClosingConditionSatisfied) -> None:
@@ -137,7 +138,7 @@ def _condition(facts: Facts, e: ClosingConditionSatisfied) -> None:
     if refused is not None:
         raise _reject(e, refused, "6.1")
     facts.conditions[e.condition] = (e.occurred_on, e.waived)
-    facts.cite("conditions", e.position)
+    facts.cite(Cited.CONDITIONS, e.position)
 
 
 def _deadline_extended(facts: Facts, e: ClosingDeadlineExtended) -> None:
@@ -148,7 +149,7 @@ def _deadline_extended(facts: Facts, e: ClosingDeadlineExtended) -> None:
     if facts.deadline is not None and e.new_deadline <= facts.deadline:
         raise _reject(e, f"new deadline {e.new_deadline} is not after the current {facts.deadline}", "7.1")
     facts.deadline = e.new_deadline
-    facts.cite("deadline", e.position)
+    facts.cite(Cited.DEADLINE, e.position)
 
 
 def _closing(facts: Facts, e: ClosingOccurred) -> None:
@@ -159,7 +160,7 @@ def _closing(facts: Facts, e: ClosingOccurred) -> None:
     if facts.effective_date is None or e.occurred_on < facts.effective_date:
         raise _reject(e, "Closing cannot precede the Effective Date", "1.4, 1.5")
     facts.closing_date = e.occurred_on
-    facts.cite("closing_date", e.position)
+    facts.cite(Cited.CLOSING_DATE, e.position)
 
 
 def _terminated(facts: Facts, e: AgreementTerminated) -> None:
@@ -173,7 +174,7 @@ def _terminated(facts: Facts, e: AgreementTerminated) -> None:
         raise _reject(e, f"the closing deadline {facts.deadline} has not passed", "7.1")
     facts.terminated_on = e.occurred_on
     facts.termination_reason = e.reason
-    facts.cite("status", e.position)
+    facts.cite(Cited.STATUS, e.position)
 
 
 def _margin(facts: Facts, e: GrossMarginReported) -> None:
@@ -187,11 +188,11 @@ def _margin(facts: Facts, e: GrossMarginReported) -> None:
         )
     if e.occurred_on < first_of_next_month(e.month):
         raise _reject(e, f"month {e.month} has not ended yet", "Gross Margin, 1.5(b)")
-    held = facts.sources.get(f"margin:{e.month}")
+    held = facts.sources.get(Cited.MARGIN.of(e.month))
     if held and held[0] > e.position:
         return  # a report recorded later already governs this month, even if dated earlier
     facts.margins[e.month] = e.amount
-    facts.cite(f"margin:{e.month}", e.position, replace=True)
+    facts.cite(Cited.MARGIN.of(e.month), e.position, replace=True)
 
 
 def _check_bp_window(facts: Facts, e: LedgerEvent, day: date, what: str) -> None:
@@ -212,7 +213,7 @@ def _bp_declared(facts: Facts, e: BPEventDeclared) -> None:
         raise _reject(e, f"a BP Event already occurred on {facts.bp_occurred_on}", "BP Event, 1.5(b)")
     facts.bp_declared_on = e.occurred_on
     facts.bp_clause = e.bp_clause
-    facts.cite("bp_event", e.position)
+    facts.cite(Cited.BP_EVENT, e.position)
 
 
 def _deemed(facts: Facts, e: DeemedEventAgreed) -> None:
@@ -240,7 +241,7 @@ def _deemed(facts: Facts, e: DeemedEventAgreed) -> None:
     facts.promotion_implemented_on = e.promotion_implemented_on
     facts.deemed_on = e.deemed_on
     facts.bp_clause = "c"
-    facts.cite("bp_event", e.position)
+    facts.cite(Cited.BP_EVENT, e.position)
 
 
 def _delivered(facts: Facts, e: EarnoutSharesDelivered) -> None:
@@ -255,7 +256,7 @@ def _delivered(facts: Facts, e: EarnoutSharesDelivered) -> None:
         )
     facts.delivered_shares += e.shares
     facts.deliveries.append(Movement(e.occurred_on, "delivery", e.shares, "", e.position))
-    facts.cite("delivered", e.position)
+    facts.cite(Cited.DELIVERED, e.position)
 
 
 def _asserted(facts: Facts, e: ClaimAsserted) -> None:
@@ -290,7 +291,7 @@ def _asserted(facts: Facts, e: ClaimAsserted) -> None:
         positions=[e.position],
         notice=e.notice,
     )
-    facts.cite(f"claim:{e.claim_id}", e.position)
+    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
 
 
 def _pending_claim(facts: Facts, e: ClaimRevised | ClaimResolved | ClaimWithdrawn) -> Claim:
@@ -307,7 +308,7 @@ def _revised(facts: Facts, e: ClaimRevised) -> None:
     claim = _pending_claim(facts, e)
     claim.amount = e.amount
     claim.positions.append(e.position)
-    facts.cite(f"claim:{e.claim_id}", e.position)
+    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
 
 
 def _resolved(facts: Facts, e: ClaimResolved) -> None:
@@ -319,8 +320,8 @@ def _resolved(facts: Facts, e: ClaimResolved) -> None:
     before_cash = before_payable - facts.escrow_surrendered * terms.liquidation_value
     claim.status, claim.resolved_amount, claim.closed_on = "resolved", e.amount, e.occurred_on
     claim.positions.append(e.position)
-    facts.cite(f"claim:{e.claim_id}", e.position)
-    facts.cite(f"losses:{claim.claimant}", e.position)
+    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
+    facts.cite(Cited.LOSSES.of(claim.claimant), e.position)
     if claim.claimant != "buyer":
         claim.cash_due = payable_losses(terms, facts.resolved_losses("sellers")) - before_payable
         return
@@ -330,7 +331,7 @@ def _resolved(facts: Facts, e: ClaimResolved) -> None:
     if surrender:
         facts.escrow_surrendered += surrender
         facts.escrow_movements.append(Movement(e.occurred_on, "surrender", surrender, e.claim_id, e.position))
-        facts.cite("escrow", e.position)
+        facts.cite(Cited.ESCROW, e.position)
     claim.surrendered_shares = surrender
     claim.cash_due = (payable - facts.escrow_surrendered * terms.liquidation_value) - before_cash
 
@@ -340,12 +341,12 @@ def _withdrawn(facts: Facts, e: ClaimWithdrawn) -> None:
     claim = _pending_claim(facts, e)
     claim.status, claim.closed_on = "withdrawn", e.occurred_on
     claim.positions.append(e.position)
-    facts.cite(f"claim:{e.claim_id}", e.position)
+    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
 
 
 def _derived(facts: Facts, e: SharesSurrendered | CashIndemnityDue) -> None:
     """Derived records of a resolution: the fold recomputes them from ClaimResolved."""
-    facts.cite(f"derived:{e.claim_id}", e.position)
+    facts.cite(Cited.DERIVED.of(e.claim_id), e.position)
 
 
 def _released(facts: Facts, e: EscrowReleased) -> None:
@@ -361,14 +362,14 @@ def _released(facts: Facts, e: EscrowReleased) -> None:
         )
     facts.escrow_released += e.shares
     facts.escrow_movements.append(Movement(e.occurred_on, "release", e.shares, "", e.position))
-    facts.cite("escrow", e.position)
+    facts.cite(Cited.ESCROW, e.position)
 
 
 def _statute(facts: Facts, e: TaxLimitationPeriodRecorded) -> None:
     """7.3(ii): 2.11 survives through the applicable statute of limitations "as the same may
     be extended"; the latest recorded date governs."""
     facts.tax_statute = e.expires_on
-    facts.cite("survival:2.11", e.position, replace=True)
+    facts.cite(Cited.SURVIVAL.of("2.11"), e.position, replace=True)
 
 
 def _payment_due(facts: Facts, e: PaymentDue) -> None:
@@ -376,7 +377,7 @@ def _payment_due(facts: Facts, e: PaymentDue) -> None:
     if e.payment_id in facts.payments:
         raise _reject(e, f"payment {e.payment_id} is already recorded", "8.6")
     facts.payments[e.payment_id] = Payment(e.payment_id, e.occurred_on, e.amount, positions=[e.position])
-    facts.cite("offset", e.position)
+    facts.cite(Cited.OFFSET, e.position)
 
 
 def _payment(facts: Facts, e: PaymentWithheld | WithheldPaymentReleased) -> Payment:
@@ -401,7 +402,7 @@ def _withheld(facts: Facts, e: PaymentWithheld) -> None:
     payment.withheld += e.amount
     payment.withheld_on = payment.withheld_on or e.occurred_on
     payment.positions.append(e.position)
-    facts.cite("offset", e.position)
+    facts.cite(Cited.OFFSET, e.position)
 
 
 def _withheld_released(facts: Facts, e: WithheldPaymentReleased) -> None:
@@ -415,7 +416,7 @@ def _withheld_released(facts: Facts, e: WithheldPaymentReleased) -> None:
     if payment.withheld_on is not None:
         payment.interest += offset_interest(facts.terms, e.amount, payment.withheld_on, e.occurred_on)
     payment.positions.append(e.position)
-    facts.cite("offset", e.position)
+    facts.cite(Cited.OFFSET, e.position)
 
 
 def _redemption(facts: Facts, e: RedemptionExercised) -> None:
@@ -427,7 +428,7 @@ def _redemption(facts: Facts, e: RedemptionExercised) -> None:
         raise _reject(e, f"only {terms.securities_shares} Buyer Securities were issued", "1.3, 5.6")
     facts.redeemed_shares += e.shares
     facts.redemptions.append(Movement(e.occurred_on, "redemption", e.shares, "", e.position))
-    facts.cite("redemption", e.position)
+    facts.cite(Cited.REDEMPTION, e.position)
 
 
 def _ignore(facts: Facts, e: LedgerEvent) -> None:

@@ -18,6 +18,7 @@ from domain.events import (
     ReimbursementPaid,
     TaxReimbursementNotified,
 )
+from projections.cited import Cited
 from projections.facts import Facts, Reimbursement
 
 
@@ -31,7 +32,7 @@ def _record(facts: Facts, event: LedgerEvent, item: Reimbursement) -> None:
         earlier = facts.reimbursements[key].triggered_on
         raise _reject(event, f"{item.reference} is already recorded under {item.section} on {earlier}", item.section)
     facts.reimbursements[key] = item
-    facts.cite(f"reimbursement:{item.section}:{item.reference}", event.position)
+    facts.cite(Cited.REIMBURSEMENT.of(item.section, item.reference), event.position)
 
 
 def _employee_hired(facts: Facts, e: FormerEmployeeHired) -> None:
@@ -80,7 +81,7 @@ def _paid(facts: Facts, e: ReimbursementPaid) -> None:
     if item.paid_on is not None:
         raise _reject(e, f"the {e.section} payment for {e.reference} was already made on {item.paid_on}", e.section)
     item.paid_on = e.occurred_on
-    facts.cite(f"reimbursement:{e.section}:{e.reference}", e.position)
+    facts.cite(Cited.REIMBURSEMENT.of(e.section, e.reference), e.position)
 
 
 REIMBURSEMENT_HANDLERS: dict[type[LedgerEvent], Callable[[Facts, Any], None]] = {

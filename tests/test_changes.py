@@ -16,6 +16,9 @@ from hypothesis import given
 from benchmarks.portfolio import history, jsonl
 from commands.handlers import apply_facts
 from commands.parsing import parse_jsonl
+from projections.cited import Cited
+from projections.explain_base import cite
+from projections.ledger import fold
 from projections.read_model import agreement_tables
 from tests.histories import HISTORIES, History
 from tests.ledger import claim, closed, fact, margin, new_ledger, resolve
@@ -117,3 +120,19 @@ def test_the_tables_of_histories_with_rare_events_match(tmp_path: Path, index: i
         ledger.apply(fact("EventRetracted", "2004-02-01", event_id=resolution.position, reason="settled otherwise"))
         events = ledger.events()
     _same_tables(events)
+
+
+def test_every_figure_the_fold_cites_is_a_named_one_and_a_misspelt_name_is_refused(tmp_path: Path) -> None:
+    """What the timeline recomputes is chosen by the figures the fold cites (``Facts.cite``): on a
+    rich history (1.5(b), 7.3, 8.1-8.6) each cited name is a ``Cited`` member or keyed by one, and
+    an explanation asking for a name the fold never cites fails instead of finding nothing."""
+    ledger = new_ledger(tmp_path / "p.sqlite")
+    apply_facts(ledger.store, ledger.agreement_id, parse_jsonl(jsonl(history(0))))
+    facts = fold(ledger.events()).facts
+    kinds = {Cited.of_key(name) for name in facts.sources}
+    assert {Cited.CLAIM, Cited.MARGIN, Cited.ESCROW, Cited.BP_EVENT} <= kinds
+    assert cite(facts, Cited.CLAIM.every) and cite(facts, Cited.BP_EVENT)
+    with pytest.raises(ValueError):
+        cite(facts, "bp_evnet")
+    with pytest.raises(AttributeError):
+        Cited.BP_EVNET  # noqa: B018
