@@ -15,10 +15,14 @@ Readings (docs/readings.md):
   is effective on the Sunday.
 - A fax is recorded as transmitted with its answerback received: a transmission without
   one is not a notice given under (i), and is not recorded as one.
-- (b)'s proviso: a fax must also be mailed. The mailed copy's deposit is recorded as
-  ``mailed_copy_on``; a fax without it is refused (it is not a notice given under 9.11),
-  and so is a copy dated before the fax (that is a notice given by mail: record it so).
-  The fax is effective when transmitted, however late the copy is mailed.
+- (b)'s proviso: a fax must also be mailed. The mailed copy is recorded on the fax's own
+  notice, as the day it was deposited in the mails: ``"notice": {"by": "fax", "sent_on":
+  "2005-04-09", "mailed_copy_on": "2005-04-11"}`` in JSON Lines, ``--notice-by fax
+  --notice-sent-on 2005-04-09 --notice-mailed-copy-on 2005-04-11`` with ``record`` (not as
+  a second fact: the copy gives no notice of its own). A fax without it is refused (it is
+  not a notice given under 9.11), and so is a copy dated before the fax (that is a notice
+  given by mail: record it so). The fax is effective when transmitted, however late the
+  copy is mailed: 9.11 requires the copy but dates the notice by the fax.
 - Hand delivery (a) and courier ("any other means", (iii)) are effective on the day
   received: ``received_on`` is required. For mail and fax ``received_on`` may be kept,
   but plays no part: 9.11 makes them effective on their own dates.

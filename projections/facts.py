@@ -70,6 +70,7 @@ class Reimbursement:
     due_on: date
     amount: Decimal | None = None
     paid_on: date | None = None
+    notice: Notice | None = None  # 9.11: the notice that triggered it (8.3(b)(i)); triggered_on is its effective day
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Literal
 
 from domain.closing import CLAUSE as CLOSING_CLAUSE
 from domain.dates import add_days
+from domain.notices import effect
 from domain.survival import representation_expiry
 from domain.values import format_money
 from projections.closing import closing_of, last_conditions_text
@@ -219,7 +220,8 @@ def _reimbursement_text(item: Reimbursement) -> str:
         )
     if item.section == "8.3(b)(i)":
         what = f"the Tax Reimbursement Amount{amount} on claim {item.reference}"
-        return f"Indemnifying Party pays {what} (notified {item.triggered_on})"
+        given = f": {effect(item.notice)}" if item.notice is not None else ""
+        return f"Indemnifying Party pays {what} (notified {item.triggered_on}{given})"
     return (
         f"Indemnified Party pays the Net Tax Benefit{amount} on claim {item.reference} (realized {item.triggered_on})"
     )

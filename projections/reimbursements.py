@@ -60,10 +60,11 @@ def _resolved_claim(facts: Facts, event: TaxReimbursementNotified | NetTaxBenefi
 
 
 def _tax_notified(facts: Facts, e: TaxReimbursementNotified) -> None:
-    """8.3(b)(i): the Tax Reimbursement Amount is due within ten days after the notice."""
+    """8.3(b)(i): the Tax Reimbursement Amount is due "within ten days after being notified":
+    counted from the day the notice is effective (9.11), which is the event's ``occurred_on``."""
     _resolved_claim(facts, e, "8.3(b)(i)")
     due = rules.tax_reimbursement_due(facts.terms, e.occurred_on)
-    _record(facts, e, Reimbursement("8.3(b)(i)", e.claim_id, e.occurred_on, due, e.amount))
+    _record(facts, e, Reimbursement("8.3(b)(i)", e.claim_id, e.occurred_on, due, e.amount, notice=e.notice))
 
 
 def _benefit_realized(facts: Facts, e: NetTaxBenefitRealized) -> None:
