@@ -1,19 +1,20 @@
 """The `apa-ledger` command line: the click group, its commands by family, and the entry point.
 
-Exit status 0 on success, 2 on a rejected command or bad input (one line on
+Exit status 0 on success, 2 on a rejected command, bad input or a fault (one line on
 stderr, never a traceback), 1 when `verify` finds a broken chain.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from typing import NoReturn
 
 import click
 
 from commands.cli import audit, reading, recording, reliability, reporting, scale
-from commands.cli.options import EPILOG_STORE, SURROGATE, UserError, fail, say
+from commands.cli.options import EPILOG_STORE, SURROGATE, UserError, fail, fault_line, say
 from commands.runtime import tune
 from domain.errors import LedgerError
 
@@ -63,12 +64,18 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.Abort:
         click.echo("apa-ledger: aborted", err=True)
         sys.exit(2)
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a file it may not write ...
+        say(fault_line(exc))
+        sys.exit(2)
     except KeyboardInterrupt:
         click.echo("apa-ledger: interrupted; nothing half-written (appends are atomic)", err=True)
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("APA_LEDGER_DEBUG"):
             raise
+        if type(exc).__module__.startswith(("eventsourcing", "psycopg")):  # a lost server, a full disk ...
+            say(fault_line(exc))
+            sys.exit(2)
         say(f"internal error: {type(exc).__name__}: {str(exc)[:200]}")
         sys.exit(1)
     sys.exit(status if isinstance(status, int) else 0)

@@ -53,7 +53,12 @@ def parse_known_at(value: str | None) -> datetime | None:
             stamp = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"--known-at: {value[:60]!r} is not an ISO 8601 timestamp", "CLI") from None
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    try:
+        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is in year 10000 in UTC
+        raise InvalidInput(
+            f"--known-at: {value[:60]!r} is out of range (in UTC it must fall within the years 1 to 9999)", "CLI"
+        ) from None
 
 
 def open_from(ctx: click.Context, create: bool = True) -> Any:
@@ -78,6 +83,19 @@ def say(message: str) -> None:
     (so they can neither split the line nor drive the terminal), and a huge echo is cut."""
     text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in message)
     click.echo(f"apa-ledger: {text[:500] + '...' if len(text) > 500 else text}", err=True)
+
+
+def fault_line(error: BaseException) -> str:
+    """One line for a fault of the machine rather than of the input (a full disk, a file the
+    user may not write, a lost connection): what failed and why. Every write is one
+    transaction, so the store keeps what it had."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f" ({error.filename})" if error.filename else ""
+        return f"cannot complete the command: {error.strerror}{where}; the store keeps what it had"
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "readonly database" in reason:
+        reason += " (SQLite writes beside a store even to read it: this user may not write the file or its directory)"
+    return f"cannot complete the command: {reason}; the store keeps what it had"
 
 
 def workers_option(what: str, default: str) -> Any:

@@ -68,7 +68,7 @@ def apply_cmd(
     if not dry_run and (as_of or with_diff or as_json):
         fail("--as-of, --diff and --json go with --dry-run")
     drafts, batch = read_batch(read_input(file), idempotency_key)
-    store = open_from(ctx)
+    store = open_from(ctx, create=not dry_run)
     outcome = apply_facts(store, agreement_id, drafts, dry_run=dry_run, batch=batch)
     if outcome.already_applied:
         from commands.idempotency import positions_text

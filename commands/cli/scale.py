@@ -71,7 +71,7 @@ def import_cmd(ctx: click.Context, sources: tuple[str, ...], dry_run: bool, work
     from commands.portfolio.import_files import agreement_files, import_files
 
     files = agreement_files(sources)
-    store = open_from(ctx)
+    store = open_from(ctx, create=not dry_run)
     with progress_bar(len(files), "importing") as advance:
         outcomes = import_files(store, files, dry_run=dry_run, workers=workers, progress=lambda _: advance(1))
     rejected = [outcome.error for outcome in outcomes if outcome.error]

@@ -9,15 +9,17 @@ the only clock the ledger reads besides the CLI's defaults.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 from uuid import UUID
 
 import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
 from commands.store.decode import trusted_decoder
@@ -30,6 +32,7 @@ from commands.store.postgres import (
     redact,
 )
 from commands.store.sqlite_recorder import LedgerSQLiteRecorder
+from commands.store.waiting import LOCK_POLL
 from domain.agreement import Agreement, agreement_uuid, project_agreement
 from domain.chain import sealed_state
 from domain.errors import StoreError, UnknownAgreement
@@ -161,7 +164,14 @@ class LedgerStore(Application[UUID]):
         ``EventStore.put`` builds for the application's notification hooks, which the
         ledger does not use. Returns the notification ids the recorder gives."""
         to_stored = self.mapper.to_stored_event
-        return self.recorder.insert_events([to_stored(event) for event in objs if event is not None], **kwargs)
+        stored = [to_stored(event) for event in objs if event is not None]
+        try:
+            return self.recorder.insert_events(stored, **kwargs)
+        except IntegrityError:
+            raise  # another writer appended first: the handlers re-read and retry
+        except PersistenceError as exc:  # a full disk, a read-only file, a lost connection ...
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"cannot append to the store: {reason}; nothing was appended", "store") from None
 
     def exists(self, agreement_id: str) -> bool:
         return bool(self.recorder.select_events(agreement_uuid(agreement_id), limit=1))
@@ -209,20 +219,16 @@ def open_store(
         env = postgres_env(url)
         check_postgres(url, env, create, events_table=f"{LedgerStore.name.lower()}_events")
     else:
-        path = Path(url)
-        try:
-            if not create and not path.exists():
-                raise StoreError(f"no store at {url}", "store")
-            if path.parent and not path.parent.exists():
-                raise StoreError(f"directory {path.parent} does not exist for the store {url}", "store")
-        except (OSError, ValueError) as exc:  # a NUL byte, a name too long ...
-            raise StoreError(f"cannot open the store {url[:200]!r}: not a usable file name", "store") from exc
+        path, made = sqlite_path(url, create)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "APPLICATION_RECORDER_TOPIC": get_topic(LedgerSQLiteRecorder),
             "SQLITE_DBNAME": str(path),
-            "SQLITE_LOCK_TIMEOUT": "30",
+            # the recorder waits for the write lock itself, a try of this long at a time
+            "SQLITE_LOCK_TIMEOUT": str(LOCK_POLL),
         }
+        if made:
+            env["CREATE_TABLE"] = "n"
     key = os.environ.get(CIPHER_ENV) if cipher_key is None else cipher_key
     if key:
         env.update(cipher_env(key))
@@ -234,6 +240,67 @@ def open_store(
     if clock is not None:
         store.clock = clock  # type: ignore[method-assign]
     return store
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+EVENT_COLUMNS = ["originator_id", "originator_version", "topic", "state"]
+"""The library's events table, as ``SQLiteApplicationRecorder`` creates it."""
+
+
+def sqlite_path(url: str, create: bool) -> tuple[Path, bool]:
+    """The file of a SQLite store, checked before the library touches it: a file that would
+    not be kept (``:memory:``, a ``file:`` URI, a device), an empty file opened for reading,
+    or a database with other tables (a read model, another program's file) is refused with
+    a StoreError and left as it is. Only a missing or empty file, or an empty database, is
+    made a store, and only when ``create``. Returns the path and whether the store's table
+    is there already (then the library's DDL is not run: a reader may not write the file)."""
+    if ":memory:" in url or "mode=memory" in url or url.startswith("file:"):
+        raise StoreError(f"{url[:200]!r} cannot be a store: nothing written there is kept (give a file path)", "store")
+    path = Path(url)
+    try:
+        exists = path.exists()
+        if not create and not exists:
+            raise StoreError(f"no store at {url}", "store")
+        if path.parent and not path.parent.exists():
+            raise StoreError(f"directory {path.parent} does not exist for the store {url}", "store")
+        if exists and not path.is_file():
+            raise StoreError(f"{url} cannot be a store: it is not a regular file", "store")
+        size = path.stat().st_size if exists else 0
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long ...
+        raise StoreError(f"cannot open the store {url[:200]!r}: not a usable file name", "store") from exc
+    if exists and size == 0 and not create:
+        raise StoreError(f"no store at {url} (the file is empty)", "store")
+    if size:
+        tables = _sqlite_tables(path, url)
+        if not tables and not create:
+            raise StoreError(f"no store at {url} (an empty SQLite database)", "store")
+        if tables and tables.get("stored_events") != EVENT_COLUMNS:
+            kind = "a read model (`apa-ledger export`)" if "state_timeline" in tables else "another SQLite database"
+            raise StoreError(f"{url} is not an apa-ledger store: it is {kind}; left as it is", "store")
+        return path, bool(tables)
+    return path, False
+
+
+def _sqlite_tables(path: Path, url: str) -> dict[str, list[str]]:
+    """Each table of the SQLite file and its columns, read without writing to it."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {url}: {exc.strerror}", "store") from None
+    if header != SQLITE_HEADER:
+        raise StoreError(f"{url} is not an apa-ledger store: it is not a SQLite database; left as it is", "store")
+    try:
+        db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=LOCK_POLL)
+        try:
+            names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            columns = "SELECT name FROM pragma_table_info(?)"
+            return {name: [row[0] for row in db.execute(columns, (name,))] for name in names}
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        hint = " (this user may not write the store's directory, which SQLite needs)" if "readonly" in str(exc) else ""
+        raise StoreError(f"cannot read the store {url}: {exc}{hint}", "store") from None
 
 
 def _redact(message: str, url: str) -> str:

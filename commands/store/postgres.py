@@ -110,8 +110,9 @@ def connect_direct(env: dict[str, str], timeout: int = int(CONNECT_TIMEOUT)) -> 
 
 
 def check_postgres(url: str, env: dict[str, str], create: bool, events_table: str = "") -> None:
-    """Connect once: a clear StoreError if the server cannot be reached or refuses the login;
-    create the schema named in the URL when ``create`` (the library creates the tables).
+    """Connect once: a clear StoreError if the server cannot be reached or refuses the login,
+    or (unless ``create``) holds no ledger; create the schema named in the URL when ``create``
+    (the library creates the tables).
 
     When ``events_table`` already exists, ``CREATE_TABLE`` is turned off in ``env``: the
     library would otherwise re-run its DDL on every open, and concurrent opens then fail
@@ -122,18 +123,21 @@ def check_postgres(url: str, env: dict[str, str], create: bool, events_table: st
     try:
         with connect_direct(env) as conn:
             schema = env.get("POSTGRES_SCHEMA")
+            if schema is not None:
+                found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+                if found is None and not create:
+                    raise StoreError(
+                        f"no ledger in {describe_postgres(url)} (schema {schema!r} does not exist)", "store"
+                    )
+                if found is None:
+                    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             if events_table:
                 name = sql.SQL(".").join([sql.Identifier(schema or "public"), sql.Identifier(events_table)])
                 table = conn.execute("SELECT to_regclass(%s)", (name.as_string(conn),)).fetchone()
                 if table is not None and table[0] is not None:
                     env["CREATE_TABLE"] = "n"
-            if schema is None:
-                return
-            found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
-            if found is None and not create:
-                raise StoreError(f"no ledger in {describe_postgres(url)} (schema {schema!r} does not exist)", "store")
-            if found is None:
-                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+                elif not create:  # a read creates nothing: no table, no function, no schema
+                    raise StoreError(f"no ledger in {describe_postgres(url)} (no table {events_table})", "store")
     except psycopg.Error as exc:
         reason = redact(_reason(exc), url)
         raise StoreError(f"cannot open the store {describe_postgres(url)}: {reason}", "store") from None

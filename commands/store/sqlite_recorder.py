@@ -19,14 +19,17 @@ benchmark portfolio (``benchmarks/``):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from commands.store import waiting
 from commands.store.recorder_sql import select_params, select_tail
+from domain.errors import StoreError
 
 
 def _stored_id(originator_id: UUID | str) -> str:
@@ -35,6 +38,28 @@ def _stored_id(originator_id: UUID | str) -> str:
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     """``SQLiteApplicationRecorder`` with a batched insert and a lighter ``select_events``."""
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert (one transaction), tried again while another process holds the
+        write lock, up to ``waiting.write_timeout()``: SQLite's busy handler waits
+        ``waiting.LOCK_POLL`` seconds at each try, so the writer can say once that it waits."""
+        deadline = timeout = None
+        while True:
+            try:
+                return super().insert_events(stored_events, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            if deadline is None or timeout is None:
+                timeout = waiting.write_timeout()
+                deadline = time.monotonic() + timeout - waiting.LOCK_POLL
+                waiting.notice(f"the store is locked by another process; waiting up to {timeout:g} s")
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"the store stayed locked by another process for {timeout:g} s "
+                    f"(${waiting.WRITE_TIMEOUT_ENV}); nothing was appended",
+                    "store",
+                )
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
         if not stored_events:

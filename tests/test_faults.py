@@ -1,0 +1,343 @@
+"""Faults of the machine and of the store's path (issue 18 item 3, issue 19 item 5): each is one
+line and exit 2, never an internal error, and nothing is appended or created.
+
+The ledger rule pinned here is the batch's atomicity ("DESIGN: all or nothing"): a fault
+in the middle of a write leaves the store as it was, and the store still verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.clirun import one_clear_line, run_cli, run_process, stored_count
+from tests.ledger import fact, to_jsonl
+
+HISTORY = to_jsonl(
+    fact("EffectiveDateReached", "2002-12-06"),
+    fact("ClosingOccurred", "2003-04-10"),
+    *(
+        fact("GrossMarginReported", f"2003-{m + 1:02d}-05", month=f"2003-{m:02d}", amount="70000.00")
+        for m in range(4, 12)
+    ),
+)
+MORE = to_jsonl(fact("GrossMarginReported", "2004-01-05", month="2003-12", amount="72000.00"))
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A SQLite store holding agreement APA with a short valid history."""
+    path = tmp_path / "store.sqlite"
+    assert run_cli(capsys, "--store", str(path), "new", "APA").code == 0
+    source = tmp_path / "history.jsonl"
+    source.write_bytes(HISTORY)
+    assert run_cli(capsys, "--store", str(path), "apply", "APA", str(source)).code == 0
+    return path
+
+
+@pytest.mark.parametrize("known_at", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+@pytest.mark.parametrize(
+    "command", [["state", "APA"], ["history", "APA"], ["agreements"], ["diff", "APA", "--known-at"], ["explain", "APA"]]
+)
+def test_known_at_outside_the_utc_calendar_is_one_line(
+    store: Path, capsys: pytest.CaptureFixture[str], command: list[str], known_at: str
+) -> None:
+    """DESIGN: two times. A --known-at whose UTC moment falls outside years 1-9999 is bad input
+    (exit 2, one line naming the option), not an OverflowError."""
+    if command[0] == "explain":
+        command = [*command, "escrow.balance_shares"]
+    args = [*command, known_at] if command[-1] == "--known-at" else [*command, "--known-at", known_at]
+    run = run_cli(capsys, "--store", str(store), *args)
+    assert one_clear_line(run), run
+    assert "--known-at" in run.err and "out of range" in run.err
+
+
+def test_known_at_at_the_edge_of_the_calendar_is_accepted(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """DESIGN: two times. The last representable moment (and the first) are valid times to ask about."""
+    assert run_cli(capsys, "--store", str(store), "state", "APA", "--known-at", "9999-12-31T23:59:59Z").code == 0
+    early = run_cli(capsys, "--store", str(store), "state", "APA", "--known-at", "0001-01-01T00:00:00Z")
+    assert one_clear_line(early) and "not registered at that time" in early.err
+
+
+@pytest.mark.parametrize("url", [":memory:", "file::memory:", "file:ledger?mode=memory&cache=shared", "file:x.sqlite"])
+def test_a_store_that_cannot_persist_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """Preamble: `new` must not say "registered" for a store that keeps nothing."""
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(capsys, "--store", url, "new", "APA")
+    assert one_clear_line(run) and "registered" not in run.out
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["/dev/null", "."])
+def test_a_store_path_that_is_not_a_regular_file_is_refused(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """Preamble: a device or a directory cannot hold a ledger."""
+    run = run_cli(capsys, "--store", name, "new", "APA")
+    assert one_clear_line(run) and "not a regular file" in run.err
+
+
+@pytest.mark.parametrize("command", [["agreements"], ["state", "APA"], ["history", "APA"], ["verify"], ["new", "B"]])
+def test_a_read_model_is_refused_as_a_store_and_left_unchanged(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """Preamble: the read model (`export`) holds no events; opening it as the store, to read or to
+    write, is refused by its schema and does not add the events table to it."""
+    model = tmp_path / "reporting.sqlite"
+    assert run_cli(capsys, "--store", str(store), "export", "--to", str(model)).code == 0
+    before = _digest(model)
+    run = run_cli(capsys, "--store", str(model), *command)
+    assert one_clear_line(run) and "read model" in run.err
+    assert _digest(model) == before
+
+
+@pytest.mark.parametrize("command", [["agreements"], ["new", "B"]])
+def test_another_sqlite_database_is_refused_and_left_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """Preamble: a SQLite file of another program is not a ledger, whatever the command."""
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE contacts (name TEXT)")
+    db.close()
+    before = _digest(other)
+    run = run_cli(capsys, "--store", str(other), *command)
+    assert one_clear_line(run) and "another SQLite database" in run.err
+    assert _digest(other) == before
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Preamble: a text file given as the store is refused, not overwritten."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("minutes of the closing\n")
+    run = run_cli(capsys, "--store", str(notes), "new", "APA")
+    assert one_clear_line(run) and "not a SQLite database" in run.err
+    assert notes.read_text() == "minutes of the closing\n"
+
+
+@pytest.mark.parametrize("command", [["agreements"], ["state", "APA"], ["history", "APA"], ["verify"]])
+def test_a_read_leaves_a_zero_byte_file_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """Preamble: a read-only command finds no store in an empty file and does not make one."""
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    run = run_cli(capsys, "--store", str(empty), *command)
+    assert one_clear_line(run) and "no store at" in run.err
+    assert empty.stat().st_size == 0
+
+
+def test_new_makes_a_store_of_a_zero_byte_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Preamble: `new` may make the store in an empty file (as in a missing one)."""
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    assert run_cli(capsys, "--store", str(empty), "new", "APA").code == 0
+    assert stored_count(empty) == 1
+
+
+@pytest.fixture
+def full_disk(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on every SQLite connection the ledger opens is capped at the pages its file
+    has (``max_page_count``): the next write that needs a page fails with SQLITE_FULL, as
+    on a full disk."""
+    from eventsourcing.sqlite import SQLiteConnectionPool
+
+    with sqlite3.connect(store) as db:  # the WAL folded in: the file holds every page it has
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    create = SQLiteConnectionPool._create_connection
+
+    def at_its_size(self: SQLiteConnectionPool) -> Any:
+        connection = create(self)
+        raw = connection._sqlite_conn
+        raw.execute(f"PRAGMA max_page_count = {max(raw.execute('PRAGMA page_count').fetchone()[0], 1)}")
+        return connection
+
+    monkeypatch.setattr(SQLiteConnectionPool, "_create_connection", at_its_size)
+    monkeypatch.setenv("APA_LEDGER_WRITE_TIMEOUT", "0")
+
+
+def test_a_full_disk_appends_nothing_and_the_store_still_verifies(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], full_disk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DESIGN: all or nothing. A batch that the disk cannot hold is refused in one line; the
+    store keeps every event it had and its chains still verify."""
+    big = tmp_path / "big.jsonl"
+    claims = (
+        fact("ClaimAsserted", "2003-06-01", claim_id=f"C{n}", claimant="buyer", sections=["2.14"], amount="1")
+        for n in range(300)
+    )
+    big.write_bytes(to_jsonl(*claims))
+    before = stored_count(store)
+    run = run_cli(capsys, "--store", str(store), "apply", "APA", str(big))
+    assert one_clear_line(run) and "full" in run.err and "nothing was appended" in run.err, run
+    monkeypatch.undo()
+    assert stored_count(store) == before
+    assert run_cli(capsys, "--store", str(store), "verify").code == 0
+
+
+def test_a_full_disk_under_export_is_one_line(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], full_disk: None
+) -> None:
+    """A read model the disk cannot hold is a fault of the machine: one line, exit 2."""
+    model = tmp_path / "reporting.sqlite"
+    model.touch()
+    run = run_cli(capsys, "--store", str(store), "export", "--to", str(model))
+    assert one_clear_line(run) and "full" in run.err, run
+
+
+def _hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    held.set()
+    time.sleep(seconds)
+    db.execute("ROLLBACK")
+    db.close()
+
+
+def test_a_locked_store_is_waited_for_within_the_timeout_then_one_line(store: Path, tmp_path: Path) -> None:
+    """DESIGN: all or nothing. While another process holds the write lock a writer says that it
+    waits, gives up after $APA_LEDGER_WRITE_TIMEOUT seconds with one line, and appends nothing."""
+    source = tmp_path / "more.jsonl"
+    source.write_bytes(MORE)
+    before = stored_count(store)
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(store, 6, held))
+    holder.start()
+    held.wait()
+    started = time.monotonic()
+    run = run_process("--store", str(store), "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "2"})
+    waited = time.monotonic() - started
+    holder.join()
+    lines = run.err.splitlines()
+    assert run.code == 2 and len(lines) == 2 and "Traceback" not in run.err, run
+    assert "waiting up to 2 s" in lines[0] and "stayed locked" in lines[1] and "nothing was appended" in lines[1]
+    assert 2 <= waited < 6
+    assert stored_count(store) == before
+
+
+def test_a_writer_lands_once_the_lock_is_released(store: Path, tmp_path: Path) -> None:
+    """A lock held for less than the timeout only delays the batch."""
+    source = tmp_path / "more.jsonl"
+    source.write_bytes(MORE)
+    before = stored_count(store)
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(store, 1.5, held))
+    holder.start()
+    held.wait()
+    run = run_process("--store", str(store), "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "20"})
+    holder.join()
+    assert run.code == 0 and "waiting up to 20 s" in run.err, run
+    assert stored_count(store) == before + 1
+
+
+def test_a_bad_write_timeout_is_one_line(store: Path, tmp_path: Path) -> None:
+    """$APA_LEDGER_WRITE_TIMEOUT must be seconds from 0 to 3600."""
+    source = tmp_path / "more.jsonl"
+    source.write_bytes(MORE)
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(store, 3, held))
+    holder.start()
+    held.wait()
+    run = run_process("--store", str(store), "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "soon"})
+    holder.join()
+    assert one_clear_line(run) and "APA_LEDGER_WRITE_TIMEOUT" in run.err, run
+
+
+def _as_another_user(*args: str) -> Any:
+    """`apa-ledger ARGS` as the unprivileged user 'nobody' when the tests run as root (root may
+    read and write any file), through setpriv; skipped if that cannot run the ledger."""
+    if os.geteuid() != 0:
+        return run_process(*args)
+    import shutil
+    import subprocess
+
+    from tests.clirun import APA_LEDGER, Run
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: no unprivileged user to try it as")
+    nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if subprocess.run([*nobody, APA_LEDGER, "--help"], capture_output=True, timeout=60).returncode != 0:
+        pytest.skip("the user 'nobody' cannot run this virtual environment's apa-ledger")
+    done = subprocess.run([*nobody, APA_LEDGER, *args], capture_output=True, timeout=60, cwd="/")
+    return Run(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory another user may enter (pytest's own are private to this user)."""
+    directory = Path(tempfile.mkdtemp(prefix="apa-faults-"))
+    directory.chmod(0o755)
+    yield directory
+    for path in directory.iterdir():
+        path.unlink()
+    directory.rmdir()
+
+
+def test_a_store_the_user_may_not_write_is_one_line(
+    store: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store the user may only read: reads work, an append is refused in one line, nothing appended."""
+    copy = shared_dir / "store.sqlite"
+    with sqlite3.connect(store) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+    with sqlite3.connect(copy) as db:
+        db.execute("PRAGMA journal_mode=DELETE")  # a reader needs no -shm file it cannot create
+    db.close()
+    copy.chmod(0o644)
+    (shared_dir / "more.jsonl").write_bytes(MORE)
+    before = stored_count(copy)
+    run = _as_another_user("--store", str(copy), "apply", "APA", str(shared_dir / "more.jsonl"))
+    assert one_clear_line(run), run
+    assert stored_count(copy) == before
+
+
+def test_a_store_the_user_may_not_read_is_one_line(store: Path, shared_dir: Path) -> None:
+    """A store the user may not read at all is one line, for a read as for a write."""
+    copy = shared_dir / "store.sqlite"
+    copy.write_bytes(store.read_bytes())
+    copy.chmod(0o600 if os.geteuid() == 0 else 0o000)
+    for command in (["state", "APA"], ["new", "B"]):
+        run = _as_another_user("--store", str(copy), *command)
+        assert one_clear_line(run) and "cannot read the store" in run.err, run
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [["agreements"], ["state", "APA"], ["history", "APA"], ["verify"]])
+def test_a_read_of_an_empty_postgres_database_creates_nothing(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """Issue 19 item 5: a read-only command on a schema with no ledger says so in one line and
+    creates no table, function or type there."""
+    from tests.postgres import fresh_schema, require_postgres
+
+    with fresh_schema() as url:
+        schema = url.rsplit("schema=", 1)[1]
+        run = run_cli(capsys, "--store", url, *command)
+        assert one_clear_line(run) and "no ledger in" in run.err, run
+        conn = require_postgres()
+        objects = conn.execute(
+            "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = %s)"
+            " + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE nspname = %s)"
+            " + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE nspname = %s)",
+            (schema, schema, schema),
+        ).fetchone()[0]
+        assert objects == 0
