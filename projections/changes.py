@@ -30,7 +30,7 @@ from typing import Any
 from domain.events import LedgerEvent
 from domain.values import format_money
 from projections.cited import KEYED, Cited
-from projections.earnout import release_schedule
+from projections.earnout import release_schedule, share_counts
 from projections.escrow import escrow_state
 from projections.facts import EARNOUT_FIGURES, Facts
 from projections.headline import headline_of
@@ -127,12 +127,12 @@ class _Walk:
     def earnout(self) -> None:
         """1.5(b)-(c): released, cancelled, pending and delivered Earnout Shares; the Price reduction."""
         terms = self.facts.terms
-        released = sum(i.shares for i in self.schedule if i.kind != "cancellation" and i.on <= self.day)
-        cancelled = sum(i.shares for i in self.schedule if i.kind == "cancellation" and i.on <= self.day)
+        terminated = self.facts.terminated_on is not None
+        released, cancelled, pending, _ = share_counts(terms, self.schedule, self.day, terminated)
         self.earnout_figures = {
             "released_shares": released,
             "cancelled_shares": cancelled,
-            "pending_shares": terms.earnout_shares - released - cancelled,
+            "pending_shares": pending,
             "delivered_shares": self.facts.delivered_shares,
             "purchase_price_reduction": format_money(cancelled * terms.liquidation_value),
         }
@@ -306,7 +306,8 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
     if offset_touched:
         walk.offset = None
     headline = False
-    if schedule_changed or Cited.DELIVERED in touched or ("earnout", "") in due:
+    # 7.2: a termination ends what is pending even when the schedule was already empty
+    if schedule_changed or touched & {Cited.DELIVERED, Cited.STATUS} or ("earnout", "") in due:
         walk.earnout()
         headline = True
     if claims or touched & MONEY or Cited.LOSSES in keyed:

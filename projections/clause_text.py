@@ -64,6 +64,15 @@ QUOTES: dict[str, str] = {
         "Buyer Securities up to a liquidation value of $250,000 in aggregate Losses on Indemnifiable Claims, and "
         'for any Losses in excess of $250,000 shall be satisfied in cash or cash equivalents"'
     ),
+    "7.2": (
+        '"In the event that this Agreement shall be terminated pursuant to Section 7.1, all further obligations '
+        'of the Parties under this Agreement shall terminate without further liability of any Party to another"'
+    ),
+    "8.6": (
+        '"If it is finally determined that such claims are covered by this Article VIII, the amount of such '
+        "claims may be offset against the retained payments and the remainder, if any, shall be delivered to "
+        'Sellers"'
+    ),
     "Escrow Agreement": '"which will be held and distributed as provided in the Escrow Agreement"',
     "8.1(b)": (
         '"Sellers shall have no liability under this Section 8.1 for any Losses, until the aggregate amount of all '

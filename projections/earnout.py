@@ -165,8 +165,22 @@ def released_by(schedule: list[ScheduleItem], as_of: date) -> int:
     return sum(i.shares for i in schedule if i.kind != "cancellation" and i.on <= as_of)
 
 
+def share_counts(
+    terms: Terms, schedule: list[ScheduleItem], as_of: date, terminated: bool
+) -> tuple[int, int, int, int]:
+    """1.5(b)-(c), 7.2, DESIGN 3: the Earnout Shares released, cancelled, pending and ended by a
+    termination as of ``as_of``, always adding up to the 75,000. After a termination under 7.1
+    "all further obligations of the Parties ... shall terminate": nothing is pending any more,
+    and what was not released or cancelled is counted as ended by the termination."""
+    released = released_by(schedule, as_of)
+    cancelled = sum(i.shares for i in schedule if i.kind == "cancellation" and i.on <= as_of)
+    rest = terms.earnout_shares - released - cancelled
+    return (released, cancelled, 0, rest) if terminated else (released, cancelled, rest, 0)
+
+
 def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
-    """1.5(b)-(c): released, cancelled and pending Earnout Shares as of ``as_of``.
+    """1.5(b)-(c): released, cancelled and pending Earnout Shares as of ``as_of`` (7.2: or ended
+    by a termination).
 
     Released shares are what the agreement entitles Sellers to by then (installments
     due, and M once its delivery date has come); ``delivered_shares`` is what CRS is
@@ -174,13 +188,13 @@ def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
     """
     terms = facts.terms
     schedule, bp = release_schedule(facts)
-    released = released_by(schedule, as_of)
-    cancelled = sum(i.shares for i in schedule if i.kind == "cancellation" and i.on <= as_of)
+    released, cancelled, pending, terminated = share_counts(terms, schedule, as_of, facts.terminated_on is not None)
     return EarnoutState(
         total_shares=terms.earnout_shares,
         released_shares=released,
         cancelled_shares=cancelled,
-        pending_shares=terms.earnout_shares - released - cancelled,
+        pending_shares=pending,
+        terminated_shares=terminated,
         delivered_shares=facts.delivered_shares,
         bp_event=bp,
         schedule=schedule,

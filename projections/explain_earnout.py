@@ -61,7 +61,7 @@ def _released(facts: Facts, state: AgreementState) -> list[Explanation]:
         explained("earnout.total_shares", f"E = {E} Earnout Shares (terms)", "1.5", "1.5", cite(facts, "terms")),
         explained("earnout.released_shares", f"{formula}; {how}", "1.5(b)", "1.5(b)", positions),
         explained("earnout.cancelled_shares", cancelled, "1.5(c)", "1.5(c)", cite(facts, "bp_event")),
-        explained("earnout.pending_shares", f"{pending}{E - total}", "1.5(b), 1.5(c)", "1.5(b)", positions),
+        *_pending(facts, state, f"{pending}{E - total}", positions),
         explained(
             "earnout.delivered_shares",
             f"delivered = Σ EarnoutSharesDelivered = {delivered} (recorded acts of CRS, reconciled against released)",
@@ -69,6 +69,32 @@ def _released(facts: Facts, state: AgreementState) -> list[Explanation]:
             "1.5",
             cite(facts, "delivered"),
         ),
+    ]
+
+
+def _pending(facts: Facts, state: AgreementState, pending: str, positions: list[int]) -> list[Explanation]:
+    """1.5(b), 7.2: what is pending - nothing after a termination, whose figure says what ended."""
+    e = state.earnout
+    if facts.terminated_on is None:
+        return [
+            explained("earnout.pending_shares", pending, "1.5(b), 1.5(c)", "1.5(b)", positions),
+            explained("earnout.terminated_shares", "terminated = 0: no termination under 7.1", "7.2", "7.2", []),
+        ]
+    ended = (
+        f"terminated = E − released − cancelled = {e.total_shares} − {e.released_shares} − {e.cancelled_shares} "
+        f"= {e.terminated_shares}: the agreement was terminated on {facts.terminated_on} under 7.1, and "
+        "7.2 ends all further obligations of the Parties"
+    )
+    status = cite(facts, "status")
+    return [
+        explained(
+            "earnout.pending_shares",
+            f"pending = 0: nothing is pending after the termination on {facts.terminated_on}",
+            "7.2",
+            "7.2",
+            status,
+        ),
+        explained("earnout.terminated_shares", ended, "7.2", "7.2", status),
     ]
 
 

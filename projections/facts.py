@@ -24,6 +24,11 @@ Losses = dict[tuple[str, str], Decimal]
 """Each side's Losses by status: (claimant, "resolved" | "pending") -> total (``Facts.losses``)."""
 T = TypeVar("T")
 _MARGIN = Cited.MARGIN.every
+EFFECTIVE_DATE_MISSING = (
+    "no Effective Date is recorded on or before this date (1.4: the date the agreement is signed by all "
+    "Parties); record it first with an EffectiveDateReached fact"
+)
+"""What a fact that needs the Effective Date is told while none is recorded (1.4)."""
 
 
 @dataclass
@@ -170,8 +175,12 @@ class Facts:
 
     @property
     def bp_governing_date(self) -> date | None:
-        """DESIGN 3: the Deemed Event date for clause (c) when one is agreed, else the BP Event's date."""
-        return self.deemed_on if self.deemed_on is not None else self.bp_declared_on
+        """DESIGN 3: the Deemed Event date for clause (c) when one is agreed, else the BP Event's date;
+        a clause (a) or (b) event dated before an agreed Deemed Event date is the first BP Event and
+        governs (the fold accepts it only then)."""
+        if self.deemed_on is not None and (self.bp_declared_on is None or self.bp_clause == "c"):
+            return self.deemed_on
+        return self.bp_declared_on
 
     @property
     def bp_occurred_on(self) -> date | None:

@@ -51,7 +51,7 @@ from domain.survival import claim_deadline
 from projections.cited import Cited
 from projections.earnout import release_schedule, released_by
 from projections.escrow import reserved_shares
-from projections.facts import ZERO, Claim, Facts, Movement, Payment
+from projections.facts import EFFECTIVE_DATE_MISSING, ZERO, Claim, Facts, Movement, Payment
 from projections.reimbursements import REIMBURSEMENT_HANDLERS
 
 ORDER_KEY = attrgetter("occurred_on", "originator_version")  # order_key, read in C (one call per event folded)
@@ -100,7 +100,7 @@ def _reject(event: LedgerEvent, message: str, clause: str) -> RuleViolation:
 
 def _require_effective(facts: Facts, event: LedgerEvent, clause: str) -> None:
     if facts.effective_date is None:
-        raise _reject(event, "the Effective Date has not been reached", clause)
+        raise _reject(event, EFFECTIVE_DATE_MISSING, clause)
 
 
 def _require_open(facts: Facts, event: LedgerEvent, clause: str) -> None:
@@ -157,8 +157,8 @@ def _closing(facts: Facts, e: ClosingOccurred) -> None:
     _require_open(facts, e, "7.2")
     if facts.closing_date is not None:
         raise _reject(e, f"Closing already occurred on {facts.closing_date}", "1.5")
-    if facts.effective_date is None or e.occurred_on < facts.effective_date:
-        raise _reject(e, "Closing cannot precede the Effective Date", "1.4, 1.5")
+    if facts.effective_date is None:
+        raise _reject(e, EFFECTIVE_DATE_MISSING, "1.4, 1.5")
     facts.closing_date = e.occurred_on
     facts.cite(Cited.CLOSING_DATE, e.position)
 
@@ -209,8 +209,17 @@ def _bp_declared(facts: Facts, e: BPEventDeclared) -> None:
     """BP Event (a)-(c): one BP Event, during the 14-month period commencing January 1, 2003."""
     _require_open(facts, e, "7.2")
     _check_bp_window(facts, e, e.occurred_on, "the BP Event date")
-    if facts.bp_declared_on is not None or facts.deemed_on is not None:
-        raise _reject(e, f"a BP Event already occurred on {facts.bp_occurred_on}", "BP Event, 1.5(b)")
+    if facts.bp_declared_on is not None:
+        raise _reject(e, f"a BP Event already occurred on {facts.bp_declared_on}", "BP Event, 1.5(b)")
+    if facts.deemed_on is not None and (e.bp_clause == "c" or e.occurred_on >= facts.deemed_on):
+        # DESIGN 3: only the first BP Event counts - a clause (a) or (b) event before the agreed
+        # Deemed Event date is the first, and governs (the Deemed Event is then moot)
+        raise _reject(
+            e,
+            f"a BP Event is deemed to have occurred on {facts.deemed_on} (agreed on {facts.deemed_agreed_on}); "
+            "only a clause (a) or (b) event dated before it could come first",
+            "BP Event, 1.5(b)",
+        )
     facts.bp_declared_on = e.occurred_on
     facts.bp_clause = e.bp_clause
     facts.cite(Cited.BP_EVENT, e.position)

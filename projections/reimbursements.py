@@ -19,7 +19,7 @@ from domain.events import (
     TaxReimbursementNotified,
 )
 from projections.cited import Cited
-from projections.facts import Facts, Reimbursement
+from projections.facts import EFFECTIVE_DATE_MISSING, Facts, Reimbursement
 
 
 def _reject(event: LedgerEvent, message: str, clause: str) -> RuleViolation:
@@ -39,7 +39,7 @@ def _employee_hired(facts: Facts, e: FormerEmployeeHired) -> None:
     """4.7: only a former employee Buyer employs within 45 days following the Effective Date
     triggers the reimbursement, due 10 days after employment commences."""
     if facts.effective_date is None:
-        raise _reject(e, "the Effective Date has not been reached", "4.7")
+        raise _reject(e, EFFECTIVE_DATE_MISSING, "4.7")
     last = rules.hire_window_end(facts.effective_date)
     if not facts.effective_date <= e.commenced_on <= last:
         raise _reject(

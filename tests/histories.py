@@ -130,6 +130,26 @@ HISTORIES = [
         ("2004-02-28", "2004-02-29", "2004-03-01", "2004-03-19", *SETTLEMENT),
     ),
     History(
+        "deemed-event-then-an-earlier-clause-a-event",
+        [
+            *closing("2003-04-10"),
+            *margins("2003-01", ["95000.00", "91000.00"], last="2003-08"),
+            fact("DeemedEventAgreed", "2003-05-01", promotion_implemented_on="2003-05-15", deemed_on="2003-10-31"),
+            fact("BPEventDeclared", "2003-09-15", clause="a"),
+            *margins("2003-09", ["85000.00", "74000.50", "79999.99"]),
+        ],
+        ("2003-09-14", "2003-09-15", "2003-10-01", "2003-10-31", "2003-11-01", *SETTLEMENT),
+    ),
+    History(
+        "terminated-after-a-bp-event",
+        [
+            *signed(),
+            fact("BPEventDeclared", "2003-03-03", clause="b"),
+            fact("AgreementTerminated", "2003-06-01", reason="deadline"),
+        ],
+        ("2003-03-03", "2003-05-31", "2003-06-01", *SETTLEMENT),
+    ),
+    History(
         "claims-allowance-cap-and-fraction",
         [
             *closing("2003-04-10"),

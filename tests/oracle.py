@@ -82,8 +82,12 @@ def earnout(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
         elif f["type"] == "BPEventDeclared":
             bp_on, bp_clause = _day(f["occurred_on"]), f["clause"]
         elif f["type"] == "DeemedEventAgreed":
-            deemed, bp_clause = _day(f["deemed_on"]), "c"
-    governing = deemed or bp_on
+            deemed = _day(f["deemed_on"])
+    # "BP Event" (c): the Deemed Event date governs a clause (c) event; otherwise only the first
+    # BP Event counts - a clause (a) or (b) event before the agreed deemed date comes first.
+    governing = bp_on
+    if deemed is not None and bp_clause in (None, "c"):
+        governing, bp_clause = deemed, "c"
 
     def installments_by(day: date) -> int:
         if closing is None:
@@ -131,10 +135,14 @@ def earnout(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
             "settlement_shares": m_shares,
             "missing_months": missing,
         }
+    # 7.2: after a termination under 7.1 "all further obligations of the Parties ... shall terminate"
+    terminated = any(f["type"] == "AgreementTerminated" for f in known)
+    rest = EARNOUT - released - cancelled
     return {
         "released_shares": released,
         "cancelled_shares": cancelled,
-        "pending_shares": EARNOUT - released - cancelled,
+        "pending_shares": 0 if terminated else rest,
+        "terminated_shares": rest if terminated else 0,
         "bp_event": bp,
         "reduction": _money(cancelled * PRICE),
     }

@@ -154,6 +154,38 @@ def test_deemed_event_governs_a_and_the_measurement_period(book: Ledger) -> None
     assert (bp.undelivered_shares, bp.months) == (75000 - 37500, 7)
 
 
+@pytest.mark.parametrize(("on", "accepted"), [("2003-10-30", True), ("2003-10-31", False), ("2003-11-01", False)])
+def test_first_bp_event_governs_a_clause_a_event_before_the_deemed_date(book: Ledger, on: str, accepted: bool) -> None:
+    """BP Event, DESIGN 3: only the first BP Event counts. A Deemed Event agreed for 2003-10-31: a
+    clause (a) event dated before it is the first BP Event and governs (A and the Measurement
+    Period from its date); on or after the deemed date, one has already occurred."""
+    book.apply(
+        *closing("2003-04-10"),
+        fact("DeemedEventAgreed", "2003-06-01", promotion_implemented_on="2003-04-30", deemed_on="2003-10-31"),
+    )
+    declared = fact("BPEventDeclared", on, clause="a")
+    if not accepted:
+        with pytest.raises(RuleViolation, match=r"deemed to have occurred on 2003-10-31") as err:
+            book.apply(declared)
+        assert err.value.clause == "BP Event, 1.5(b)"
+        return
+    book.apply(declared)
+    bp = book.state("2003-12-31").earnout.bp_event
+    assert bp is not None
+    assert (bp.clause, str(bp.occurred_on), str(bp.governing_date)) == ("a", on, on)
+    assert (str(bp.measurement_start), bp.undelivered_shares) == ("2003-10-01", 75000 - 75000 * 9 // 14)
+
+
+def test_a_clause_c_declaration_after_an_agreed_deemed_event_is_refused(book: Ledger) -> None:
+    """BP Event (c): once the Parties agreed the Deemed Event date, Buyer cannot also declare one."""
+    book.apply(
+        *closing("2003-04-10"),
+        fact("DeemedEventAgreed", "2003-06-01", promotion_implemented_on="2003-04-30", deemed_on="2003-10-31"),
+    )
+    with pytest.raises(RuleViolation, match=r"deemed to have occurred on 2003-10-31"):
+        book.apply(fact("BPEventDeclared", "2003-09-01", clause="c"))
+
+
 def test_bp_event_on_an_installment_day_keeps_that_installment(book: Ledger) -> None:
     """1.5(b), DESIGN 2-3: installments due on or before the governing date are released."""
     book.apply(*closing("2003-04-10"), fact("BPEventDeclared", "2003-06-01", clause="b"))
@@ -292,7 +324,18 @@ def test_termination_stops_every_earnout_delivery_and_cancellation(book: Ledger)
         state = book.json(as_of)
         assert state["earnout"]["released_shares"] == 0
         assert state["earnout"]["cancelled_shares"] == 0
-        assert state["earnout"]["pending_shares"] == 75000
         assert state["purchase_price"]["reduction"] == "0.00"
     assert state["status"] == "terminated"
     assert not [o for o in state["obligations"] if o["clause"] in ("5.1", "5.6")]
+
+
+@pytest.mark.parametrize(("as_of", "pending", "terminated"), [("2003-05-31", 75000, 0), ("2003-06-01", 0, 75000)])
+def test_termination_leaves_nothing_pending_and_counts_the_shares_it_ended(
+    book: Ledger, as_of: str, pending: int, terminated: int
+) -> None:
+    """7.2, DESIGN 3: from the day of a 7.1 termination nothing is pending; the Earnout Shares show
+    as ended by the termination, so released + cancelled + pending + terminated = 75,000."""
+    book.apply(*signed(), fact("AgreementTerminated", "2003-06-01", reason="deadline"))
+    e = book.json(as_of)["earnout"]
+    assert (e["pending_shares"], e["terminated_shares"]) == (pending, terminated)
+    assert e["released_shares"] + e["cancelled_shares"] + e["pending_shares"] + e["terminated_shares"] == 75000

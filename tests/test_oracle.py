@@ -36,6 +36,7 @@ def ledger_figures(state: dict[str, Any]) -> dict[str, Any]:
             "released_shares": e["released_shares"],
             "cancelled_shares": e["cancelled_shares"],
             "pending_shares": e["pending_shares"],
+            "terminated_shares": e["terminated_shares"],
             "bp_event": None if bp is None else {k: bp[k] for k in BP_KEYS},
             "reduction": state["purchase_price"]["reduction"],
         },

@@ -36,16 +36,18 @@ def state_key(events, as_of: date, known_at=None) -> dict:
 
 @given(candidates=candidate_facts())
 def test_earnout_and_escrow_conserve_shares_on_every_date(candidates) -> None:
-    """1.5(b)-(c): released + cancelled + pending = 75,000, each >= 0, released never decreasing;
-    8.1(c): balance = deposited - surrendered - released >= 0, 0 <= reserved <= balance."""
+    """1.5(b)-(c), 7.2: released + cancelled + pending + terminated = 75,000, each >= 0, released
+    never decreasing, nothing pending after a termination; 8.1(c): balance = deposited - surrendered
+    - released >= 0, 0 <= reserved <= balance."""
     history = valid_history(candidates)
     events = history.agreement.events
     released_before = cancelled_before = 0
     for as_of in checkpoints(history):
         state = project(events, as_of)
         earnout, escrow = state.earnout, state.escrow
-        assert earnout.released_shares + earnout.cancelled_shares + earnout.pending_shares == TOTAL_EARNOUT
-        assert min(earnout.released_shares, earnout.cancelled_shares, earnout.pending_shares) >= 0
+        counts = (earnout.released_shares, earnout.cancelled_shares, earnout.pending_shares, earnout.terminated_shares)
+        assert sum(counts) == TOTAL_EARNOUT and min(counts) >= 0
+        assert earnout.pending_shares == 0 or state.status != "terminated"
         assert earnout.released_shares >= released_before and earnout.cancelled_shares >= cancelled_before
         released_before, cancelled_before = earnout.released_shares, earnout.cancelled_shares
         assert escrow.balance_shares == escrow.deposited_shares - escrow.surrendered_shares - escrow.released_shares

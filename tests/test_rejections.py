@@ -12,7 +12,7 @@ import pytest
 
 from commands.handlers import apply_facts
 from commands.parsing import parse_jsonl
-from domain.errors import LedgerError
+from domain.errors import LedgerError, RuleViolation
 from tests.cli_run import run, write_jsonl
 from tests.ledger import Ledger, claim, closed, fact, resolve, signed
 
@@ -207,3 +207,14 @@ def test_extended_deadline_moves_the_termination_right(book: Ledger) -> None:
     with pytest.raises(LedgerError, match="2003-07-31 has not passed"):
         book.apply(fact("AgreementTerminated", "2003-07-31", reason="deadline"))
     book.apply(fact("AgreementTerminated", "2003-08-01", reason="deadline"))
+
+
+@pytest.mark.parametrize("kind", ["ClosingOccurred", "EscrowDeposited"])
+def test_a_fact_needing_the_effective_date_says_it_is_not_recorded_and_how_to_record_it(
+    book: Ledger, kind: str
+) -> None:
+    """1.4: with no Effective Date recorded, a Closing (1.5) or an escrow deposit (8.1(c)) is told
+    that the Effective Date is missing and which fact records it - not that a date is wrong."""
+    fields = {"shares": 25000} if kind == "EscrowDeposited" else {}
+    with pytest.raises(RuleViolation, match=r"no Effective Date is recorded.*EffectiveDateReached"):
+        book.apply(fact(kind, "2003-04-10", **fields))
