@@ -5,30 +5,98 @@ from __future__ import annotations
 from contextlib import closing
 
 from commands import workers as pool_of
+from commands.handlers import plan
+from commands.parsing import Draft
 from commands.store.application import LedgerStore
+from domain.agreement import project_agreement
 from domain.chain import first_break
-from domain.events import LedgerEvent
+from domain.errors import LedgerError
+from domain.event_json import stored_json
+from domain.events import ClaimResolved, EventRetracted, LedgerEvent
 from projections.ledger import fold
+
+DERIVING = (ClaimResolved, EventRetracted)  # the facts whose batch may derive events (8.1(c))
 
 
 def check_agreement(store: LedgerStore, agreement_id: str) -> tuple[int, str | None]:
-    """(events read, None) when the chain holds and the replay is clean, else the first break."""
+    """(events read, None) when every record is as the ledger wrote it, the chain holds, the
+    replay is clean and every derived event follows from the facts; else the first break."""
     events: list[LedgerEvent] = []
+    not_as_written: int | None = None
     for stored in store.iter_stored(agreement_id):
         try:
-            events.append(store.mapper.validated(stored))
+            event = store.mapper.validated(stored)
         except Exception as exc:  # altered bytes no longer decode (or decrypt)
             reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
             return len(events), f"position {stored.originator_version}: the stored event cannot be read ({reason})"
+        if not_as_written is None and stored_json(event) != store.mapper.stored_bytes(stored):
+            not_as_written = event.position  # what state reads must be what was sealed, byte for byte
+        events.append(event)
     broken = first_break(events)
-    if broken is not None:
+    if broken is not None and (not_as_written is None or broken[0] <= not_as_written):
         position, reason = broken
         return len(events), f"position {position}: {reason}"
+    if not_as_written is not None:
+        return len(events), (
+            f"position {not_as_written}: the stored record is not in the form the ledger writes "
+            "(its values read differently from what was sealed)"
+        )
     anomalies = fold(events).anomalies
     if anomalies:
         position, reason = anomalies[0]
         return len(events), f"position {position}: replay rejects the stored event: {reason}"
+    wrong = first_underived(events)
+    if wrong is not None:
+        return len(events), wrong
     return len(events), None
+
+
+def first_underived(events: list[LedgerEvent]) -> str | None:
+    """The first derived event (8.1(c): SharesSurrendered, CashIndemnityDue) that the facts do
+    not give, or one they give that is missing: each batch - the events of one recording time -
+    is planned again from its facts on the events before it, as ``apply`` planned it, and the
+    events the rules derive are compared with those stored."""
+    batches: list[list[LedgerEvent]] = []
+    for event in events[1:]:
+        if batches and batches[-1][0].timestamp == event.timestamp:
+            batches[-1].append(event)
+        else:
+            batches.append([event])
+    agreement = project_agreement(None, events[:1])
+    assert agreement is not None
+    for batch in batches:
+        if any(e.derived for e in batch) or any(isinstance(e, DERIVING) for e in batch):
+            drafts = [Draft(type(e), {**e.payload(), "occurred_on": e.occurred_on}) for e in batch if not e.derived]
+            try:
+                planned = plan(agreement, drafts, batch[0].timestamp, batch[0].batch)
+            except LedgerError as rejected:
+                return f"position {batch[0].position}: replay rejects the batch: {rejected.message}"
+            problem = _compare_derived(batch, planned)
+            if problem:
+                return problem
+        agreement = project_agreement(agreement, batch)
+        assert agreement is not None
+    return None
+
+
+def _compare_derived(stored: list[LedgerEvent], planned: list[LedgerEvent]) -> str | None:
+    for position in range(stored[0].position, max(stored[-1].position, planned[-1].position if planned else 0) + 1):
+        have = next((e for e in stored if e.position == position), None)
+        want = next((e for e in planned if e.position == position), None)
+        if have is not None and want is not None and (have.type, have.payload()) == (want.type, want.payload()):
+            continue
+        if have is not None and have.derived:
+            expected = f"the rules give {_fact(want)}" if want is not None else "the facts give no such event"
+            return f"position {position}: the derived {_fact(have)} does not follow from the facts ({expected})"
+        if want is not None and want.derived:
+            return f"position {position}: the facts give {_fact(want)}, which is not recorded"
+    return None
+
+
+def _fact(event: LedgerEvent | None) -> str:
+    if event is None:
+        return "nothing"
+    return f"{event.type} " + " ".join(f"{k}={v}" for k, v in event.payload().items())
 
 
 def verify_store(
@@ -41,7 +109,7 @@ def verify_store(
     The chain alone cannot show that its *last* events were deleted; ``expect_head`` (a hash
     kept elsewhere, e.g. from ``history --json``) must then be the hash of some event of the
     chain - the head itself, or an earlier event when more were appended since."""
-    ids = [agreement_id] if agreement_id else store.agreement_ids()
+    ids = [agreement_id] if agreement_id else store.agreement_ids(as_written=False)
     if agreement_id and not store.exists(agreement_id):
         return False, f"no agreement {agreement_id!r} in this store"
     total = 0

@@ -1,22 +1,39 @@
-"""An event's JSON as pydantic's ``model_dump(mode="json", by_alias=True)`` writes it, straight from its fields.
+"""The ledger's one JSON writer: an event's stored row, the form its hash covers, its payload.
 
-Sealing an event takes its JSON twice: the canonical bytes the hash covers and the
-row the store keeps. Pydantic's dump was the costliest step of sealing (profiled on
-the benchmark portfolio), so ``encode`` writes the same JSON with orjson from the
-event's own values: orjson writes strings, ints, bools, None, tuples, dates, UUIDs and
-UTC timestamps (``Z``) exactly as pydantic's JSON mode does, money goes through the
-``format_money`` that the ``Money`` serializer calls, and a nested model (the terms)
-through pydantic itself. A class with a field of any other form is not encoded here
-(``field_keys`` is None), nor is a value orjson refuses (an int beyond 64 bits): the
-caller then dumps with pydantic. ``tests/test_hash_pin.py`` compares the two on
-every event of the test histories, and ``verify`` recomputes every hash through
-pydantic, so a difference could not go unnoticed.
+The form is the project's own, written from the event's fields and each field's declared
+type, so that no hash depends on how a library chooses to serialise a value:
+
+- str, int, bool and None as JSON has them; a ``Literal`` as its value;
+- a date as ``YYYY-MM-DD``; a UTC timestamp as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``; a UUID as
+  its canonical text;
+- money (``domain.values.Money``) through ``format_money``: exactly two places; any other
+  Decimal (a rate of the terms) as ``str``;
+- a tuple as a list, a dict as an object, a nested model (the terms, a notice) as an object
+  of its own fields in this same form;
+- a field declared ``omitted_at_default`` left out while it holds its default
+  (``domain.stored_form``), so that fields added later leave old events' bytes alone.
+
+This is, byte for byte, what pydantic's JSON dump gave when the stored hashes were taken
+(``tests/test_hash_pin.py`` pins both the hashes and that equality), but it no longer asks
+pydantic. A class with a field of any other type cannot be written (``TypeError`` when its
+plan is made): the test of every event class makes that a failing test, not a stored event.
+
+Three forms, one writer:
+
+- ``stored_json``: the row the store keeps, the fields in declaration order without the
+  envelope the row's columns hold (agreement and position);
+- ``hashed_json``: sorted keys, no whitespace, with the event's type and without its own
+  hash (and without ``batch`` when it is empty, as before batch ids existed);
+- ``payload_json``: the fact's own fields, sorted, for the read model.
 """
 
 from __future__ import annotations
 
+import json
 import types
 import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -26,25 +43,16 @@ from uuid import UUID
 import orjson
 from pydantic import BaseModel, PlainSerializer
 
-from domain.stored_form import drop_defaults, omitted_fields
 from domain.values import format_money
 
-_SIMPLE = (str, int, bool, date, datetime, UUID)
-
-
-def _default(value: Any) -> Any:
-    if type(value) is Decimal:  # every Decimal field of an encodable class is money (see _known)
-        return format_money(value)
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
-    raise TypeError(type(value).__name__)
+Convert = Callable[[Any], Any]
+ROW_ENVELOPE = ("originator_id", "originator_version")  # the store's columns, not its JSON
 
 
 def stamp_text(value: Any) -> Any:
-    """A UTC timestamp or a UUID as the JSON text pydantic writes for it (``...Z``, the UUID's
-    ``str``), remembered for the same object; any other value as it is, for orjson. Every
-    event of a batch carries the same ``recorded_at`` and agreement id, so they are written
-    once a batch instead of once an event (orjson asks a timezone for its offset in Python)."""
+    """A UTC timestamp or a UUID as its JSON text (``...Z``, the UUID's ``str``), remembered
+    for the same object; any other value as it is, for orjson. Every event of a batch carries
+    the same ``recorded_at`` and agreement id, so they are written once a batch."""
     kind = type(value)
     held = _last.get(kind)
     if held is not None and held[0] is value:
@@ -63,64 +71,144 @@ _last: dict[type, tuple[Any, str]] = {}
 """The last timestamp and the last UUID written, each with its text."""
 
 
-def encode(values: dict[str, Any], *, sort: bool = False) -> bytes | None:
-    """The JSON bytes of ``values`` (an event's fields, renamed by ``field_keys``), keys sorted
-    if ``sort``; None where orjson refuses a value."""
-    option = orjson.OPT_UTC_Z | orjson.OPT_SORT_KEYS if sort else orjson.OPT_UTC_Z
-    try:
-        return orjson.dumps(values, default=_default, option=option)
-    except TypeError:  # orjson.JSONEncodeError: e.g. an int beyond 64 bits
-        return None
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How one model class is written: (attribute, JSON key, conversion or None) per field in
+    declaration order, and the JSON keys omitted at their default with that default."""
+
+    fields: tuple[tuple[str, str, Convert | None], ...]
+    omitted: tuple[tuple[str, Any], ...]
 
 
 @cache
-def field_keys(cls: type[BaseModel]) -> dict[str, str] | None:
-    """The fields of ``cls`` whose JSON key is an alias (name -> alias), or None if some field's
-    JSON form is not one ``encode`` writes as pydantic does."""
-    if cls.__pydantic_decorators__.field_serializers or cls.__pydantic_decorators__.model_serializers:
-        return None
-    renames: dict[str, str] = {}
+def plan(cls: type[BaseModel]) -> Plan:
+    """The writing plan of ``cls`` (``TypeError`` for a field whose form is not defined here)."""
+    from domain.stored_form import omitted_fields
+
+    fields = []
     for name, info in cls.model_fields.items():
-        if not _known(info.annotation, info.metadata):
-            return None
-        if info.alias and info.alias != name:
-            renames[name] = info.alias
-    return renames
+        convert = _converter(info.annotation, info.metadata, f"{cls.__name__}.{name}")
+        fields.append((name, info.alias or name, convert))
+    return Plan(tuple(fields), tuple(omitted_fields(cls).items()))
 
 
-def _known(annotation: Any, metadata: list[Any]) -> bool:
-    """A field type whose JSON ``encode`` writes exactly as pydantic's JSON mode does."""
-    serializers = [m for m in metadata if isinstance(m, PlainSerializer) or hasattr(m, "when_used")]
-    if annotation is Decimal:  # money: exactly format_money, the one serializer _default applies
-        return len(serializers) == 1 and getattr(serializers[0], "func", None) is format_money
-    if serializers:
-        return False
+def _money_or_number(metadata: list[Any], where: str) -> Convert:
+    serializers = [m for m in metadata if isinstance(m, PlainSerializer)]
+    if not serializers:
+        return str  # a plain Decimal (a rate of the terms): its exact text
+    if len(serializers) == 1 and serializers[0].func is format_money:
+        return format_money
+    raise TypeError(f"{where}: a Decimal serialised otherwise than as money has no defined JSON form")
+
+
+def _converter(annotation: Any, metadata: list[Any], where: str) -> Convert | None:
+    """How a value of this type becomes JSON orjson writes as defined above (None: as it is)."""
+    if any(isinstance(m, PlainSerializer) for m in metadata) and annotation is not Decimal:
+        raise TypeError(f"{where}: a serializer other than money's has no defined JSON form")
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         base, *inner = typing.get_args(annotation)
-        return _known(base, [*inner, *metadata])
+        return _converter(base, [*inner, *metadata], where)
     if origin in (typing.Union, types.UnionType):
-        return all(a is type(None) or _known(a, []) for a in typing.get_args(annotation))
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(options) != 1:
+            raise TypeError(f"{where}: a union of several types has no defined JSON form")
+        inner_convert = _converter(options[0], metadata, where)
+        if inner_convert is None:
+            return None
+        return lambda v: None if v is None else inner_convert(v)
     if origin is typing.Literal:
-        return all(type(a) in (str, int, bool) for a in typing.get_args(annotation))
-    if origin is tuple:
-        args = typing.get_args(annotation)
-        return len(args) == 2 and args[1] is Ellipsis and _known(args[0], [])
-    if annotation in _SIMPLE:
-        return True
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def payload_json(event: BaseModel, envelope: frozenset[str]) -> str | None:
-    """The event's own fields (all but ``envelope``) as canonical JSON - sorted keys, no spaces,
-    what ``json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
-    writes - or None where ``encode`` cannot write it."""
-    renames = field_keys(type(event))
-    if renames is None:
+        if not all(type(a) in (str, int, bool) for a in typing.get_args(annotation)):
+            raise TypeError(f"{where}: a Literal of other than str, int or bool")
         return None
-    values = {renames.get(k, k): v for k, v in event.__dict__.items() if k not in envelope}
-    omitted = omitted_fields(type(event))
-    if omitted:
-        drop_defaults(values, omitted)  # as pydantic's dump leaves them out (domain.stored_form)
-    data = encode(values, sort=True)
-    return None if data is None else data.decode()
+    if origin in (tuple, list):
+        args = typing.get_args(annotation)
+        if not (len(args) == 2 and args[1] is Ellipsis) and origin is tuple:
+            raise TypeError(f"{where}: only homogeneous tuples (tuple[X, ...]) have a defined JSON form")
+        item = _converter(args[0], [], where)
+        return list if item is None else (lambda v: [item(x) for x in v])
+    if origin is dict:
+        key, value = typing.get_args(annotation)
+        if key is not str or _converter(value, [], where) is not None:
+            raise TypeError(f"{where}: only dict[str, str|int|bool] has a defined JSON form")
+        return None
+    if annotation is Decimal:
+        return _money_or_number(metadata, where)
+    if annotation in (str, int, bool, date, UUID):
+        return None
+    if annotation is datetime:
+        return stamp_text
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        plan(annotation)  # refuse an unwritable nested model now, not on first use
+        return model_values
+    raise TypeError(f"{where}: {annotation!r} has no defined JSON form")
+
+
+def model_values(model: BaseModel) -> dict[str, Any]:
+    """The model's fields as JSON-ready values in declaration order, by JSON key, without the
+    fields omitted at their default (``domain.stored_form``)."""
+    p = plan(type(model))
+    attrs = model.__dict__
+    values = {key: attrs[name] if convert is None else convert(attrs[name]) for name, key, convert in p.fields}
+    for key, default in p.omitted:
+        if values[key] == default:
+            del values[key]
+    return values
+
+
+def _plain(value: Any) -> Any:
+    """A date, timestamp or UUID as orjson writes it, for the stdlib encoder."""
+    if isinstance(value, datetime):
+        return stamp_text(value) if value.tzinfo is UTC else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def _encode(values: object, sort: bool) -> bytes:
+    """JSON bytes with no whitespace, keys sorted if ``sort``: what ``json.dumps(values,
+    separators=(",", ":"), ensure_ascii=False, sort_keys=sort)`` writes, through orjson (the
+    same escapes, keys sorted by code point; pinned for every character), and through the
+    stdlib for an int beyond 64 bits, which orjson refuses."""
+    try:
+        return orjson.dumps(values, option=orjson.OPT_UTC_Z | orjson.OPT_SORT_KEYS if sort else orjson.OPT_UTC_Z)
+    except TypeError:
+        return json.dumps(values, sort_keys=sort, separators=(",", ":"), ensure_ascii=False, default=_plain).encode()
+
+
+def canonical_json(body: object) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the canonical form of a JSON-ready value."""
+    return _encode(body, sort=True)
+
+
+def hashed_values(event: BaseModel, event_type: str) -> dict[str, Any]:
+    """The values the event's hash covers: every field but ``hash``, with its ``type``;
+    ``batch`` left out when empty (events recorded before batch ids existed keep their hashes)."""
+    values = model_values(event)
+    del values["hash"]
+    values["type"] = event_type
+    if not values.get("batch"):
+        values.pop("batch", None)
+    return values
+
+
+def hashed_json(event: BaseModel, event_type: str) -> bytes:
+    """The canonical bytes the event's hash is taken over (``domain.chain``)."""
+    return canonical_json(hashed_values(event, event_type))
+
+
+def stored_json(event: BaseModel) -> bytes:
+    """The JSON the store keeps for ``event``: every field in declaration order but the row's
+    envelope columns. ``verify`` requires every stored record to be exactly these bytes."""
+    values = model_values(event)
+    for key in ROW_ENVELOPE:
+        del values[key]
+    return _encode(values, sort=False)
+
+
+def payload_json(event: BaseModel, envelope: frozenset[str]) -> str:
+    """The event's own fields (all but ``envelope``) as canonical JSON: sorted keys, no spaces."""
+    values = {k: v for k, v in model_values(event).items() if k not in envelope}
+    return canonical_json(values).decode()

@@ -18,8 +18,8 @@ import pytest
 
 from commands.handlers import apply_facts
 from commands.parsing import parse_jsonl
-from domain.chain import GENESIS, canonical_bytes, canonical_json, digest, first_break, seal, sealed_state
-from domain.event_json import field_keys, payload_json
+from domain.chain import GENESIS, canonical_bytes, canonical_json, digest, first_break, seal
+from domain.event_json import payload_json, plan, stored_json
 from domain.events import ENVELOPE, EVENT_TYPES, LedgerEvent
 from domain.terms import Terms
 from tests.histories import HISTORIES, History
@@ -155,17 +155,17 @@ def _pydantic_seal(event: LedgerEvent, prev_hash: str) -> tuple[str, dict[str, o
     return dump["hash"], dump  # type: ignore[return-value]
 
 
-def test_the_fast_seal_writes_what_pydantic_dumps_for_every_event_class() -> None:
-    """Tamper evidence: sealing writes each event's JSON straight from its fields
-    (domain.event_json); the hash and the stored row are byte for byte what pydantic's
-    ``model_dump`` gave, for every event class and edge value, with and without a batch."""
+def test_the_ledgers_form_is_what_pydantic_dumped_for_every_event_class() -> None:
+    """Tamper evidence: the ledger writes each event's JSON in its own form (domain.event_json);
+    the hash and the stored row are byte for byte what pydantic's ``model_dump`` gave when the
+    stored hashes were taken, for every event class and edge value, with and without a batch."""
     for event in _one_of_each():
         for variant in (event, event.model_copy(update={"batch": ""})):
-            assert field_keys(type(variant)) is not None, variant.type  # every class takes the fast path
+            assert plan(type(variant)).fields, variant.type  # every class has a defined form
             sealed = seal(variant, "ab" * 32)
             digest, row = _pydantic_seal(variant, "ab" * 32)
             assert sealed.hash == digest, variant.type
-            assert sealed_state(sealed) == orjson.dumps(row), variant.type
+            assert stored_json(sealed) == orjson.dumps(row), variant.type
 
 
 @pytest.mark.parametrize("history", HISTORIES, ids=[h.name for h in HISTORIES])
@@ -177,12 +177,12 @@ def test_every_stored_event_of_the_histories_reseals_to_its_hash(tmp_path: Path,
     for event in ledger.events():
         resealed = seal(event.model_copy(update={"hash": ""}), event.prev_hash)
         assert resealed.hash == event.hash == digest(event)
-        assert sealed_state(resealed) == orjson.dumps(_pydantic_seal(event, event.prev_hash)[1])
+        assert stored_json(resealed) == orjson.dumps(_pydantic_seal(event, event.prev_hash)[1])
 
 
-def test_an_id_beyond_64_bits_is_sealed_through_pydantic() -> None:
-    """Tamper evidence: a value orjson refuses (an int beyond 64 bits) falls back to pydantic's
-    dump and the stdlib encoder, with the same hash as ever."""
+def test_an_id_beyond_64_bits_is_written_through_the_stdlib_encoder() -> None:
+    """Tamper evidence: a value orjson refuses (an int beyond 64 bits) is written by the stdlib
+    encoder, in the same form and with the same hash as ever."""
     event = EVENT_TYPES["EventRetracted"].model_validate(
         {
             "originator_id": uuid5(NAMESPACE_URL, "x"),
@@ -193,7 +193,10 @@ def test_an_id_beyond_64_bits_is_sealed_through_pydantic() -> None:
     )
     sealed = seal(event, GENESIS)
     assert sealed.hash == _pydantic_seal(event, GENESIS)[0] == digest(sealed)
-    assert sealed_state(sealed) is None  # the mapper dumps it itself
+    assert (
+        stored_json(sealed)
+        == json.dumps(_pydantic_seal(event, GENESIS)[1], separators=(",", ":"), ensure_ascii=False).encode()
+    )
 
 
 def test_the_read_models_payload_is_what_json_dumps_writes_for_every_event_class() -> None:
@@ -226,5 +229,32 @@ def test_terms_fields_added_later_are_left_out_of_the_stored_form_at_their_defau
         )
         sealed = seal(event, GENESIS)
         assert sealed.hash == _pydantic_seal(event, GENESIS)[0] == digest(sealed)
-        stored = orjson.loads(sealed_state(sealed) or b"{}")
+        stored = orjson.loads(stored_json(sealed))
         assert ("business_calendar" in stored["terms"]) is (terms is other)
+
+
+def test_the_hashed_and_stored_forms_are_the_ledgers_own_written_out() -> None:
+    """Tamper evidence (issue 15, item 5): the form a hash covers is defined by the project
+    (domain.event_json), not by a library's serialiser: for one event of each kind of field,
+    both forms are written out here in full."""
+    event = EVENT_TYPES["ClaimAsserted"].model_validate(
+        {"originator_id": uuid5(NAMESPACE_URL, "x"), "originator_version": 7, "batch": ""}
+        | {"timestamp": datetime(2026, 11, 25, 16, 49, 52, 5889, tzinfo=UTC), "occurred_on": "2003-04-10"}
+        | {"claim_id": "C1", "claimant": "buyer", "sections": ["2.7", "8.1(a)(iii)"], "basis": "é\n", "amount": "5"}
+    )
+    sealed = seal(event, GENESIS)
+    assert stored_json(sealed) == (
+        b'{"timestamp":"2026-11-25T16:49:52.005889Z","occurred_on":"2003-04-10","prev_hash":"'
+        + GENESIS.encode()
+        + b'","hash":"'
+        + sealed.hash.encode()
+        + b'","batch":"","claim_id":"C1","claimant":"buyer",'
+        b'"sections":["2.7","8.1(a)(iii)"],"basis":"\xc3\xa9\\n","amount":"5.00"}'
+    )
+    assert canonical_bytes(sealed) == (
+        b'{"amount":"5.00","basis":"\xc3\xa9\\n","claim_id":"C1","claimant":"buyer",'
+        b'"occurred_on":"2003-04-10","originator_id":"' + str(uuid5(NAMESPACE_URL, "x")).encode() + b'",'
+        b'"originator_version":7,"prev_hash":"' + GENESIS.encode() + b'","sections":["2.7","8.1(a)(iii)"],'
+        b'"timestamp":"2026-11-25T16:49:52.005889Z","type":"ClaimAsserted"}'
+    )
+    assert sealed.hash == hashlib.sha256(canonical_bytes(sealed)).hexdigest()

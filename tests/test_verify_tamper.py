@@ -50,11 +50,12 @@ def write(path: Path, position: int, topic: str, state: bytes) -> None:
 
 
 def edit(path: Path, position: int, change: Callable[[dict[str, Any]], None]) -> None:
-    """Change one stored event's JSON fields in place, as an intruder with sqlite3 would."""
+    """Change one stored event's JSON fields in place, as an intruder with sqlite3 would, writing
+    the JSON as the ledger writes it (no spaces), so that only the change itself differs."""
     topic, state = row(path, position)
     data = json.loads(state)
     change(data)
-    write(path, position, topic, json.dumps(data).encode())
+    write(path, position, topic, json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def verify(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str]:

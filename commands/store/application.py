@@ -22,7 +22,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
-from commands.store.decode import trusted_decoder
+from commands.store.decode import key_orders, trusted_decoder
 from commands.store.postgres import (
     check_postgres,
     construct_postgres,
@@ -34,8 +34,8 @@ from commands.store.postgres import (
 from commands.store.sqlite_recorder import LedgerSQLiteRecorder
 from commands.store.waiting import LOCK_POLL
 from domain.agreement import Agreement, agreement_uuid, project_agreement
-from domain.chain import sealed_state
 from domain.errors import StoreError, UnknownAgreement
+from domain.event_json import stored_json
 from domain.events import EVENT_TYPES, AgreementRegistered, LedgerEvent
 
 DEFAULT_STORE = "apa-ledger.sqlite"
@@ -44,6 +44,7 @@ CIPHER_ENV = "APA_LEDGER_CIPHER_KEY"
 TOPIC_PREFIX = "domain.events:"
 TOPICS = {TOPIC_PREFIX + name: cls for name, cls in EVENT_TYPES.items()}  # stored topic -> event class
 DECODERS = {topic: trusted_decoder(cls) for topic, cls in TOPICS.items()}  # stored topic -> fast decoder
+KEY_ORDERS = {topic: key_orders(cls) for topic, cls in TOPICS.items()}  # stored topic -> its rows' key orders
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -51,12 +52,7 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: LedgerEvent = domain_event
-        # the JSON the chain already wrote when it sealed this event (as this transcoder writes it)
-        data = sealed_state(event) if type(self.transcoder) is OrjsonTranscoder else None
-        if data is None:
-            state = event.model_dump(mode="json", by_alias=True)
-            del state["originator_id"], state["originator_version"]
-            data = self.transcoder.encode(state)
+        data = stored_json(event)  # the ledger's one form of a stored event (domain.event_json)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -74,21 +70,59 @@ class PydanticMapper(Mapper[UUID]):
         return self.decode_row(s.originator_id, s.originator_version, s.topic, s.state)  # type: ignore[arg-type]
 
     def decode_row(self, originator_id: UUID, version: int, topic: str, data: bytes) -> LedgerEvent:
-        """``to_domain_event`` for one stored row given as its columns (``LedgerStore.load``)."""
+        """``to_domain_event`` for one stored row given as its columns (``LedgerStore.load``).
+
+        The event is read only if the stored bytes are exactly ``stored_json`` of it, the one
+        form the ledger writes (``verify`` requires the same): a record edited behind the
+        ledger's back is refused with its position, never read as something else."""
         decode = DECODERS.get(topic)
         if decode is None:
-            raise ValueError(f"unknown event topic {topic!r}")
-        if self.cipher or self.compressor or type(self.transcoder) is not OrjsonTranscoder:
-            return decode(self._state(originator_id, version, data))
-        state = orjson.loads(data)  # a plaintext store, as OrjsonTranscoder.decode reads it (once a row)
+            raise NotAsStored(f"position {version}: unknown event topic {topic[:60]!r}", parsed=False)
+        if self.cipher or self.compressor or type(data) is not bytes:
+            data = self._plain(data)
+        try:
+            state = orjson.loads(data)  # as OrjsonTranscoder.decode reads it (once a row)
+        except orjson.JSONDecodeError:
+            raise NotAsStored(f"position {version}: the stored record is not JSON", parsed=False) from None
+        if type(state) is not dict:
+            raise NotAsStored(f"position {version}: the stored record is not a JSON object", parsed=False)
+        # The converters check every value's text; what is left of the form is the spacing,
+        # escapes and key order: the same bytes again, the keys in an order stored_json writes.
+        as_written = tuple(state) in KEY_ORDERS[topic] and orjson.dumps(state) == data
         state["originator_id"] = originator_id
         state["originator_version"] = version
-        return decode(state)
+        event = decode(state, _not_taken) if as_written else None
+        if event is not None:
+            return event
+        try:  # not as the fast path takes it: is it the ledger's form all the same?
+            event = TOPICS[topic].model_validate(state)
+        except ValueError as exc:  # pydantic's ValidationError: a value the event refuses
+            reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            raise NotAsStored(f"position {version}: the stored event cannot be read ({reason})") from None
+        if stored_json(event) != data:
+            raise NotAsStored(
+                f"position {version}: the stored record is not in the form the ledger writes "
+                "(edited outside the ledger?)"
+            )
+        return event
+
+    def _plain(self, data: bytes | str) -> bytes:
+        if type(data) is str:  # SQLite's replace() on the column turns it into TEXT
+            data = data.encode()
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        return data
 
     def validated(self, stored_event: StoredEvent) -> Any:
         """Decode with full pydantic validation (verify: nothing stored is taken on trust)."""
         cls, state = self._decode(stored_event)
         return cls.model_validate(state)
+
+    def stored_bytes(self, stored_event: StoredEvent) -> bytes:
+        """The stored JSON of ``stored_event`` as the ledger wrote it (decrypted, decompressed)."""
+        return self._plain(stored_event.state)
 
     def _decode(self, stored_event: StoredEvent) -> tuple[type[LedgerEvent], dict[str, Any]]:
         cls = TOPICS.get(stored_event.topic)
@@ -99,14 +133,22 @@ class PydanticMapper(Mapper[UUID]):
 
     def _state(self, originator_id: UUID, version: int, data: bytes) -> dict[str, Any]:
         """The stored JSON (decrypted, decompressed, parsed) with the envelope the row holds."""
-        if self.cipher:
-            data = self.cipher.decrypt(data)
-        if self.compressor:
-            data = self.compressor.decompress(data)
-        state: dict[str, Any] = self.transcoder.decode(data)
+        state: dict[str, Any] = self.transcoder.decode(self._plain(data))
         state["originator_id"] = originator_id
         state["originator_version"] = version
         return state
+
+
+def _not_taken(state: dict[str, Any]) -> None:
+    return None
+
+
+class NotAsStored(StoreError):
+    """A stored record the ledger cannot read as it wrote it: edited, or not the ledger's."""
+
+    def __init__(self, message: str, parsed: bool = True) -> None:
+        super().__init__(message, "tamper evidence")
+        self.parsed = parsed  # the record is a JSON object (so a cipher key, if any, is right)
 
 
 class OrjsonTranscoder(Transcoder):
@@ -136,6 +178,11 @@ class LedgerStore(Application[UUID]):
         """All events of one agreement, read by its id (no scan of the store)."""
         try:
             events = self.events_of(agreement_uuid(agreement_id))
+        except NotAsStored as exc:
+            raise StoreError(
+                f"cannot read the events of {agreement_id!r}: {exc.message}; `apa-ledger verify` names every break",
+                "tamper evidence",
+            ) from None
         except Exception as exc:
             hint = (
                 "wrong or missing APA_LEDGER_CIPHER_KEY?" if "MAC" in str(exc) or "decode" in str(exc).lower() else ""
@@ -176,15 +223,17 @@ class LedgerStore(Application[UUID]):
     def exists(self, agreement_id: str) -> bool:
         return bool(self.recorder.select_events(agreement_uuid(agreement_id), limit=1))
 
-    def agreement_ids(self) -> list[str]:
-        """Every agreement in the store, from the notification log's AgreementRegistered records."""
+    def agreement_ids(self, *, as_written: bool = True) -> list[str]:
+        """Every agreement in the store, from the notification log's AgreementRegistered records
+        (read as ``to_domain_event`` reads them; ``verify`` passes ``as_written=False`` to list
+        them through full validation, so that an edited registration is its break to name)."""
+        read = self.mapper.to_domain_event if as_written else self.mapper.validated  # type: ignore[attr-defined]
         topic = get_topic(AgreementRegistered)
         ids, start = [], None
         while True:
             page = self.recorder.select_notifications(start, 500, topics=[topic], inclusive_of_start=start is None)
             for notification in page:
-                event = self.mapper.to_domain_event(notification)
-                ids.append(event.agreement_id)
+                ids.append(read(notification).agreement_id)
             if len(page) < 500:
                 return ids
             start = page[-1].id

@@ -1,12 +1,15 @@
-"""Fast decoding of stored events: the store's own JSON, converted field by field, no re-validation.
+"""Fast decoding of stored events: the store's own JSON, checked field by field, built without pydantic.
 
-Replaying a portfolio spends most of its decode time re-running the input
-validators (regexes, ranges) on data the ledger itself validated and sealed
-when it was appended. For every event class this builds, from its pydantic
-fields, a converter per field (ISO date and timestamp, decimal string, tuple)
-and builds the event with ``model_construct``. Anything it does not know how to
-convert, or a key set that is not exactly the class's fields, falls back to
-full ``model_validate``. ``commands.audit`` (verify) always validates fully.
+Replaying a portfolio spends most of its decode time in pydantic's validation machinery
+on data the ledger itself validated and sealed when it was appended. For every event
+class this builds, from its pydantic fields, a strict converter per field: the JSON type
+the ledger writes for it (a string for money, dates and timestamps, an int for shares:
+``"71293"`` is not a share count here), the field's own validators and constraints, and
+the one text the ledger writes for the value (``"80000.0"`` is not how it writes money).
+The event is then built as ``model_construct`` would. A value any converter refuses, or a
+key set that is not exactly the class's, goes to full ``model_validate``; and the mapper
+(``commands.store.application``) compares every decoded event's ``stored_json`` with the
+stored bytes, so what this path accepts is exactly what ``verify`` accepts as a record.
 """
 
 from __future__ import annotations
@@ -14,19 +17,26 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import Any
 
+import annotated_types
 import orjson
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, BeforeValidator, PlainSerializer
 
+from domain.event_json import model_values
 from domain.events import LedgerEvent, built
 from domain.stored_form import omitted_fields
+from domain.values import format_money
 
 Converter = Callable[[Any], Any]
 ENVELOPE_SET = {"originator_id", "originator_version"}
+
+
+class NotAsWritten(ValueError):
+    """A stored value that is not the one text the ledger writes for a value of its field."""
 
 
 def _same(value: Any) -> Any:
@@ -35,41 +45,138 @@ def _same(value: Any) -> Any:
 
 @lru_cache(maxsize=4096)  # every event of a batch carries one recorded_at: parsed once, shared (immutable)
 def _timestamp(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+    stamp = datetime.fromisoformat(value)
+    if stamp.tzinfo is not UTC or stamp.isoformat()[:-6] + "Z" != value:
+        raise NotAsWritten(f"timestamp {value[:40]!r}")
+    return stamp
 
 
 @lru_cache(maxsize=4096)  # an agreement's events share a few hundred dates at most
 def _date(value: str) -> date:
-    return date.fromisoformat(value)
+    day = date.fromisoformat(value)
+    if day.isoformat() != value:  # fromisoformat also reads "20030801" and week dates
+        raise NotAsWritten(f"date {value[:40]!r}")
+    return day
 
 
-def _converter(annotation: Any) -> Converter | None:
-    """How to turn the stored JSON value of a field of this type back into Python, or None."""
+def _typed(kind: type) -> Converter:
+    def check(value: Any) -> Any:
+        if type(value) is not kind:
+            raise NotAsWritten(f"{type(value).__name__} where the ledger writes {kind.__name__}")
+        return value
+
+    return check
+
+
+def _text(kind: type, parse: Converter) -> Converter:
+    def check(value: Any) -> Any:
+        if type(value) is not str:
+            raise NotAsWritten(f"{type(value).__name__} where the ledger writes a {kind.__name__} as text")
+        return parse(value)
+
+    return check
+
+
+def _money(value: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise NotAsWritten(f"amount {value[:40]!r}") from None
+    if format_money(amount) != value:
+        raise NotAsWritten(f"amount {value[:40]!r} is not written with two places")
+    return amount
+
+
+def _checked(convert: Converter, metadata: list[Any]) -> Converter | None:
+    """``convert`` followed by the field's validators and constraints, the value unchanged by
+    them (a validator that would normalise it means it is not as the ledger wrote it); None
+    for metadata this cannot apply."""
+    steps: list[Converter] = []
+    for m in metadata:
+        if isinstance(m, BeforeValidator | AfterValidator):
+            steps.append(m.func)  # type: ignore[arg-type]  # plain validators: value -> value
+        elif isinstance(m, annotated_types.MinLen):
+            steps.append(_bound(lambda v, n=m.min_length: len(v) >= n))
+        elif isinstance(m, annotated_types.MaxLen):
+            steps.append(_bound(lambda v, n=m.max_length: len(v) <= n))
+        elif isinstance(m, annotated_types.Ge):
+            steps.append(_bound(lambda v, n=m.ge: v >= n))
+        elif not isinstance(m, PlainSerializer):
+            return None
+    if not steps:
+        return convert
+
+    def check(value: Any) -> Any:
+        converted = result = convert(value)
+        for step in steps:
+            result = step(result)
+        if result != converted:
+            raise NotAsWritten(f"{str(value)[:40]!r} is not as the ledger writes it")
+        return converted
+
+    return check
+
+
+def _bound(holds: Callable[[Any], bool]) -> Converter:
+    def check(value: Any) -> Any:
+        if not holds(value):
+            raise NotAsWritten("a value outside its field's bounds")
+        return value
+
+    return check
+
+
+def _remembered(convert: Converter | None) -> Converter | None:
+    """``convert`` of a scalar, remembered by value and JSON type (``typed``: 1 is not True):
+    a portfolio's events repeat the same dates, months, ids and amounts, and every result is
+    immutable. A refusal is not remembered (``lru_cache`` keeps no exceptions)."""
+    return None if convert is None else lru_cache(maxsize=8192, typed=True)(convert)
+
+
+def _converter(annotation: Any, metadata: list[Any] | None = None) -> Converter | None:
+    """How to turn the stored JSON value of a field of this type back into Python, refusing any
+    value the ledger would not have written (``NotAsWritten``), or None if this cannot."""
+    metadata = metadata or []
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _converter(typing.get_args(annotation)[0])
+        base, *inner = typing.get_args(annotation)
+        return _converter(base, [*inner, *metadata])
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(annotation) if a is not type(None)]
-        inner = _converter(options[0]) if len(options) == 1 else None
-        return None if inner is None else (lambda v: None if v is None else inner(v))
+        inner_convert = _converter(options[0], metadata) if len(options) == 1 else None
+        return None if inner_convert is None else (lambda v: None if v is None else inner_convert(v))
     if origin is typing.Literal:
-        return _same
+        allowed = {(type(a), a) for a in typing.get_args(annotation)}
+
+        def literal(value: Any) -> Any:
+            if (type(value), value) not in allowed:
+                raise NotAsWritten(f"{str(value)[:40]!r} is not one of the field's values")
+            return value
+
+        return _checked(literal, metadata)
     if origin in (tuple, list):
         args = typing.get_args(annotation)
-        item = _converter(args[0]) if args and (origin is list or len(args) == 1 or args[1] is Ellipsis) else None
+        ok = args and (origin is list or args[-1] is Ellipsis)
+        item = _converter(args[0]) if ok else None
         if item is None:
             return None
-        return lambda v: origin(v) if item is _same else origin(item(x) for x in v)
+
+        def sequence(value: Any) -> Any:
+            if type(value) is not list:
+                raise NotAsWritten(f"{type(value).__name__} where the ledger writes a list")
+            return origin(item(x) for x in value)
+
+        return _checked(sequence, metadata)
     if annotation in (str, int, bool):
-        return _same
+        return _remembered(_checked(_typed(annotation), metadata))
     if annotation is datetime:
-        return _timestamp
+        return _remembered(_checked(_text(datetime, _timestamp), metadata))
     if annotation is date:
-        return _date
+        return _remembered(_checked(_text(date, _date), metadata))
     if annotation is Decimal:
-        return Decimal
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return _shared(annotation) if annotation.model_config.get("frozen") else annotation.model_validate
+        return _remembered(_checked(_text(Decimal, _money), metadata))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and not metadata:
+        return _shared(annotation) if annotation.model_config.get("frozen") else None
     return None
 
 
@@ -81,26 +188,62 @@ def _shared(model: type[BaseModel]) -> Converter:
 
     @lru_cache(maxsize=256)
     def validated(text: bytes) -> BaseModel:
-        return model.model_validate(orjson.loads(text))
+        value = model.model_validate(orjson.loads(text))
+        if orjson.dumps(model_values(value), option=orjson.OPT_UTC_Z) != text:
+            raise NotAsWritten(f"{model.__name__} is not as the ledger writes it")
+        return value
 
-    return lambda value: validated(orjson.dumps(value))
+    def convert(value: Any) -> BaseModel:
+        if type(value) is not dict:
+            raise NotAsWritten(f"{type(value).__name__} where the ledger writes {model.__name__} as an object")
+        return validated(orjson.dumps(value))
+
+    return convert
+
+
+@cache
+def key_orders(cls: type[LedgerEvent]) -> frozenset[tuple[str, ...]]:
+    """The key orders of the JSON ``stored_json`` writes for ``cls``: its fields in declaration
+    order but the row's envelope, each field omitted at its default present or not."""
+    keys = [info.alias or name for name, info in cls.model_fields.items() if name not in ENVELOPE_SET]
+    omitted = [key for key in keys if key in omitted_fields(cls)]
+    orders = set()
+    for mask in range(2 ** len(omitted)):
+        left_out = {key for bit, key in enumerate(omitted) if mask >> bit & 1}
+        orders.add(tuple(key for key in keys if key not in left_out))
+    return frozenset(orders)
 
 
 @cache
 def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], LedgerEvent]:
     """A decoder for stored events of ``cls`` (state already holds originator_id and _version).
 
-    What ``model_construct`` does, without its per-call alias and default search: the
-    store writes every field (``model_dump`` includes defaults), so a state with exactly
-    the class's keys is built directly; any other key set goes through ``model_validate``.
+    What ``model_construct`` does, without its per-call alias and default search, with every
+    value checked by its field's strict converter: the store writes every field but those
+    omitted at their default, so a state with exactly those keys whose values the converters
+    take is built directly; anything else goes through ``model_validate``. A field with a
+    validator of the class (a notice checked against occurred_on) is validated by pydantic
+    whenever it holds a value other than its default.
     The decoder is written out for the class's fields (one dict display, each field's
     converter named) rather than looping over them: a replay decodes every event once,
     and the loop was the largest cost of a decode after JSON parsing (profiled)."""
     env: dict[str, Any] = {"built": built, "cls": cls, "validate": cls.model_validate}
     items = []  # in the class's field order, as validation sets them
     omitted = omitted_fields(cls)  # left out of the stored JSON at their default (domain.stored_form)
+    validated_by_class = {
+        field for d in cls.__pydantic_decorators__.field_validators.values() for field in d.info.fields
+    }
+    if cls.__pydantic_decorators__.model_validators:
+        return cls.model_validate
+    checks = []
     for n, (name, info) in enumerate(cls.model_fields.items()):
-        convert = _same if name in ENVELOPE_SET else _converter(info.annotation)
+        convert = _same if name in ENVELOPE_SET else _converter(info.annotation, info.metadata)
+        if name in validated_by_class:
+            env[f"default_of_{n}"] = info.default
+            checks.append(f"values[{name!r}] != default_of_{n}")
+        if (info.alias or name) in omitted:  # present only when not at its default, as stored_json writes
+            env[f"omitted_{n}"] = omitted[info.alias or name]
+            checks.append(f"({(info.alias or name)!r} in state and values[{name!r}] == omitted_{n})")
         if convert is None or cls.__pydantic_post_init__ or cls.__pydantic_root_model__:
             return cls.model_validate
         key = info.alias or name
@@ -115,14 +258,17 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
     # the row holds every field but those omitted at their default: exactly that many keys
     count = " + ".join([str(len(items) - len(omitted)), *(f"({key!r} in state)" for key in omitted)])
     source = (
-        "def decode(state):\n"
+        "def decode(state, otherwise=validate):\n"
         f"    if len(state) != {count}:\n"
-        "        return validate(state)  # an older or altered shape: let pydantic decide\n"
+        "        return otherwise(state)  # an older or altered shape: let pydantic decide\n"
         "    try:\n"
         f"        values = {{{', '.join(items)}}}\n"
-        "    except KeyError:\n"
-        "        return validate(state)\n"
-        "    return built(cls, values)\n"
+        "    except (KeyError, ValueError, TypeError):  # a key missing, a value not as written\n"
+        "        return otherwise(state)\n"
+        + (f"    if {' or '.join(checks)}:\n        return otherwise(state)\n" if checks else "")
+        + "    return built(cls, values)\n"
     )
     exec(source, env)  # the source is made here, from the class's own field names
+    # ``otherwise``: what to do with a state this cannot take (default: pydantic's validation;
+    # the store's mapper passes its own, which also compares the bytes)
     return env["decode"]  # type: ignore[no-any-return]
