@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from commands.api import Ledger
 from commands.cli.render import render_state
-from commands.handlers import apply_facts, register_agreement
-from commands.parsing import parse_jsonl
-from commands.store.application import describe_store, open_store
+from commands.store.application import describe_store
 from domain.dates import first_of_next_month, month_sequence
-from projections.state import project
 
 AGREEMENT_ID = "APA-2002-12-06"
 
@@ -118,11 +114,10 @@ def run_demo(path: str, echo: Callable[[str], None]) -> None:
     if "://" not in path:
         for suffix in ("", "-wal", "-shm"):
             Path(path + suffix).unlink(missing_ok=True)
-    store = open_store(path)
-    register_agreement(store, AGREEMENT_ID)
-    lines = "\n".join(json.dumps(f) for f in demo_history()).encode()
-    outcome = apply_facts(store, AGREEMENT_ID, parse_jsonl(lines))
-    events = store.load(AGREEMENT_ID).events
+    ledger = Ledger.open(path)
+    ledger.register(AGREEMENT_ID)
+    outcome = ledger.apply(AGREEMENT_ID, demo_history())
+    events = ledger.events(AGREEMENT_ID)
     echo(f"Built {AGREEMENT_ID}: {len(events)} events ({len(outcome.appended)} from one all-or-nothing import).")
     echo("")
     dates = {
@@ -133,9 +128,9 @@ def run_demo(path: str, echo: Callable[[str], None]) -> None:
     }
     for day, why in dates.items():
         echo(f"-- {why}")
-        echo(summary(project(events, date.fromisoformat(day))))
+        echo(summary(ledger.state(AGREEMENT_ID, day)))
     echo("")
-    echo(render_state(project(events, date(2005, 4, 10))))
+    echo(render_state(ledger.state(AGREEMENT_ID, "2005-04-10")))
     where = describe_store(path)
     echo("")
     echo(f"The store is {where}. Try next (after `source .venv/bin/activate`, or as .venv/bin/apa-ledger):")

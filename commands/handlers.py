@@ -9,9 +9,10 @@ the handler re-read, re-validate and retry, a bounded number of times.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +44,7 @@ class Outcome:
     agreement_id: str
     appended: tuple[LedgerEvent, ...]
     already_applied: tuple[int, int] | None = None  # positions of an identical earlier batch (nothing appended)
+    batch: str = ""  # the batch id the events were (or are) appended with
 
 
 def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | None = None) -> Outcome:
@@ -199,15 +201,15 @@ def apply_facts(
         agreement = store.load(agreement_id)
         done = already_applied(agreement, batch, drafts) if batch else None
         if done is not None:
-            return Outcome(agreement_id, (), already_applied=done)
+            return Outcome(agreement_id, (), already_applied=done, batch=batch)
         events = plan(agreement, drafts, store.clock(), batch)
         if dry_run:
-            return Outcome(agreement_id, tuple(events))
+            return Outcome(agreement_id, tuple(events), batch=batch)
         try:
             store.save(*events)
         except IntegrityError:
             continue  # another writer appended first: re-read, re-validate, retry
-        return Outcome(agreement_id, tuple(events))
+        return Outcome(agreement_id, tuple(events), batch=batch)
     raise ConcurrentWrite(
         f"agreement {agreement_id!r} kept changing under {MAX_ATTEMPTS} attempts; nothing was appended", "store"
     )
@@ -237,3 +239,21 @@ def register_and_apply(
         except IntegrityError:
             return None
     return Outcome(agreement_id, (registered, *events))
+
+
+def events_known(events: Sequence[LedgerEvent], as_of: date | None, known_at: datetime | None) -> list[LedgerEvent]:
+    """DESIGN "Two times": the events that occurred by ``as_of`` and were recorded by
+    ``known_at`` (each bound only if given), in position order (`history`)."""
+    return [
+        e for e in events if (as_of is None or e.occurred_on <= as_of) and (known_at is None or e.timestamp <= known_at)
+    ]
+
+
+HASH_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def check_head_hash(agreement_id: str | None, expect_head: str) -> None:
+    """A head hash to verify against names its agreement and is a SHA-256 in hex, as `history
+    --json` shows it (``domain.chain.digest``)."""
+    if agreement_id is None or not HASH_RE.fullmatch(expect_head):
+        raise InvalidInput("--expect-head needs an AGREEMENT_ID and a 64-hex-digit hash from `history --json`", "CLI")

@@ -37,7 +37,11 @@ CLAUSE = "ledger: idempotent batches"
 def read_batch(data: bytes, idempotency_key: str | None = None) -> tuple[list[Draft], str]:
     """What ``apply`` reads from a JSON Lines batch: its facts and the batch's id (the key's,
     or the digest of its content)."""
-    drafts = parse_jsonl(data)
+    return batch_of(parse_jsonl(data), idempotency_key)
+
+
+def batch_of(drafts: list[Draft], idempotency_key: str | None = None) -> tuple[list[Draft], str]:
+    """The facts of a batch and its id: the key's, or the digest of its content."""
     return drafts, key_batch_id(idempotency_key) if idempotency_key is not None else content_batch_id(drafts)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import click
@@ -20,11 +20,8 @@ def _json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-def explained_state_json(events: Sequence[Any], day: date, stamp: datetime | None) -> dict[str, Any]:
+def explained_state_json(result: Any, found: dict[str, Any]) -> dict[str, Any]:
     """`state --json --explain`: the state plus "explanations" (dotted key -> formula, clause, text, positions)."""
-    from projections.explain import explanations
-
-    result, found = explanations(events, day, stamp)
     data = result.model_dump(mode="json")
     data["explanations"] = {
         key: {"formula": x.formula, "clause": x.clause, "text": x.text, "positions": x.positions}
@@ -33,11 +30,8 @@ def explained_state_json(events: Sequence[Any], day: date, stamp: datetime | Non
     return data
 
 
-def render_explanations(events: Sequence[Any], day: date, stamp: datetime | None) -> str:
+def render_explanations(found: dict[str, Any]) -> str:
     """`state --explain` as text: one figure a line with its derivation, clause and positions."""
-    from projections.explain import explanations
-
-    _, found = explanations(events, day, stamp)
     lines = ["", "Explanations"]
     for key, x in found.items():
         if not isinstance(x.value, dict):
@@ -100,7 +94,7 @@ def render_impact(report: Any) -> str:
 
 
 def show_dry_run(
-    store: Any,
+    ledger: Any,
     agreement_id: str,
     planned: Sequence[Any],
     as_of: str | None,
@@ -115,7 +109,7 @@ def show_dry_run(
     from projections.diff import changes
     from projections.state import project
 
-    current = list(store.load(agreement_id).events)
+    current = list(ledger.events(agreement_id))
     day = parse_as_of(as_of) if as_of else max((e.occurred_on for e in planned), default=date.today())
     after = project([*current, *planned], day)
     if not with_diff:
@@ -161,10 +155,8 @@ def register(cli: click.Group) -> None:
           apa-ledger diff APA-2002 --as-of 2004-03-31 --known-at 2004-04-01T00:00:00Z
           apa-ledger diff APA-2002 --as-of 2004-03-31 --known-at 2004-04-01 --known-at 2004-06-01T12:00+02:00 --json
         """
-        from commands.cli.options import open_from, parse_as_of, parse_known_at
+        from commands.cli.options import ledger_from, parse_as_of, parse_known_at
         from domain.errors import InvalidInput
-        from projections.diff import impact
-        from projections.state import project
 
         if len(known_at) > 2:
             raise InvalidInput("diff takes --known-at T1 and at most one more --known-at T2", "CLI")
@@ -172,12 +164,7 @@ def register(cli: click.Group) -> None:
         t1 = parse_known_at(known_at[0])
         t2 = parse_known_at(known_at[1]) if len(known_at) == 2 else None
         assert t1 is not None  # required=True
-        if t2 is not None and t2 < t1:
-            raise InvalidInput(f"--known-at T2 ({t2.isoformat()}) is before T1 ({t1.isoformat()})", "CLI")
-        events = list(open_from(ctx, create=False).load(agreement_id).events)
-        before = project(events, day, t1).model_dump(mode="json")
-        after = project(events, day, t2).model_dump(mode="json")
-        report = impact(events, day, before, after, t1, t2)
+        report = ledger_from(ctx).diff(agreement_id, t1, t2, as_of=day)
         click.echo(report.model_dump_json(indent=2) if as_json else render_impact(report))
 
     @cli.command()
@@ -201,13 +188,10 @@ def register(cli: click.Group) -> None:
           apa-ledger explain APA-2002 earnout.bp_event.settlement_shares --as-of 2004-03-30
           apa-ledger explain APA-2002 escrow.reserved_shares --as-of 2004-02-01 --known-at 2004-02-02T09:00Z --json
         """
-        from commands.cli.options import open_from, parse_as_of, parse_known_at
-        from projections.explain import explanations, find
+        from commands.cli.options import ledger_from, parse_as_of, parse_known_at
 
         day, stamp = parse_as_of(as_of), parse_known_at(known_at)
-        events = open_from(ctx, create=False).load(agreement_id).events
-        result, found = explanations(events, day, stamp)
-        x = find(found, result, figure)
+        x = ledger_from(ctx).explain(agreement_id, figure, day, stamp)
         if as_json:
             click.echo(x.model_dump_json(indent=2))
             return

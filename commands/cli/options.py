@@ -1,5 +1,5 @@
 """What every `apa-ledger` command shares: the one-line failure, the date and timestamp options,
-opening the store, reading an input file, ``--workers``.
+the ledger of --store, reading an input file, ``--workers``.
 
 Command modules import from here, never from ``commands.cli.app``, so no CLI module imports
 another command module.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -31,40 +31,23 @@ def fail(message: str) -> NoReturn:
 
 def parse_as_of(value: str | None) -> date:
     """--as-of: a date (YYYY-MM-DD); defaults to today, the CLI's one reading of the clock."""
-    from domain.values import parse_date
+    from commands.api import parse_day
 
-    if value is None:
-        return date.today()
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise InvalidInput(f"--as-of: {exc}", "CLI") from None
+    return parse_day(value, "--as-of")
 
 
 def parse_known_at(value: str | None) -> datetime | None:
     """--known-at: an ISO 8601 timestamp, UTC or with an offset (naive means UTC)."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            stamp = datetime.combine(date.fromisoformat(text), datetime.max.time())
-        else:
-            stamp = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"--known-at: {value[:60]!r} is not an ISO 8601 timestamp", "CLI") from None
-    try:
-        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:59:59-14:00 is in year 10000 in UTC
-        raise InvalidInput(
-            f"--known-at: {value[:60]!r} is out of range (in UTC it must fall within the years 1 to 9999)", "CLI"
-        ) from None
+    from commands.api import parse_moment
+
+    return parse_moment(value, "--known-at")
 
 
-def open_from(ctx: click.Context, create: bool = True) -> Any:
-    from commands.store.application import open_store
+def ledger_from(ctx: click.Context) -> Any:
+    """The ``commands.api.Ledger`` of --store (opened when a command first reads or writes)."""
+    from commands.api import Ledger
 
-    return open_store(ctx.obj["store"], create=create)
+    return Ledger.open(ctx.obj["store"])
 
 
 def read_input(path: str) -> bytes:

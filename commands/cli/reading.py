@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 import click
 
-from commands.cli.options import open_from, parse_as_of, parse_known_at, workers_option
-from domain.errors import InvalidInput
+from commands.cli.options import ledger_from, parse_as_of, parse_known_at, workers_option
 
 
 @click.command()
@@ -29,16 +27,17 @@ def state(
       apa-ledger state APA-2002 --as-of 2004-06-30 --known-at 2004-05-01T00:00:00Z --json
       apa-ledger state APA-2002 --as-of 2004-03-30 --json --explain
     """
-    from projections.state import project
-
     day, stamp = parse_as_of(as_of), parse_known_at(known_at)
-    agreement = open_from(ctx, create=False).load(agreement_id)
+    ledger = ledger_from(ctx)
+    if explain:
+        result, found = ledger.explanations(agreement_id, day, stamp)
+    else:
+        result, found = ledger.state(agreement_id, day, stamp), {}
     if explain and as_json:
         from commands.cli.audit import explained_state_json
 
-        click.echo(json.dumps(explained_state_json(agreement.events, day, stamp), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(explained_state_json(result, found), indent=2, ensure_ascii=False))
         return
-    result = project(agreement.events, day, stamp)
     if as_json:
         click.echo(result.model_dump_json(indent=2))
     else:
@@ -48,7 +47,7 @@ def state(
         if explain:
             from commands.cli.audit import render_explanations
 
-            click.echo(render_explanations(agreement.events, day, stamp))
+            click.echo(render_explanations(found))
 
 
 @click.command()
@@ -67,14 +66,8 @@ def history(ctx: click.Context, agreement_id: str, as_json: bool, as_of: str | N
     """
     from commands.cli.render import history_rows, render_history
 
-    agreement = open_from(ctx, create=False).load(agreement_id)
-    events = list(agreement.events)
-    if as_of is not None:
-        day = parse_as_of(as_of)
-        events = [e for e in events if e.occurred_on <= day]
-    if known_at is not None:
-        stamp = parse_known_at(known_at)
-        events = [e for e in events if e.timestamp <= stamp]
+    day = parse_as_of(as_of) if as_of is not None else None
+    events = ledger_from(ctx).history(agreement_id, day, parse_known_at(known_at))
     rows = history_rows(events)
     click.echo(json.dumps(rows, indent=2) if as_json else render_history(rows))
 
@@ -101,15 +94,7 @@ def verify(ctx: click.Context, agreement_id: str | None, expect_head: str | None
       apa-ledger verify
       apa-ledger verify APA-2002 --expect-head 9f2c...e1
     """
-    from commands.audit import verify_store
-    from domain.errors import UnknownAgreement
-
-    store = open_from(ctx, create=False)
-    if agreement_id is not None and not store.exists(agreement_id):
-        raise UnknownAgreement(f"no agreement {agreement_id!r} in this store")  # a user error (2), not a break (1)
-    if expect_head is not None and (agreement_id is None or not re.fullmatch(r"[0-9a-f]{64}", expect_head)):
-        raise InvalidInput("--expect-head needs an AGREEMENT_ID and a 64-hex-digit hash from `history --json`", "CLI")
-    ok, message = verify_store(store, agreement_id, expect_head, workers)
+    ok, message = ledger_from(ctx).verify(agreement_id, expect_head, workers)
     if not ok:
         click.echo(message, err=True)
         ctx.exit(1)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from commands.cli.options import fail, open_from, read_input
+from commands.cli.options import fail, ledger_from, read_input
 from domain.errors import InvalidInput
 
 
@@ -22,11 +22,10 @@ def new(ctx: click.Context, agreement_id: str, terms_file: str | None) -> None:
       apa-ledger new APA-2002
       apa-ledger new OTHER --terms other-terms.json
     """
-    from commands.handlers import register_agreement
     from commands.parsing import read_terms
 
     terms = read_terms(read_input(terms_file), "--terms") if terms_file else None
-    outcome = register_agreement(open_from(ctx), agreement_id, terms)
+    outcome = ledger_from(ctx).register(agreement_id, terms)
     click.echo(f"registered {outcome.agreement_id} (position 1)")
 
 
@@ -62,17 +61,15 @@ def apply_cmd(
       apa-ledger apply APA-2002 late-claim.jsonl --dry-run --diff --as-of 2004-03-31
       echo '{"type": "ClosingOccurred", "occurred_on": "2003-04-10"}' | apa-ledger apply APA-2002 -
     """
-    from commands.handlers import apply_facts
-    from commands.idempotency import read_batch
-
     if not dry_run and (as_of or with_diff or as_json):
         fail("--as-of, --diff and --json go with --dry-run")
-    drafts, batch = read_batch(read_input(file), idempotency_key)
-    store = open_from(ctx, create=not dry_run)
-    outcome = apply_facts(store, agreement_id, drafts, dry_run=dry_run, batch=batch)
+    facts = read_input(file)
+    ledger = ledger_from(ctx)
+    outcome = ledger.apply(agreement_id, facts, dry_run=dry_run, idempotency_key=idempotency_key)
     if outcome.already_applied:
         from commands.idempotency import positions_text
 
+        batch = outcome.batch
         label = batch if batch.startswith("key:") else batch[:23]
         where = positions_text(*outcome.already_applied)
         click.echo(f"already applied at {where} of {agreement_id} (batch {label}); nothing appended")
@@ -85,7 +82,7 @@ def apply_cmd(
         from commands.cli.audit import show_dry_run
 
         click.echo(summary, err=as_json)
-        show_dry_run(store, agreement_id, outcome.appended, as_of, as_json, with_diff, click.echo)
+        show_dry_run(ledger, agreement_id, outcome.appended, as_of, as_json, with_diff, click.echo)
         return
     click.echo(summary)
 
@@ -134,12 +131,8 @@ def record(ctx: click.Context, agreement_id: str, event_type: str, occurred_on: 
       apa-ledger record APA-2002 ClaimAsserted --notice-by mail --notice-sent-on 2005-04-06 \\
           --claim-id C3 --claimant buyer --sections 2.7 --amount 40000
     """
-    from commands.handlers import apply_facts
-    from commands.parsing import draft_from_mapping
-
     dated = {"occurred_on": occurred_on} if occurred_on is not None else {}
-    draft = draft_from_mapping({"type": event_type, **dated, **parse_fields(ctx.args)})
-    outcome = apply_facts(open_from(ctx), agreement_id, [draft])
+    outcome = ledger_from(ctx).record(agreement_id, {"type": event_type, **dated, **parse_fields(ctx.args)})
     for event in outcome.appended:
         click.echo(f"recorded {event.type} at position {event.position}")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from commands.cli.options import fail, open_from, parse_as_of, workers_option
+from commands.cli.options import fail, ledger_from, parse_as_of, workers_option
 from domain.errors import InvalidInput
 
 
@@ -56,21 +56,16 @@ def calendar(
       apa-ledger calendar APA-2002 --from 2004-01-01 --to 2004-12-31 --ics apa-2004.ics
     """
     from commands.reporting.calendar_ics import to_ics
-    from projections.state import project
 
     day = parse_as_of(as_of)
     low, high = _day_option(from_, "--from"), _day_option(to, "--to")
-    events = open_from(ctx, create=False).load(agreement_id).events
-    items = [
-        o
-        for o in project(events, day).obligations
-        if (low is None or o.due_on >= low) and (high is None or o.due_on <= high)  # type: ignore[operator]
-    ]
+    ledger = ledger_from(ctx)
+    items = ledger.calendar(agreement_id, day, low, high)  # type: ignore[arg-type]
     click.echo(f"Obligations of {agreement_id} as of {day} ({len(items)}):")
     for o in items:
         click.echo(f"  {o.due_on}  {o.status:<8}  {o.clause:<10}  {o.description}")
     if ics:
-        stamped = max(e.timestamp for e in events)
+        stamped = max(e.timestamp for e in ledger.events(agreement_id))
         try:
             Path(ics).write_bytes(to_ics(agreement_id, items, day, stamped).encode("utf-8"))
         except OSError as exc:
@@ -98,14 +93,13 @@ def export(ctx: click.Context, to: str, rebuild: bool, workers: int | None) -> N
       sqlite3 reporting.sqlite "SELECT released_shares FROM state_timeline
         WHERE valid_from <= '2003-12-31' AND ('2003-12-31' < valid_to OR valid_to IS NULL)"
     """
-    from commands.reporting.export import export as run_export
     from commands.reporting.export import pending_notifications
 
-    store = open_from(ctx, create=False)
+    ledger = ledger_from(ctx)
+    store = ledger.store
     length = store.recorder.max_notification_id() or 0 if rebuild else pending_notifications(store, to)
     with progress_bar(length, "exporting") as advance:
-        result = run_export(
-            store,
+        result = ledger.export(
             to,
             rebuild=rebuild,
             progress=advance,
@@ -167,12 +161,10 @@ def report(ctx: click.Context, agreement_id: str, as_of: str | None, out: str) -
     Example:
       apa-ledger report APA-2002 --as-of 2004-06-30 --out report.html
     """
-    from commands.reporting.report import render_report
-
     day = parse_as_of(as_of)
-    events = open_from(ctx, create=False).load(agreement_id).events
-    with progress_bar(len(events), "reporting") as advance:
-        page = render_report(agreement_id, events, day, progress=advance)
+    ledger = ledger_from(ctx)
+    with progress_bar(len(ledger.events(agreement_id)), "reporting") as advance:
+        page = ledger.report(agreement_id, day, progress=advance)
     try:
         Path(out).write_text(page, encoding="utf-8")
     except OSError as exc:

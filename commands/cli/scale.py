@@ -36,11 +36,11 @@ def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_j
       apa-ledger agreements
       apa-ledger --store postgresql://postgres@127.0.0.1:5432/test agreements --as-of 2003-12-31 --json
     """
-    from commands.cli.options import open_from, parse_as_of, parse_known_at
-    from commands.portfolio.summary import portfolio, render_portfolio
+    from commands.cli.options import ledger_from, parse_as_of, parse_known_at
+    from commands.portfolio.summary import render_portfolio
 
     day, stamp = parse_as_of(as_of), parse_known_at(known_at)
-    view = portfolio(open_from(ctx, create=False), day, stamp, workers)
+    view = ledger_from(ctx).agreements(day, stamp, workers)
     click.echo(view.model_dump_json(indent=2) if as_json else render_portfolio(view))
 
 
@@ -66,14 +66,15 @@ def import_cmd(ctx: click.Context, sources: tuple[str, ...], dry_run: bool, work
       apa-ledger import portfolio/ --dry-run
       apa-ledger --store postgresql://postgres@127.0.0.1:5432/test import portfolio/ --workers 4
     """
-    from commands.cli.options import fail, open_from, say
+    from commands.cli.options import fail, ledger_from, say
     from commands.cli.reporting import progress_bar
-    from commands.portfolio.import_files import agreement_files, import_files
+    from commands.portfolio.import_files import agreement_files
 
     files = agreement_files(sources)
-    store = open_from(ctx, create=not dry_run)
     with progress_bar(len(files), "importing") as advance:
-        outcomes = import_files(store, files, dry_run=dry_run, workers=workers, progress=lambda _: advance(1))
+        outcomes = ledger_from(ctx).import_files(
+            [file.path for file in files], dry_run=dry_run, workers=workers, progress=lambda _: advance(1)
+        )
     rejected = [outcome.error for outcome in outcomes if outcome.error]
     for error in rejected:
         say(error)
@@ -131,15 +132,13 @@ def compare(ctx: click.Context, other: str, as_of: str | None, as_json: bool, wo
     """
     import os
 
-    from commands.cli.options import open_from, parse_as_of
-    from commands.compare import compare_stores, render_comparison
-    from commands.store.application import describe_store, open_store, store_url
+    from commands.api import Ledger
+    from commands.cli.options import ledger_from, parse_as_of
+    from commands.compare import render_comparison
 
     day = parse_as_of(as_of)
-    ours = open_from(ctx, create=False)
-    theirs = open_store(other, create=False, cipher_key=os.environ.get(OTHER_KEY_ENV))
-    here, there = describe_store(store_url(ctx.obj["store"])), describe_store(other)
-    result = compare_stores(ours, theirs, here, there, day, workers)
+    theirs = Ledger.open(other, cipher_key=os.environ.get(OTHER_KEY_ENV))
+    result = ledger_from(ctx).compare(theirs, day, workers)
     if as_json:
         click.echo(result.model_dump_json(indent=2))
     else:
