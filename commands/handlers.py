@@ -34,7 +34,7 @@ from domain.events import (
 )
 from domain.terms import Terms
 from projections.facts import ZERO, Claim
-from projections.ledger import Ledger, effective_events
+from projections.ledger import Fold, effective_events
 
 MAX_ATTEMPTS = 5
 
@@ -76,7 +76,7 @@ class _Planner:
         self.batch = batch
         registered, base = effective_events(agreement.events)
         self.registered = registered
-        baseline = Ledger(registered).apply_all(base, strict=False)
+        baseline = Fold(registered).apply_all(base, strict=False)
         self.baseline = set(baseline.anomalies)
         self.ledger = baseline
         self.accepted: list[LedgerEvent] = []
@@ -85,11 +85,11 @@ class _Planner:
     def _build(self, cls: type[LedgerEvent], fields: dict[str, Any]) -> LedgerEvent:
         return self.agreement.draft(cls, fields, len(self.accepted) + 1, self.recorded_at, self.batch)
 
-    def _refold(self, candidate: list[LedgerEvent]) -> Ledger:
+    def _refold(self, candidate: list[LedgerEvent]) -> Fold:
         """Fold everything again (a back-dated fact or a retraction): new facts must pass,
         and no recorded fact may become invalid because of them."""
         registered, chosen = effective_events([*self.agreement.events, *candidate])
-        ledger = Ledger(registered)
+        ledger = Fold(registered)
         for event in chosen:
             try:
                 ledger.apply(event, strict=True)

@@ -35,7 +35,7 @@ from projections.escrow import escrow_state
 from projections.facts import EARNOUT_FIGURES, Facts
 from projections.headline import headline_of
 from projections.indemnity import claim_state, indemnity_side
-from projections.ledger import Ledger, effective_events
+from projections.ledger import Fold, effective_events
 from projections.models import BPEventState, OffsetState, ScheduleItem
 from projections.obligations import (
     Duty,
@@ -209,7 +209,7 @@ class _Walk:
 def changes(events: list[LedgerEvent]) -> Changes:
     """Walk the change points of an agreement's events (as known now) part by part."""
     registered, chosen = effective_events(events)
-    ledger = Ledger(registered)
+    ledger = Fold(registered)
     facts = ledger.facts
     walk = _Walk(facts)
     start = min([registered.terms.agreement_date, *(e.occurred_on for e in chosen[:1])])

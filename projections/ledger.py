@@ -1,6 +1,6 @@
 """The fold: events in ``occurred_on`` order, each checked against the facts so far, then applied.
 
-``Ledger.apply`` is the single place where a fact meets the agreement's rules:
+``Fold.apply`` is the single place where a fact meets the agreement's rules:
 commands use it strictly (a violation rejects the command), queries use it
 leniently (a stored event that no longer fits is skipped and reported as an
 anomaly, never silently counted).
@@ -62,8 +62,8 @@ def order_key(event: LedgerEvent) -> tuple[date, int]:
     return ORDER_KEY(event)  # type: ignore[no-any-return]
 
 
-class Ledger:
-    """Accumulates the Facts of one agreement, checking each event as it comes."""
+class Fold:
+    """The fold's state: accumulates the Facts of one agreement, checking each event as it comes."""
 
     def __init__(self, registered: AgreementRegistered) -> None:
         self.facts = Facts(
@@ -88,7 +88,7 @@ class Ledger:
         if self.facts.last_date is None or event.occurred_on > self.facts.last_date:
             self.facts.last_date = event.occurred_on
 
-    def apply_all(self, events: Iterable[LedgerEvent], strict: bool = False) -> Ledger:
+    def apply_all(self, events: Iterable[LedgerEvent], strict: bool = False) -> Fold:
         for event in events:
             self.apply(event, strict=strict)
         return self
@@ -495,10 +495,10 @@ def effective_events(
     return known[0], chosen
 
 
-def fold(events: Iterable[LedgerEvent], as_of: date | None = None, known_at: object = None) -> Ledger:
+def fold(events: Iterable[LedgerEvent], as_of: date | None = None, known_at: object = None) -> Fold:
     """Fold an agreement's events up to (as_of, known_at), leniently."""
     registered, chosen = effective_events(events, as_of, known_at)
-    return Ledger(registered).apply_all(chosen, strict=False)
+    return Fold(registered).apply_all(chosen, strict=False)
 
 
-__all__ = ["Ledger", "effective_events", "fold", "order_key"]
+__all__ = ["Fold", "effective_events", "fold", "order_key"]

@@ -12,14 +12,14 @@ from projections.earnout import earnout_state
 from projections.escrow import escrow_state
 from projections.facts import Facts
 from projections.indemnity import claims_key, claims_state, indemnity_state
-from projections.ledger import Ledger, fold
+from projections.ledger import Fold, fold
 from projections.models import AgreementState, EscrowState, IndemnityState, OffsetState, PurchasePriceState
 from projections.obligations import obligations_state
 from projections.offset import offset_state
 from projections.survival import survival_state
 
 
-def state_of(ledger: Ledger, as_of: date, known_at: datetime | None = None) -> AgreementState:
+def state_of(ledger: Fold, as_of: date, known_at: datetime | None = None) -> AgreementState:
     """Compose the state of DESIGN.md from the facts folded up to ``as_of``."""
     facts = ledger.facts
     terms = facts.terms

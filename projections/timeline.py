@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.events import LedgerEvent
-from projections.ledger import Ledger, effective_events
+from projections.ledger import Fold, effective_events
 from projections.models import AgreementState
 from projections.state import state_of
 
@@ -42,7 +42,7 @@ def change_points(events: Iterable[LedgerEvent]) -> Iterator[tuple[date, Agreeme
     agreement's date and its first event.
     """
     registered, chosen = effective_events(events)
-    ledger = Ledger(registered)
+    ledger = Fold(registered)
     start = min([registered.terms.agreement_date, *(e.occurred_on for e in chosen[:1])])
     queue = sorted({start, *(e.occurred_on for e in chosen)})
     seen = set(queue)

@@ -1,13 +1,16 @@
-"""Run `apa-ledger` in-process (fast) or as a real subprocess, and count a store's events."""
+"""Run `apa-ledger` in-process (fast) or as a real subprocess, write JSON Lines files, and count a
+store's events."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +37,19 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
         code = 0
     captured = capsys.readouterr()
     return Run(code, captured.out, captured.err)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`apa-ledger ARGV` in this process as a tuple: (exit code, stdout, stderr)."""
+    result = run_cli(capsys, *argv)
+    return result.code, result.out, result.err
+
+
+def write_jsonl(path: Path, facts: list[dict[str, Any]] | list[str]) -> str:
+    """Facts (dicts, or raw lines as given) as a JSON Lines file; returns its path."""
+    lines = [f if isinstance(f, str) else json.dumps(f) for f in facts]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
 
 
 def run_process(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None, timeout: float = 60) -> Run:

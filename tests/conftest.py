@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.ledger import Ledger, new_ledger
+from tests.ledger import OneAgreement, new_ledger
 from tests.postgres import fresh_schema, skip_reason
 
 # Hypothesis (issue 6): "ci" bounds every property test (the default, for `make test`);
@@ -32,7 +32,7 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, store_kind: str) -> Iterator[Ledger]:
+def ledger(tmp_path: Path, store_kind: str) -> Iterator[OneAgreement]:
     """A fresh store holding one agreement on this APA's default terms: a SQLite file, or a
     new PostgreSQL schema dropped after the test (skipped, with one reason, if no server)."""
     if store_kind == "sqlite":
@@ -45,7 +45,7 @@ def ledger(tmp_path: Path, store_kind: str) -> Iterator[Ledger]:
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> Ledger:
+def book(tmp_path: Path) -> OneAgreement:
     """A fresh SQLite ledger on the default terms, for the rule tests (one store is enough
     to pin a clause; the store-parametrised ``ledger`` covers both back ends)."""
     return new_ledger(tmp_path / "book.sqlite")

@@ -93,7 +93,7 @@ def reference_bp() -> list[dict[str, Any]]:
 
 
 @dataclass
-class Ledger:
+class OneAgreement:
     """A store with one agreement, and shortcuts to apply facts and query state."""
 
     store: LedgerStore
@@ -115,8 +115,8 @@ class Ledger:
         return list(self.store.load(self.agreement_id).events)
 
 
-def new_ledger(path: Path, terms: Terms | None = None, url: str | None = None) -> Ledger:
+def new_ledger(path: Path, terms: Terms | None = None, url: str | None = None) -> OneAgreement:
     clock = Clock()
     store = open_store(url or str(path), clock=clock)
     register_agreement(store, AGREEMENT, terms)
-    return Ledger(store=store, path=path, clock=clock, url=url or str(path))
+    return OneAgreement(store=store, path=path, clock=clock, url=url or str(path))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import RuleViolation
-from tests.ledger import Ledger, claim, closed, fact, margin, reference_bp, resolve
+from tests.ledger import OneAgreement, claim, closed, fact, margin, reference_bp, resolve
 
 
-def test_state_before_between_and_after_events(book: Ledger) -> None:
+def test_state_before_between_and_after_events(book: OneAgreement) -> None:
     """1.4, 1.5: the state on each date shows only what had occurred by then."""
     book.apply(*closed("2003-04-10"), claim("C1", "2003-06-01", "30000.00"), resolve("C1", "2003-08-01", "30000.00"))
     states = {
@@ -23,7 +23,7 @@ def test_state_before_between_and_after_events(book: Ledger) -> None:
     assert states["2003-08-01"]["escrow"]["surrendered_shares"] == 3000
 
 
-def test_claim_resolved_earlier_than_a_recorded_one_tips_the_allowance_back_in_time(book: Ledger) -> None:
+def test_claim_resolved_earlier_than_a_recorded_one_tips_the_allowance_back_in_time(book: OneAgreement) -> None:
     """8.1(b)-(c): C2 (27,500) is recorded first; C1 (15,000) is learned later but resolved
     earlier. The fold takes them in date order: 4,250 shares as of 2004-03-01, and the derived
     SharesSurrendered events are topped up so that they add up to the state."""
@@ -38,7 +38,7 @@ def test_claim_resolved_earlier_than_a_recorded_one_tips_the_allowance_back_in_t
     assert surrendered == 4250
 
 
-def test_corrected_gross_margin_supersedes_and_the_old_figure_stays_known(book: Ledger) -> None:
+def test_corrected_gross_margin_supersedes_and_the_old_figure_stays_known(book: OneAgreement) -> None:
     """Gross Margin, 1.5(b): a later report for the same month supersedes the earlier one;
     `known_at` before the correction still shows the original settlement."""
     book.apply(*closed(), *reference_bp())
@@ -53,7 +53,7 @@ def test_corrected_gross_margin_supersedes_and_the_old_figure_stays_known(book: 
     assert book.state("2004-03-14").earnout.bp_event.assumed_margin_total == first.assumed_margin_total  # type: ignore[union-attr]
 
 
-def test_back_dated_claim_that_would_overdraw_a_recorded_release_is_rejected(book: Ledger) -> None:
+def test_back_dated_claim_that_would_overdraw_a_recorded_release_is_rejected(book: OneAgreement) -> None:
     """8.1(c), DESIGN 5: a release of 20,000 is recorded on 2004-01-01; a claim for $100,000
     asserted 2003-12-01, learned later, would reserve 10,000 shares and leave only 15,000
     available then - so it is refused, naming the release it would invalidate."""
@@ -65,7 +65,7 @@ def test_back_dated_claim_that_would_overdraw_a_recorded_release_is_rejected(boo
     book.apply(claim("C9", "2003-12-01", "50000.00"))  # reserves 5,000: exactly 20,000 available
 
 
-def test_back_dated_bp_event_stops_later_installments(book: Ledger) -> None:
+def test_back_dated_bp_event_stops_later_installments(book: OneAgreement) -> None:
     """1.5(b): a BP Event learned late still governs from its own date."""
     book.apply(*closed())
     assert book.state("2003-12-31").earnout.released_shares == 58928
@@ -73,7 +73,7 @@ def test_back_dated_bp_event_stops_later_installments(book: Ledger) -> None:
     assert book.state("2003-12-31").earnout.released_shares == 42857
 
 
-def test_retracted_bp_event_no_longer_counts(book: Ledger) -> None:
+def test_retracted_bp_event_no_longer_counts(book: OneAgreement) -> None:
     """Ledger correction: a retracted event is left out from its retraction's recording on."""
     book.apply(*closed())
     outcome = book.apply(fact("BPEventDeclared", "2003-09-15", clause="a"))
@@ -83,7 +83,7 @@ def test_retracted_bp_event_no_longer_counts(book: Ledger) -> None:
     assert (state.bp_event, state.released_shares) == (None, 58928)
 
 
-def test_back_dated_second_bp_event_before_the_recorded_one_is_rejected(book: Ledger) -> None:
+def test_back_dated_second_bp_event_before_the_recorded_one_is_rejected(book: OneAgreement) -> None:
     """BP Event: there is one; an earlier-dated second one would invalidate the recorded one."""
     book.apply(*closed(), fact("BPEventDeclared", "2003-09-15", clause="a"))
     with pytest.raises(RuleViolation, match="would invalidate the recorded BPEventDeclared"):

@@ -11,7 +11,7 @@ import pytest
 from commands.reporting.calendar_ics import escape_text, fold_line, to_ics
 from projections.models import Obligation
 from tests.clirun import run_cli
-from tests.ledger import Ledger, closed, reference_bp
+from tests.ledger import OneAgreement, closed, reference_bp
 
 
 def unfold(text: str) -> list[str]:
@@ -19,7 +19,7 @@ def unfold(text: str) -> list[str]:
     return text.replace("\r\n ", "").split("\r\n")[:-1]
 
 
-def _ics(book: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str) -> str:
+def _ics(book: OneAgreement, tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str) -> str:
     out = tmp_path / f"cal-{as_of}.ics"
     result = run_cli(capsys, "--store", str(book.path), "calendar", "APA", "--as-of", as_of, "--ics", str(out))
     assert result.code == 0, result.err
@@ -27,7 +27,7 @@ def _ics(book: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of
 
 
 def test_ics_is_a_valid_calendar_with_one_all_day_event_per_obligation(
-    book: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    book: OneAgreement, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """RFC 5545: CRLF line endings, lines of at most 75 octets, VCALENDAR with VERSION and
     PRODID, one VEVENT per obligation with UID, DTSTAMP and DTSTART;VALUE=DATE."""
@@ -50,7 +50,7 @@ def test_ics_is_a_valid_calendar_with_one_all_day_event_per_obligation(
 
 
 def test_uid_is_stable_when_the_status_changes(
-    book: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    book: OneAgreement, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A re-imported calendar updates its events: the UID of an obligation does not depend on
     the as-of date (the 7.3 cut-off is upcoming in 2004 and done in 2006, same UID)."""
@@ -85,7 +85,9 @@ def test_summary_with_comma_round_trips_through_escaping_and_folding() -> None:
     assert "DTEND;VALUE=DATE:20040103" in unfold(text)
 
 
-def test_calendar_prints_statuses_and_filters_by_due_date(book: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+def test_calendar_prints_statuses_and_filters_by_due_date(
+    book: OneAgreement, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`calendar --from --to` keeps obligations due inside the range (both ends included)."""
     book.apply(*closed())
     result = run_cli(
@@ -99,7 +101,7 @@ def test_calendar_prints_statuses_and_filters_by_due_date(book: Ledger, capsys: 
     assert "2003-05-01" not in result.out and "2003-08-01" not in result.out
 
 
-def test_calendar_rejects_a_bad_date_with_one_line(book: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+def test_calendar_rejects_a_bad_date_with_one_line(book: OneAgreement, capsys: pytest.CaptureFixture[str]) -> None:
     """Bad input: one line on stderr, exit 2, no traceback."""
     result = run_cli(capsys, "--store", str(book.path), "calendar", "APA", "--from", "2003-02-30")
     assert result.code == 2

@@ -9,7 +9,7 @@ import click
 import pytest
 
 from commands.cli import cli
-from tests.cli_run import run, write_jsonl
+from tests.clirun import run, write_jsonl
 from tests.ledger import claim, closed, fact, reference_bp, resolve
 
 

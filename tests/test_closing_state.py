@@ -14,8 +14,8 @@ import pytest
 from domain.closing import CONDITIONS
 from domain.errors import RuleViolation
 from projections.explain import explanations, find
-from tests.cli_run import run, write_jsonl
-from tests.ledger import Ledger, fact, signed
+from tests.clirun import run, write_jsonl
+from tests.ledger import OneAgreement, fact, signed
 
 CLAUSE = "Closing (1.1), 1.5(a)"
 
@@ -28,13 +28,13 @@ def conditions(last_on: str, last: str = "6.1(g)", others_on: str = "2003-04-01"
     ]
 
 
-def closing_obligation(book: Ledger, as_of: str) -> dict[str, Any] | None:
+def closing_obligation(book: OneAgreement, as_of: str) -> dict[str, Any] | None:
     found = [o for o in book.json(as_of)["obligations"] if o["clause"] == CLAUSE]
     assert len(found) <= 1
     return found[0] if found else None
 
 
-def explained(book: Ledger, as_of: str, figure: str) -> str:
+def explained(book: OneAgreement, as_of: str, figure: str) -> str:
     state, found = explanations(book.events(), date.fromisoformat(as_of))
     return find(found, state, figure).formula
 
@@ -42,7 +42,9 @@ def explained(book: Ledger, as_of: str, figure: str) -> str:
 @pytest.mark.parametrize(
     ("as_of", "status"), [("2003-05-28", "upcoming"), ("2003-05-29", "due"), ("2003-05-30", "overdue")]
 )
-def test_the_closing_date_is_an_obligation_upcoming_due_and_overdue(book: Ledger, as_of: str, status: str) -> None:
+def test_the_closing_date_is_an_obligation_upcoming_due_and_overdue(
+    book: OneAgreement, as_of: str, status: str
+) -> None:
     """ "Closing" (1.1): the last condition on Friday 2003-05-23 (the weekend and Memorial Day,
     Monday 2003-05-26, are not business days) gives Thursday 2003-05-29: upcoming the day
     before, due on it, overdue after it, beside the 7.1 deadline of 2003-05-31."""
@@ -56,7 +58,7 @@ def test_the_closing_date_is_an_obligation_upcoming_due_and_overdue(book: Ledger
     assert dates[closing_at + 1] == ("2003-05-31", "7.1")  # next to the 7.1 deadline
 
 
-def test_no_closing_date_while_a_condition_is_outstanding(book: Ledger) -> None:
+def test_no_closing_date_while_a_condition_is_outstanding(book: OneAgreement) -> None:
     """ "Closing" (1.1): the count starts only once "all of the items contemplated by Section
     6.1" are obtained or waived; the state names those outstanding."""
     book.apply(*signed(), *conditions("2003-05-23")[:-1])
@@ -67,7 +69,7 @@ def test_no_closing_date_while_a_condition_is_outstanding(book: Ledger) -> None:
     assert "6.1 6.1(g) neither obtained nor waived" in explained(book, "2003-06-30", "closing.due_on")
 
 
-def test_the_state_names_the_last_condition_and_the_days_passed_over(book: Ledger) -> None:
+def test_the_state_names_the_last_condition_and_the_days_passed_over(book: OneAgreement) -> None:
     """The closing section: the last condition (waived counts as obtained, 6.1), the day all
     were met, the calendar, and each day skipped with the reason."""
     book.apply(*signed(), *conditions("2003-05-23", last="6.1(c)", waived=True))
@@ -80,7 +82,7 @@ def test_the_state_names_the_last_condition_and_the_days_passed_over(book: Ledge
     assert closing["agreed_other_date"] is None  # no Closing yet
 
 
-def test_explain_says_which_condition_was_last_and_which_days_were_skipped(book: Ledger) -> None:
+def test_explain_says_which_condition_was_last_and_which_days_were_skipped(book: OneAgreement) -> None:
     """`explain closing.due_on` and the calendar row: the last condition, the days counted and
     the days passed over, each with its reason (Memorial Day named)."""
     book.apply(*signed(), *conditions("2003-05-23", last="6.1(c)", waived=True))
@@ -99,7 +101,9 @@ def test_explain_says_which_condition_was_last_and_which_days_were_skipped(book:
         ("2003-07-25", "2003-07-30", ["2003-07-26 (Saturday)", "2003-07-27 (Sunday)"]),
     ],
 )
-def test_pioneer_day_is_not_a_business_day_in_utah(book: Ledger, last_on: str, due_on: str, skipped: list[str]) -> None:
+def test_pioneer_day_is_not_a_business_day_in_utah(
+    book: OneAgreement, last_on: str, due_on: str, skipped: list[str]
+) -> None:
     """9.4 (Utah law): Pioneer Day, Thursday 2003-07-24, is a Utah public holiday; a condition
     met the day before, on it and after it."""
     book.apply(*signed(), fact("ClosingDeadlineExtended", "2003-05-30", new_deadline="2003-08-29"))
@@ -119,13 +123,13 @@ def test_pioneer_day_is_not_a_business_day_in_utah(book: Ledger, last_on: str, d
         ("2003-04-07", "2003-04-10"),  # Monday: no weekend in between
     ],
 )
-def test_the_closing_date_over_a_weekend(book: Ledger, last_on: str, due_on: str) -> None:
+def test_the_closing_date_over_a_weekend(book: OneAgreement, last_on: str, due_on: str) -> None:
     """ "three business days following": a weekend is passed over."""
     book.apply(*signed(), *conditions(last_on))
     assert book.json(last_on)["closing"]["due_on"] == due_on
 
 
-def test_a_closing_on_the_closing_date_is_done(book: Ledger) -> None:
+def test_a_closing_on_the_closing_date_is_done(book: OneAgreement) -> None:
     book.apply(*signed(), *conditions("2003-04-07"), fact("ClosingOccurred", "2003-04-10"))
     state = book.json("2003-04-10")
     assert state["closing"]["agreed_other_date"] is False
@@ -136,7 +140,7 @@ def test_a_closing_on_the_closing_date_is_done(book: Ledger) -> None:
 
 
 @pytest.mark.parametrize("closed_on", ["2003-04-09", "2003-04-11", "2003-04-22"])
-def test_a_closing_on_another_day_is_on_a_date_the_parties_agreed(book: Ledger, closed_on: str) -> None:
+def test_a_closing_on_another_day_is_on_a_date_the_parties_agreed(book: OneAgreement, closed_on: str) -> None:
     """1.5(a): "or on such other date as the Parties may mutually agree" - accepted, and
     shown as such: the day before the Closing Date, the day after, and later."""
     book.apply(*signed(), *conditions("2003-04-07"), fact("ClosingOccurred", closed_on))
@@ -152,7 +156,7 @@ def test_a_closing_on_another_day_is_on_a_date_the_parties_agreed(book: Ledger, 
     assert f"Closing took place on {closed_on}, a date the Parties agreed (1.5(a))" in x.formula
 
 
-def test_a_closing_before_every_condition_is_on_a_date_the_parties_agreed(book: Ledger) -> None:
+def test_a_closing_before_every_condition_is_on_a_date_the_parties_agreed(book: OneAgreement) -> None:
     """A Closing with conditions of 6.1 still outstanding (in a ledger that records them) is
     on a date the Parties agreed; a ledger that records none says nothing of it."""
     book.apply(*signed(), *conditions("2003-04-07")[:5], fact("ClosingOccurred", "2003-04-10"))
@@ -162,13 +166,13 @@ def test_a_closing_before_every_condition_is_on_a_date_the_parties_agreed(book: 
     assert book.json("2003-04-10")["closing"]["agreed_other_date"] is True
 
 
-def test_a_ledger_that_records_no_condition_has_no_closing_date_row(book: Ledger) -> None:
+def test_a_ledger_that_records_no_condition_has_no_closing_date_row(book: OneAgreement) -> None:
     book.apply(*signed(), fact("ClosingOccurred", "2003-04-10"))
     assert closing_obligation(book, "2003-04-10") is None
     assert book.json("2003-04-10")["closing"]["agreed_other_date"] is None
 
 
-def test_a_termination_ends_the_closing_date_obligation(book: Ledger) -> None:
+def test_a_termination_ends_the_closing_date_obligation(book: OneAgreement) -> None:
     """7.1-7.2: once terminated, the Closing is no longer owed (as the 7.1 deadline)."""
     book.apply(*signed(), *conditions("2003-04-07"), fact("AgreementTerminated", "2003-04-09", reason="mutual"))
     obligation = closing_obligation(book, "2003-04-20")
@@ -176,7 +180,7 @@ def test_a_termination_ends_the_closing_date_obligation(book: Ledger) -> None:
     assert "terminated on 2003-04-09" in obligation["description"]
 
 
-def test_a_condition_recorded_twice_is_refused_citing_6_1(book: Ledger) -> None:
+def test_a_condition_recorded_twice_is_refused_citing_6_1(book: OneAgreement) -> None:
     """6.1: each condition is obtained or waived once."""
     book.apply(*signed(), fact("ClosingConditionSatisfied", "2003-04-01", condition="6.1(b)", waived=True))
     with pytest.raises(RuleViolation, match=r"condition 6.1\(b\) was already waived on 2003-04-01 \(6.1\)$"):

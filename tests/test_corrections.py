@@ -15,7 +15,7 @@ from fractions import Fraction
 import pytest
 
 from domain.errors import RuleViolation
-from tests.ledger import Ledger, claim, closed, fact, margin, reference_bp, resolve
+from tests.ledger import OneAgreement, claim, closed, fact, margin, reference_bp, resolve
 
 A = 32143  # DESIGN reference: 75,000 - floor(75,000 x 8 / 14)
 D = sum(Fraction(90000) * Fraction(97, 100) ** i for i in range(1, 7))  # 1.5(b) D, exact
@@ -31,26 +31,26 @@ def retract(position: int, on: str = "2004-06-01", reason: str = "entered in err
     return fact("EventRetracted", on, event_id=position, reason=reason)
 
 
-def recorded(book: Ledger, moment: str, *facts: dict) -> datetime:
+def recorded(book: OneAgreement, moment: str, *facts: dict) -> datetime:
     """Apply ``facts`` with the store clock set to ``moment``; return their recorded_at."""
     book.clock.set(moment)
     return book.apply(*facts).appended[0].recorded_at
 
 
-def position_of(book: Ledger, kind: str, **match: object) -> int:
+def position_of(book: OneAgreement, kind: str, **match: object) -> int:
     return next(
         e.position for e in book.events() if e.type == kind and all(getattr(e, k) == v for k, v in match.items())
     )
 
 
 @pytest.fixture
-def settled(book: Ledger) -> Ledger:
+def settled(book: OneAgreement) -> OneAgreement:
     """The DESIGN reference BP Event, all recorded on 2026-02-01."""
     recorded(book, "2026-02-01T00:00:00Z", *closed(), *reference_bp())
     return book
 
 
-def test_margin_corrected_after_settlement_month_supersedes_from_its_recording(settled: Ledger) -> None:
+def test_margin_corrected_after_settlement_month_supersedes_from_its_recording(settled: OneAgreement) -> None:
     """Gross Margin, 1.5(b): September 2003 revised from 80,000 to 100,000 on 2004-04-15,
     recorded 2026-03-01. As known before: M = 28,436 on every date. As known after: the
     revised figure governs from the report's date (N = 450,000, M recomputed), the
@@ -68,7 +68,7 @@ def test_margin_corrected_after_settlement_month_supersedes_from_its_recording(s
     assert [str(r.amount) for r in reports] == ["80000.00", "100000.00"]
 
 
-def test_revision_dated_before_the_original_report_still_supersedes_it(settled: Ledger) -> None:
+def test_revision_dated_before_the_original_report_still_supersedes_it(settled: OneAgreement) -> None:
     """A later recorded report governs even if it bears an earlier date (2003-10-04 against
     the original's 2003-10-05): it supersedes "from its recording on", not by its date."""
     recorded(settled, "2026-03-01T00:00:00Z", margin("2003-09", "90000.00", on="2003-10-04"))
@@ -77,7 +77,7 @@ def test_revision_dated_before_the_original_report_still_supersedes_it(settled: 
     assert settled.state("2003-10-05").earnout.bp_event.actual_margin_total == 90000
 
 
-def test_retracting_the_revision_restores_the_original_report(settled: Ledger) -> None:
+def test_retracting_the_revision_restores_the_original_report(settled: OneAgreement) -> None:
     """Ledger correction: retracting the revision brings back the report it superseded."""
     recorded(settled, "2026-03-01T00:00:00Z", margin("2003-09", "100000.00", on="2004-04-15"))
     revision = settled.events()[-1].position
@@ -86,7 +86,7 @@ def test_retracting_the_revision_restores_the_original_report(settled: Ledger) -
     assert settled.state("2004-04-30", retracted_at - timedelta(seconds=1)).earnout.bp_event.settlement_shares == 29758
 
 
-def test_retracted_claim_stops_reserving_from_the_retraction_on(book: Ledger) -> None:
+def test_retracted_claim_stops_reserving_from_the_retraction_on(book: OneAgreement) -> None:
     """8.1(c), DESIGN 5: a pending claim reserves escrow shares; once retracted it reserves
     nothing - as known after the retraction, on every date - while the state as known
     before it still shows the reserve. The claim stays in the history."""
@@ -99,7 +99,7 @@ def test_retracted_claim_stops_reserving_from_the_retraction_on(book: Ledger) ->
     assert [e.type for e in book.events()][-2:] == ["ClaimAsserted", "EventRetracted"]
 
 
-def test_retracting_an_assertion_whose_claim_is_resolved_is_rejected(book: Ledger) -> None:
+def test_retracting_an_assertion_whose_claim_is_resolved_is_rejected(book: OneAgreement) -> None:
     """8.3: a resolved claim needs its assertion; the retraction is rejected naming the
     ClaimResolved it would invalidate, and nothing is appended."""
     recorded(
@@ -116,7 +116,7 @@ def test_retracting_an_assertion_whose_claim_is_resolved_is_rejected(book: Ledge
     assert len(book.events()) == count
 
 
-def test_retracting_a_resolution_returns_the_surrendered_shares(book: Ledger) -> None:
+def test_retracting_a_resolution_returns_the_surrendered_shares(book: OneAgreement) -> None:
     """8.1(c): retracting ClaimResolved undoes its surrender (the derived SharesSurrendered
     is recomputed by the fold, not retracted on its own); the claim is pending again."""
     recorded(
@@ -143,13 +143,13 @@ def test_retracting_a_resolution_returns_the_surrendered_shares(book: Ledger) ->
         (1, "AgreementRegistered event cannot be retracted"),
     ],
 )
-def test_retraction_of_a_missing_or_founding_event_is_rejected(book: Ledger, target: int, message: str) -> None:
+def test_retraction_of_a_missing_or_founding_event_is_rejected(book: OneAgreement, target: int, message: str) -> None:
     recorded(book, "2026-02-01T00:00:00Z", *closed())
     with pytest.raises(RuleViolation, match=message):
         book.apply(retract(target))
 
 
-def test_a_retraction_is_final_and_happens_once(book: Ledger) -> None:
+def test_a_retraction_is_final_and_happens_once(book: OneAgreement) -> None:
     """Ledger correction: a retraction cannot be retracted, nor a position retracted twice."""
     recorded(book, "2026-02-01T00:00:00Z", *closed(), claim("C2", "2004-01-15", "30000"))
     c2 = position_of(book, "ClaimAsserted", claim_id="C2")
@@ -160,7 +160,7 @@ def test_a_retraction_is_final_and_happens_once(book: Ledger) -> None:
         book.apply(retract(book.events()[-1].position))
 
 
-def test_a_retraction_that_would_break_a_later_fact_is_rejected(book: Ledger) -> None:
+def test_a_retraction_that_would_break_a_later_fact_is_rejected(book: OneAgreement) -> None:
     """8.1(c): an escrow release made possible by a claim's resolution cannot survive the
     retraction of the deposit it drew on."""
     recorded(book, "2026-02-01T00:00:00Z", *closed(), fact("EscrowReleased", "2005-05-01", shares=25000))
@@ -169,7 +169,7 @@ def test_a_retraction_that_would_break_a_later_fact_is_rejected(book: Ledger) ->
         book.apply(retract(deposit))
 
 
-def test_corrections_never_delete_or_update_stored_rows(settled: Ledger) -> None:
+def test_corrections_never_delete_or_update_stored_rows(settled: OneAgreement) -> None:
     """Nothing is ever deleted or updated: after a revision and a retraction every earlier
     row of stored_events is byte-for-byte what it was."""
 
@@ -188,7 +188,7 @@ R1, R2, R3, R4 = "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z", "2026-04-01T00:
 
 
 @pytest.fixture
-def corrected(book: Ledger) -> Ledger:
+def corrected(book: OneAgreement) -> OneAgreement:
     """R1: the reference BP Event and a buyer claim C1 (30,000, asserted 2003-11-01, pending).
     R2: GM September 2003 revised to 100,000 on 2004-04-15. R3: C1's assertion retracted.
     R4: a back-dated claim C2 (asserted 2004-01-15, resolved 2004-03-01 at 40,000)."""
@@ -216,7 +216,7 @@ def corrected(book: Ledger) -> Ledger:
     ],
 )
 def test_revision_retraction_and_late_claim_at_several_as_of_known_at_pairs(
-    corrected: Ledger, as_of: str, known_at: str | None, expected: tuple
+    corrected: OneAgreement, as_of: str, known_at: str | None, expected: tuple
 ) -> None:
     """DESIGN "Two times" over a history with all three kinds of correction; ``known_at`` is
     taken one second after each recording batch's clock setting (the batch is stamped +1 s)."""

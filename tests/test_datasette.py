@@ -15,11 +15,11 @@ from commands.demo import demo_history
 from commands.reporting.datasette_metadata import QUERIES, TABLES, metadata
 from commands.reporting.export import export
 from tests.clirun import run_cli
-from tests.ledger import Ledger, new_ledger
+from tests.ledger import OneAgreement, new_ledger
 
 
 @pytest.fixture(scope="module")
-def reporting(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ledger]:
+def reporting(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, OneAgreement]:
     path = tmp_path_factory.mktemp("datasette")
     book = new_ledger(path / "store.sqlite")
     book.apply(*demo_history())
@@ -28,7 +28,7 @@ def reporting(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ledger]:
     return db, book
 
 
-def test_metadata_names_only_real_tables_and_columns(reporting: tuple[Path, Ledger]) -> None:
+def test_metadata_names_only_real_tables_and_columns(reporting: tuple[Path, OneAgreement]) -> None:
     """Each described column exists, and each description of a figure cites a clause."""
     db, _ = reporting
     with sqlite3.connect(db) as conn:
@@ -41,7 +41,7 @@ def test_metadata_names_only_real_tables_and_columns(reporting: tuple[Path, Ledg
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
-def test_canned_query_runs_with_plain_sqlite(reporting: tuple[Path, Ledger], name: str) -> None:
+def test_canned_query_runs_with_plain_sqlite(reporting: tuple[Path, OneAgreement], name: str) -> None:
     """The canned SQL is plain SQLite with named date parameters."""
     db, _ = reporting
     with sqlite3.connect(db) as conn:
@@ -49,7 +49,7 @@ def test_canned_query_runs_with_plain_sqlite(reporting: tuple[Path, Ledger], nam
         assert conn.execute(QUERIES[name]["sql"], params).fetchall() is not None
 
 
-def test_pending_claims_query_shows_the_reserve_of_state_json(reporting: tuple[Path, Ledger]) -> None:
+def test_pending_claims_query_shows_the_reserve_of_state_json(reporting: tuple[Path, OneAgreement]) -> None:
     """8.1(c): on 2004-02-01 claim C2 ($30,000) is pending and reserves escrow shares; the
     canned query shows the same reserve as `state --json`."""
     db, book = reporting
@@ -61,7 +61,7 @@ def test_pending_claims_query_shows_the_reserve_of_state_json(reporting: tuple[P
     assert found[0]["escrow_reserved_shares"] == state["escrow"]["reserved_shares"] > 0
 
 
-def test_upcoming_obligations_query_lists_open_items_due_before_a_date(reporting: tuple[Path, Ledger]) -> None:
+def test_upcoming_obligations_query_lists_open_items_due_before_a_date(reporting: tuple[Path, OneAgreement]) -> None:
     """Seen on 2005-01-01, the 7.3 cut-off (2005-04-10) is upcoming before 2005-06-01 and the end
     of the Restricted Period (5.1, 2005-12-06) is not; seen on 2005-04-10 the cut-off is done."""
     db, _ = reporting
@@ -74,7 +74,7 @@ def test_upcoming_obligations_query_lists_open_items_due_before_a_date(reporting
 
 
 @pytest.mark.skipif(importlib.util.find_spec("datasette") is None, reason="datasette not installed (extra [dashboard])")
-def test_datasette_serves_the_canned_queries_in_process(reporting: tuple[Path, Ledger]) -> None:
+def test_datasette_serves_the_canned_queries_in_process(reporting: tuple[Path, OneAgreement]) -> None:
     """Datasette's in-process client: titles from the metadata and a canned query as JSON."""
     from datasette.app import Datasette
 

@@ -14,7 +14,7 @@ from commands.store.decode import trusted_decoder
 from domain.chain import first_break
 from domain.event_json import stored_json
 from domain.events import EVENT_TYPES
-from tests.ledger import Ledger, fact
+from tests.ledger import OneAgreement, fact
 
 
 def exact(event: BaseModel) -> list[tuple[str, str]]:
@@ -32,7 +32,7 @@ def test_every_event_type_has_a_fast_decoder() -> None:
     assert slow == []
 
 
-def test_trusted_decode_equals_full_validation_event_by_event(ledger: Ledger) -> None:
+def test_trusted_decode_equals_full_validation_event_by_event(ledger: OneAgreement) -> None:
     """Decoding: for a rich history (claims, BP Event, retraction, derived events) the fast path and
     model_validate give equal events, equal dumps and an intact hash chain."""
     ledger.apply(*history(3, claims=6), fact("EventRetracted", "2006-01-02", event_id=5, reason="typo"))

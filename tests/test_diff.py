@@ -14,13 +14,13 @@ import pytest
 
 from projections.diff import causes, changes, flatten
 from tests.clirun import one_clear_line, run_cli
-from tests.ledger import Ledger, claim, closed, fact, reference_bp, resolve
+from tests.ledger import OneAgreement, claim, closed, fact, reference_bp, resolve
 
 T1 = "2026-02-01T00:00:05Z"  # after the first batch, before the late claim
 
 
 @pytest.fixture
-def late(book: Ledger) -> Ledger:
+def late(book: OneAgreement) -> OneAgreement:
     """Reference BP Event recorded 2026-02-01; a buyer claim C1 asserted 2004-01-15 and
     resolved at 40,000 on 2004-03-01, both recorded late on 2026-03-01; then a release of
     escrow shares on 2005-06-01 recorded 2026-04-01."""
@@ -33,7 +33,7 @@ def late(book: Ledger) -> Ledger:
     return book
 
 
-def test_flatten_keys_rows_by_their_natural_ids(late: Ledger) -> None:
+def test_flatten_keys_rows_by_their_natural_ids(late: OneAgreement) -> None:
     """Dotted keys: claims by claim_id, survival by section, schedule rows by date and kind."""
     flat = flatten(late.json("2004-03-31"))
     assert flat["earnout.released_shares"] == 71293
@@ -55,7 +55,7 @@ def test_changes_lists_old_and_new_and_nothing_else() -> None:
     assert changes(new, new) == []
 
 
-def test_late_back_dated_claim_shows_which_surrenders_are_now_wrong(late: Ledger, capsys) -> None:
+def test_late_back_dated_claim_shows_which_surrenders_are_now_wrong(late: OneAgreement, capsys) -> None:
     """8.1(b)-(c): the late claim resolved at 40,000 (above the Allowance) surrenders 4,000
     escrow shares on 2004-03-01; as known at T1 none were surrendered. The report names
     the figures and the two events recorded in between (not the later release)."""
@@ -80,7 +80,7 @@ def test_late_back_dated_claim_shows_which_surrenders_are_now_wrong(late: Ledger
     assert report["causes"][0]["recorded_at"] == "2026-03-01T00:00:01Z"
 
 
-def test_t2_defaults_to_now_and_events_after_the_date_do_not_count(late: Ledger, capsys) -> None:
+def test_t2_defaults_to_now_and_events_after_the_date_do_not_count(late: OneAgreement, capsys) -> None:
     """Without T2 the report runs to now; the 2005 release, recorded in between, does not
     bear on 2004-03-31 and is not listed; on 2005-06-01 it is."""
     store = str(late.path)
@@ -98,7 +98,7 @@ def test_t2_defaults_to_now_and_events_after_the_date_do_not_count(late: Ledger,
     }.items()
 
 
-def test_diff_text_report_and_an_unchanged_state(late: Ledger, capsys) -> None:
+def test_diff_text_report_and_an_unchanged_state(late: OneAgreement, capsys) -> None:
     store = str(late.path)
     text = run_cli(capsys, "--store", store, "diff", "APA", "--as-of", "2004-03-31", "--known-at", T1).out
     assert "escrow.surrendered_shares" in text and "0 -> 4000" in text
@@ -107,7 +107,7 @@ def test_diff_text_report_and_an_unchanged_state(late: Ledger, capsys) -> None:
     assert "no figure differs" in same
 
 
-def test_retraction_is_a_cause_whatever_its_date(late: Ledger, capsys) -> None:
+def test_retraction_is_a_cause_whatever_its_date(late: OneAgreement, capsys) -> None:
     """A retraction acts from its recording on: retracting the resolution (dated 2005-07-01)
     undoes the surrender on 2004-03-31 and is listed as the cause."""
     late.clock.set("2026-05-01T00:00:00Z")
@@ -128,6 +128,6 @@ def test_retraction_is_a_cause_whatever_its_date(late: Ledger, capsys) -> None:
         (),
     ],
 )
-def test_bad_diff_arguments_exit_2_with_one_line(late: Ledger, capsys, args: tuple[str, ...]) -> None:
+def test_bad_diff_arguments_exit_2_with_one_line(late: OneAgreement, capsys, args: tuple[str, ...]) -> None:
     run = run_cli(capsys, "--store", str(late.path), "diff", "APA", "--as-of", "2004-03-31", *args)
     assert one_clear_line(run)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import one_clear_line, run_cli, stored_count
-from tests.ledger import Ledger, claim, closed, fact, reference_bp, resolve, to_jsonl
+from tests.ledger import OneAgreement, claim, closed, fact, reference_bp, resolve, to_jsonl
 
 
 @pytest.fixture
-def settled(book: Ledger) -> Ledger:
+def settled(book: OneAgreement) -> OneAgreement:
     book.apply(*closed(), *reference_bp())
     return book
 
@@ -25,7 +25,7 @@ def batch(tmp_path: Path, *facts: dict) -> str:
 
 
 def test_dry_run_shows_the_state_on_the_files_latest_date_and_appends_nothing(
-    settled: Ledger, tmp_path, capsys
+    settled: OneAgreement, tmp_path, capsys
 ) -> None:
     """8.1(c): a claim resolved at 40,000 on 2004-03-01 would surrender 4,000 escrow shares;
     the state shown is as of the file's latest occurred_on; the store is untouched."""
@@ -40,7 +40,7 @@ def test_dry_run_shows_the_state_on_the_files_latest_date_and_appends_nothing(
     assert stored_count(settled.path) == before
 
 
-def test_dry_run_as_of_chooses_the_date_shown(settled: Ledger, tmp_path, capsys) -> None:
+def test_dry_run_as_of_chooses_the_date_shown(settled: OneAgreement, tmp_path, capsys) -> None:
     """--as-of: the day before the resolution nothing is surrendered, 4,000 are reserved."""
     file = batch(tmp_path, claim("C1", "2004-01-15", "40000"), resolve("C1", "2004-03-01", "40000"))
     run = run_cli(capsys, "--store", str(settled.path), "apply", "APA", file, "--dry-run", "--as-of", "2004-02-29")
@@ -50,7 +50,7 @@ def test_dry_run_as_of_chooses_the_date_shown(settled: Ledger, tmp_path, capsys)
     assert "reserved for pending claims" in run.out and " 4000   [8.1(c), DESIGN 5]" in run.out
 
 
-def test_dry_run_diff_lists_what_the_file_would_change(settled: Ledger, tmp_path, capsys) -> None:
+def test_dry_run_diff_lists_what_the_file_would_change(settled: OneAgreement, tmp_path, capsys) -> None:
     """A late margin revision (September 2003 to 100,000) would raise M from 28,436 to
     29,758 and cut the cancellation and the price reduction accordingly."""
     file = batch(tmp_path, fact("GrossMarginReported", "2004-04-15", month="2003-09", amount="100000.00"))
@@ -66,7 +66,7 @@ def test_dry_run_diff_lists_what_the_file_would_change(settled: Ledger, tmp_path
     assert "no figure differs" in same
 
 
-def test_dry_run_of_a_rejected_file_exits_2_and_appends_nothing(settled: Ledger, tmp_path, capsys) -> None:
+def test_dry_run_of_a_rejected_file_exits_2_and_appends_nothing(settled: OneAgreement, tmp_path, capsys) -> None:
     """7.3 / 8.3: a file with a bad line is rejected as a whole, dry run or not."""
     before = stored_count(settled.path)
     file = batch(tmp_path, claim("C1", "2004-01-15", "40000"), resolve("C9", "2004-03-01", "1"))
@@ -76,7 +76,7 @@ def test_dry_run_of_a_rejected_file_exits_2_and_appends_nothing(settled: Ledger,
 
 
 @pytest.mark.parametrize("option", [("--diff",), ("--as-of", "2004-01-01"), ("--json",)])
-def test_what_if_options_need_dry_run(settled: Ledger, tmp_path, capsys, option: tuple[str, ...]) -> None:
+def test_what_if_options_need_dry_run(settled: OneAgreement, tmp_path, capsys, option: tuple[str, ...]) -> None:
     before = stored_count(settled.path)
     file = batch(tmp_path, claim("C1", "2004-01-15", "40000"))
     run = run_cli(capsys, "--store", str(settled.path), "apply", "APA", file, *option)

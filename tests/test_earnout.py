@@ -11,10 +11,10 @@ from domain import earnout as rules
 from domain.errors import RuleViolation
 from domain.terms import DEFAULT_TERMS
 from tests.histories import closing, margins
-from tests.ledger import Ledger, fact, margin, signed
+from tests.ledger import OneAgreement, fact, margin, signed
 
 
-def released(book: Ledger, *days: str) -> list[int]:
+def released(book: OneAgreement, *days: str) -> list[int]:
     return [book.state(day).earnout.released_shares for day in days]
 
 
@@ -24,14 +24,14 @@ def test_cumulative_installments_are_floored_and_end_at_exactly_75000() -> None:
     assert got == [0, 5357, 10714, 16071, 69642, 75000]
 
 
-def test_closing_on_the_first_of_a_month_releases_the_catch_up_that_day(book: Ledger) -> None:
+def test_closing_on_the_first_of_a_month_releases_the_catch_up_that_day(book: OneAgreement) -> None:
     """1.5(b): Closing 2003-04-01 - March's installment falls due that day, with January's and
     February's: 3/14 at Closing; April's on 2003-05-01."""
     book.apply(*closing("2003-04-01"))
     assert released(book, "2003-03-31", "2003-04-01", "2003-04-30", "2003-05-01") == [0, 16071, 16071, 21428]
 
 
-def test_closing_on_the_second_of_a_month_releases_the_same_catch_up(book: Ledger) -> None:
+def test_closing_on_the_second_of_a_month_releases_the_same_catch_up(book: OneAgreement) -> None:
     """1.5(b): Closing 2003-04-02 - nothing on 2003-04-01 (no Closing yet), 3/14 at Closing."""
     book.apply(*closing("2003-04-02"))
     assert released(book, "2003-04-01", "2003-04-02", "2003-05-01") == [0, 16071, 21428]
@@ -39,13 +39,13 @@ def test_closing_on_the_second_of_a_month_releases_the_same_catch_up(book: Ledge
     assert kinds[:2] == [("2003-04-02", "catch-up"), ("2003-05-01", "installment")]
 
 
-def test_closing_on_january_1_2003_has_no_catch_up(book: Ledger) -> None:
+def test_closing_on_january_1_2003_has_no_catch_up(book: OneAgreement) -> None:
     """1.5(b): no month has ended at a 2003-01-01 Closing; January's installment is due 2003-02-01."""
     book.apply(*closing("2003-01-01"))
     assert released(book, "2003-01-01", "2003-01-31", "2003-02-01") == [0, 0, 5357]
 
 
-def test_closing_in_december_2002_releases_the_first_installment_on_january_1_2003(book: Ledger) -> None:
+def test_closing_in_december_2002_releases_the_first_installment_on_january_1_2003(book: OneAgreement) -> None:
     """1.5(b), DESIGN 2: Closing 2002-12-20 - no full month of 2003 has elapsed, so nothing at
     Closing; one installment "on the first day of each calendar month beginning with the month
     immediately following the month in which the Closing occurs": the first on 2003-01-01, the
@@ -63,7 +63,7 @@ def test_closing_in_december_2002_releases_the_first_installment_on_january_1_20
     assert kinds == {"installment"}
 
 
-def test_bp_event_in_january_2003_after_a_december_closing_counts_the_january_installment(book: Ledger) -> None:
+def test_bp_event_in_january_2003_after_a_december_closing_counts_the_january_installment(book: OneAgreement) -> None:
     """1.5(b) "A": the Earnout Shares not delivered as of the BP Event - after a Closing on
     2002-12-20 the January installment was delivered on 2003-01-01, so A = 75,000 - 5,357."""
     book.apply(*signed(), fact("ClosingOccurred", "2002-12-20"), fact("BPEventDeclared", "2003-01-15", clause="a"))
@@ -72,7 +72,7 @@ def test_bp_event_in_january_2003_after_a_december_closing_counts_the_january_in
     assert released(book, "2003-01-15", "2003-02-01") == [5357, 5357]
 
 
-def test_bp_event_on_january_1_2003_after_a_december_closing_counts_that_days_installment(book: Ledger) -> None:
+def test_bp_event_on_january_1_2003_after_a_december_closing_counts_that_days_installment(book: OneAgreement) -> None:
     """1.5(b), DESIGN 2: installments falling due on or before the governing date are released -
     the first, due 2003-01-01, on a BP Event of that very day."""
     book.apply(*signed(), fact("ClosingOccurred", "2002-12-20"), fact("BPEventDeclared", "2003-01-01", clause="b"))
@@ -87,7 +87,7 @@ def test_catch_up_counts_the_full_months_of_2003_before_the_closing_month(closin
 
 
 @pytest.mark.parametrize("closing_on", ["2004-03-01", "2004-03-02", "2004-05-01"])
-def test_closing_after_february_2004_releases_everything_at_closing(book: Ledger, closing_on: str) -> None:
+def test_closing_after_february_2004_releases_everything_at_closing(book: OneAgreement, closing_on: str) -> None:
     """1.5(b): a Closing on or after 2004-03-01 catches up all fourteen installments at once."""
     book.apply(*closing(closing_on))
     day_before = date.fromisoformat(closing_on).toordinal() - 1
@@ -98,7 +98,7 @@ def test_closing_after_february_2004_releases_everything_at_closing(book: Ledger
 @pytest.mark.parametrize(
     ("on", "accepted"), [("2002-12-31", False), ("2003-01-01", True), ("2004-02-29", True), ("2004-03-01", False)]
 )
-def test_bp_event_window_is_2003_01_01_through_2004_02_29(book: Ledger, on: str, accepted: bool) -> None:
+def test_bp_event_window_is_2003_01_01_through_2004_02_29(book: OneAgreement, on: str, accepted: bool) -> None:
     """ "BP Event": during the 14-month period commencing January 1, 2003 (DESIGN 3)."""
     book.apply(*closing("2003-04-10"))
     bp = fact("BPEventDeclared", on, clause="a")
@@ -126,7 +126,7 @@ def test_bp_event_window_is_2003_01_01_through_2004_02_29(book: Ledger, on: str,
     ],
 )
 def test_deemed_event_is_four_to_seven_months_after_the_promotion(
-    book: Ledger, promotion: str, deemed: str, accepted: bool
+    book: OneAgreement, promotion: str, deemed: str, accepted: bool
 ) -> None:
     """BP Event (c): the Deemed Event "shall not be less than four nor more than seven months
     following the date Big Planet implements the action to promote" (month ends clamp)."""
@@ -141,7 +141,7 @@ def test_deemed_event_is_four_to_seven_months_after_the_promotion(
         assert err.value.clause == "BP Event (c)"
 
 
-def test_deemed_event_governs_a_and_the_measurement_period(book: Ledger) -> None:
+def test_deemed_event_governs_a_and_the_measurement_period(book: OneAgreement) -> None:
     """1.5(b): installments continue to the Deemed Event date; A is counted then, and the
     Measurement Period starts on the 1st of the deemed month."""
     book.apply(
@@ -155,7 +155,9 @@ def test_deemed_event_governs_a_and_the_measurement_period(book: Ledger) -> None
 
 
 @pytest.mark.parametrize(("on", "accepted"), [("2003-10-30", True), ("2003-10-31", False), ("2003-11-01", False)])
-def test_first_bp_event_governs_a_clause_a_event_before_the_deemed_date(book: Ledger, on: str, accepted: bool) -> None:
+def test_first_bp_event_governs_a_clause_a_event_before_the_deemed_date(
+    book: OneAgreement, on: str, accepted: bool
+) -> None:
     """BP Event, DESIGN 3: only the first BP Event counts. A Deemed Event agreed for 2003-10-31: a
     clause (a) event dated before it is the first BP Event and governs (A and the Measurement
     Period from its date); on or after the deemed date, one has already occurred."""
@@ -176,7 +178,7 @@ def test_first_bp_event_governs_a_clause_a_event_before_the_deemed_date(book: Le
     assert (str(bp.measurement_start), bp.undelivered_shares) == ("2003-10-01", 75000 - 75000 * 9 // 14)
 
 
-def test_a_clause_c_declaration_after_an_agreed_deemed_event_is_refused(book: Ledger) -> None:
+def test_a_clause_c_declaration_after_an_agreed_deemed_event_is_refused(book: OneAgreement) -> None:
     """BP Event (c): once the Parties agreed the Deemed Event date, Buyer cannot also declare one."""
     book.apply(
         *closing("2003-04-10"),
@@ -186,34 +188,34 @@ def test_a_clause_c_declaration_after_an_agreed_deemed_event_is_refused(book: Le
         book.apply(fact("BPEventDeclared", "2003-09-01", clause="c"))
 
 
-def test_bp_event_on_an_installment_day_keeps_that_installment(book: Ledger) -> None:
+def test_bp_event_on_an_installment_day_keeps_that_installment(book: OneAgreement) -> None:
     """1.5(b), DESIGN 2-3: installments due on or before the governing date are released."""
     book.apply(*closing("2003-04-10"), fact("BPEventDeclared", "2003-06-01", clause="b"))
     assert book.state("2003-12-31").earnout.released_shares == 75000 * 5 // 14
     assert book.state("2003-12-31").earnout.bp_event.undelivered_shares == 75000 - 26785  # type: ignore[union-attr]
 
 
-def test_bp_event_the_day_before_an_installment_stops_it(book: Ledger) -> None:
+def test_bp_event_the_day_before_an_installment_stops_it(book: OneAgreement) -> None:
     """1.5(b): a BP Event on 2003-05-31 stops May's installment due 2003-06-01."""
     book.apply(*closing("2003-04-10"), fact("BPEventDeclared", "2003-05-31", clause="b"))
     assert released(book, "2003-05-31", "2003-06-01", "2003-12-31") == [21428, 21428, 21428]
 
 
-def test_bp_event_before_closing_means_no_catch_up_and_a_is_all_75000(book: Ledger) -> None:
+def test_bp_event_before_closing_means_no_catch_up_and_a_is_all_75000(book: OneAgreement) -> None:
     """1.5(b): "If no BP Event has occurred prior to the Closing" - one has, so no catch-up."""
     book.apply(*signed(), fact("BPEventDeclared", "2003-03-20", clause="a"), fact("ClosingOccurred", "2003-04-10"))
     state = book.state("2003-12-31").earnout
     assert (state.released_shares, state.bp_event.undelivered_shares) == (0, 75000)  # type: ignore[union-attr]
 
 
-def test_settlement_is_floored_once_from_exact_decimals(book: Ledger) -> None:
+def test_settlement_is_floored_once_from_exact_decimals(book: OneAgreement) -> None:
     """1.5(b): M = floor(A x N / D) with no intermediate rounding (reference figures)."""
     assert rules.settlement_shares(32143, Decimal("430000.00"), Decimal("486051.46565661")) == 28436
     assert rules.settlement_shares(3, Decimal("2"), Decimal("3")) == 2  # 3 x 2/3 = 2 exactly
     assert rules.settlement_shares(100, Decimal("0"), Decimal("5")) == 0
 
 
-def test_n_above_d_is_capped_so_m_equals_a(book: Ledger) -> None:
+def test_n_above_d_is_capped_so_m_equals_a(book: OneAgreement) -> None:
     """1.5(b): N is the lesser of the actual margin and D, so M never exceeds A."""
     book.apply(
         *closing("2003-04-10"),
@@ -226,7 +228,7 @@ def test_n_above_d_is_capped_so_m_equals_a(book: Ledger) -> None:
     assert bp.settlement_shares == bp.undelivered_shares
 
 
-def test_missing_months_leave_m_unknown_and_nothing_cancelled(book: Ledger) -> None:
+def test_missing_months_leave_m_unknown_and_nothing_cancelled(book: OneAgreement) -> None:
     """1.5(b), DESIGN 3: until every month's Gross Margin is reported, M is null."""
     book.apply(
         *closing("2003-04-10"), margin("2003-01", "100000.00"), fact("BPEventDeclared", "2003-09-15", clause="a")
@@ -245,7 +247,7 @@ def test_missing_months_leave_m_unknown_and_nothing_cancelled(book: Ledger) -> N
     assert state.cancelled_shares == 0 and state.pending_shares == 75000 - state.released_shares
 
 
-def test_settlement_and_cancellation_happen_on_2004_03_30_not_before(book: Ledger) -> None:
+def test_settlement_and_cancellation_happen_on_2004_03_30_not_before(book: OneAgreement) -> None:
     """1.5(b)-(c): M within 30 days after February 2004 (2004-03-30); A - M cancelled on the
     later of 2004-03-01 and that date."""
     from tests.ledger import reference_bp
@@ -256,7 +258,7 @@ def test_settlement_and_cancellation_happen_on_2004_03_30_not_before(book: Ledge
     assert (on.released_shares, on.cancelled_shares) == (42857 + 28436, 3707)
 
 
-def test_settlement_waits_for_a_closing_after_march_30_2004(book: Ledger) -> None:
+def test_settlement_waits_for_a_closing_after_march_30_2004(book: OneAgreement) -> None:
     """1.5(a)-(b): Earnout Shares are delivered only after Closing; with the BP Event before a
     2004-05-01 Closing, M is delivered at Closing (the catch-up reading of DESIGN 2)."""
     book.apply(
@@ -271,7 +273,7 @@ def test_settlement_waits_for_a_closing_after_march_30_2004(book: Ledger) -> Non
     assert state.cancelled_shares == 75000 - state.released_shares
 
 
-def test_no_closing_means_no_settlement_delivered(book: Ledger) -> None:
+def test_no_closing_means_no_settlement_delivered(book: OneAgreement) -> None:
     """1.5(a)-(b): without a Closing nothing is delivered; M stays pending, A - M is cancelled."""
     book.apply(
         *signed(),
@@ -284,7 +286,7 @@ def test_no_closing_means_no_settlement_delivered(book: Ledger) -> None:
     assert state.pending_shares == state.bp_event.settlement_shares  # type: ignore[union-attr]
 
 
-def test_d_starts_from_the_lower_of_january_and_the_month_before(book: Ledger) -> None:
+def test_d_starts_from_the_lower_of_january_and_the_month_before(book: OneAgreement) -> None:
     """1.5(b) D: the first assumed margin is min(GM Jan 2003, GM of the preceding month) x 0.97."""
     book.apply(
         *closing("2003-04-10"),
@@ -298,7 +300,7 @@ def test_d_starts_from_the_lower_of_january_and_the_month_before(book: Ledger) -
     assert bp.assumed_margin_total == Decimal("70000.00") * Decimal("0.97") * (1 + Decimal("0.97"))
 
 
-def test_deliveries_cannot_exceed_the_shares_released_by_then(book: Ledger) -> None:
+def test_deliveries_cannot_exceed_the_shares_released_by_then(book: OneAgreement) -> None:
     """1.5(b): CRS delivers what has been released: 16,071 at a 2003-04-10 Closing, not one more."""
     book.apply(*closing("2003-04-10"))
     with pytest.raises(RuleViolation, match="only 16071 Earnout Shares") as err:
@@ -308,7 +310,7 @@ def test_deliveries_cannot_exceed_the_shares_released_by_then(book: Ledger) -> N
     assert book.state("2003-04-10").earnout.delivered_shares == 16071
 
 
-def test_termination_stops_every_earnout_delivery_and_cancellation(book: Ledger) -> None:
+def test_termination_stops_every_earnout_delivery_and_cancellation(book: OneAgreement) -> None:
     """7.2: after a 7.1 termination "all further obligations of the Parties ... shall terminate": a BP
     Event declared before termination neither delivers M nor cancels shares nor reduces the Price."""
     from tests.ledger import fact, margin
@@ -331,7 +333,7 @@ def test_termination_stops_every_earnout_delivery_and_cancellation(book: Ledger)
 
 @pytest.mark.parametrize(("as_of", "pending", "terminated"), [("2003-05-31", 75000, 0), ("2003-06-01", 0, 75000)])
 def test_termination_leaves_nothing_pending_and_counts_the_shares_it_ended(
-    book: Ledger, as_of: str, pending: int, terminated: int
+    book: OneAgreement, as_of: str, pending: int, terminated: int
 ) -> None:
     """7.2, DESIGN 3: from the day of a 7.1 termination nothing is pending; the Earnout Shares show
     as ended by the termination, so released + cancelled + pending + terminated = 75,000."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import RuleViolation
-from tests.ledger import Ledger, claim, closed, fact, resolve
+from tests.ledger import OneAgreement, claim, closed, fact, resolve
 
 
-def escrow(book: Ledger, on: str) -> dict:
+def escrow(book: OneAgreement, on: str) -> dict:
     return book.json(on)["escrow"]
 
 
-def test_pending_claim_reserves_the_shares_it_would_take(book: Ledger) -> None:
+def test_pending_claim_reserves_the_shares_it_would_take(book: OneAgreement) -> None:
     """DESIGN 5: a pending $30,000 claim would take 3,000 shares if resolved as claimed."""
     book.apply(*closed(), claim("C1", "2003-06-01", "30000.00"))
     assert escrow(book, "2003-06-01")["reserved_shares"] == 3000
@@ -20,27 +20,27 @@ def test_pending_claim_reserves_the_shares_it_would_take(book: Ledger) -> None:
     assert escrow(book, "2003-05-31")["reserved_shares"] == 0
 
 
-def test_pending_claim_within_the_allowance_reserves_nothing(book: Ledger) -> None:
+def test_pending_claim_within_the_allowance_reserves_nothing(book: OneAgreement) -> None:
     """8.1(b), DESIGN 5: $25,000 pending would make nothing payable, so nothing is reserved."""
     book.apply(*closed(), claim("C1", "2003-06-01", "25000.00"))
     assert escrow(book, "2003-06-01")["reserved_shares"] == 0
 
 
-def test_pending_claim_counts_resolved_losses_toward_the_allowance(book: Ledger) -> None:
+def test_pending_claim_counts_resolved_losses_toward_the_allowance(book: OneAgreement) -> None:
     """8.1(b), DESIGN 5: $20,000 resolved plus $10,000 pending would tip the Allowance: 3,000 reserved."""
     book.apply(*closed(), claim("C1", "2003-06-01", "20000.00"), resolve("C1", "2003-06-10", "20000.00"))
     book.apply(claim("C2", "2003-07-01", "10000.00"))
     assert escrow(book, "2003-07-01")["reserved_shares"] == 3000
 
 
-def test_withdrawn_claim_frees_its_reserve(book: Ledger) -> None:
+def test_withdrawn_claim_frees_its_reserve(book: OneAgreement) -> None:
     """8.3: a withdrawn claim reserves nothing."""
     book.apply(*closed(), claim("C1", "2003-06-01", "30000.00"), fact("ClaimWithdrawn", "2003-07-01", claim_id="C1"))
     assert escrow(book, "2003-07-01")["reserved_shares"] == 0
     assert escrow(book, "2003-06-30")["reserved_shares"] == 3000
 
 
-def test_release_of_available_shares_is_accepted_at_the_limit(book: Ledger) -> None:
+def test_release_of_available_shares_is_accepted_at_the_limit(book: OneAgreement) -> None:
     """Escrow Agreement: all 22,000 unreserved shares can be released, not one more."""
     book.apply(*closed(), claim("C1", "2003-06-01", "30000.00"))
     count = len(book.events())
@@ -52,7 +52,7 @@ def test_release_of_available_shares_is_accepted_at_the_limit(book: Ledger) -> N
     assert (state["released_shares"], state["balance_shares"], state["available_shares"]) == (22000, 3000, 0)
 
 
-def test_surrender_after_a_release_is_capped_by_the_balance_and_the_rest_is_cash(book: Ledger) -> None:
+def test_surrender_after_a_release_is_capped_by_the_balance_and_the_rest_is_cash(book: OneAgreement) -> None:
     """8.1(c): shares no longer in escrow cannot be surrendered; the payable remainder is cash."""
     book.apply(*closed(), fact("EscrowReleased", "2003-05-01", shares=24000))
     book.apply(claim("C1", "2003-06-01", "30000.00"), resolve("C1", "2003-07-01", "30000.00"))
@@ -61,14 +61,14 @@ def test_surrender_after_a_release_is_capped_by_the_balance_and_the_rest_is_cash
     assert state["indemnity"]["buyer"]["cash_due"] == "20000.00"
 
 
-def test_deposit_beyond_25000_shares_is_rejected(book: Ledger) -> None:
+def test_deposit_beyond_25000_shares_is_rejected(book: OneAgreement) -> None:
     """8.1(c): the escrow holds 25,000 shares of the Buyer Securities."""
     book.apply(*closed())
     with pytest.raises(RuleViolation, match="above the 25000 escrow shares"):
         book.apply(fact("EscrowDeposited", "2003-05-01", shares=1))
 
 
-def test_revised_claim_changes_its_reserve(book: Ledger) -> None:
+def test_revised_claim_changes_its_reserve(book: OneAgreement) -> None:
     """8.3, DESIGN 5: the reserve follows the claim's current amount."""
     book.apply(
         *closed(),

@@ -19,13 +19,13 @@ from projections.diff import flatten
 from projections.explain import explanations
 from tests.clirun import one_clear_line, run_cli
 from tests.histories import HISTORIES
-from tests.ledger import Ledger, claim, closed, new_ledger, reference_bp, resolve
+from tests.ledger import OneAgreement, claim, closed, new_ledger, reference_bp, resolve
 
 AGREEMENT_TEXT = Path("/work/shared/agreement/asset-purchase-agreement.txt")
 
 
 @pytest.fixture
-def reference(book: Ledger) -> Ledger:
+def reference(book: OneAgreement) -> OneAgreement:
     """DESIGN reference figures: BP Event (a) on 2003-09-15; buyer claims resolved at 15,000
     and 27,500 (4,250 shares surrendered); a third claim C3 pending at 10,000."""
     book.apply(
@@ -40,11 +40,11 @@ def reference(book: Ledger) -> Ledger:
     return book
 
 
-def explain(book: Ledger, figure: str, as_of: str = "2004-03-30"):
+def explain(book: OneAgreement, figure: str, as_of: str = "2004-03-30"):
     return explanations(book.events(), date.fromisoformat(as_of))[1][figure]
 
 
-def test_settlement_shares_show_m_with_the_numbers_filled_in(reference: Ledger) -> None:
+def test_settlement_shares_show_m_with_the_numbers_filled_in(reference: OneAgreement) -> None:
     """1.5(b): M = floor(A x N / D) = floor(32143 x 430000.00 / 486051.46565661) = 28436,
     resting on the BP Event and every Gross Margin report it uses."""
     x = explain(reference, "earnout.bp_event.settlement_shares")
@@ -56,7 +56,7 @@ def test_settlement_shares_show_m_with_the_numbers_filled_in(reference: Ledger) 
     assert set(margins) | {bp} <= set(x.positions)
 
 
-def test_a_d_and_n_explain_themselves(reference: Ledger) -> None:
+def test_a_d_and_n_explain_themselves(reference: OneAgreement) -> None:
     """1.5(b) A, D, N: released by the governing date, the decaying assumed margins, the cap."""
     a = explain(reference, "earnout.bp_event.undelivered_shares")
     assert "75000 − floor(75000 × 8 / 14) = 75000 − 42857 = 32143" in a.formula
@@ -73,7 +73,7 @@ def test_a_d_and_n_explain_themselves(reference: Ledger) -> None:
     assert explain(reference, "purchase_price.reduction").formula.endswith("3707 × 10.00 = 37070.00")
 
 
-def test_escrow_reserve_shows_the_pending_claims_and_the_cap(reference: Ledger) -> None:
+def test_escrow_reserve_shows_the_pending_claims_and_the_cap(reference: OneAgreement) -> None:
     """8.1(c), DESIGN 5: C3 pending at 10,000 on top of 42,500 resolved reserves
     floor(52,500 / 10) - 4,250 = 1,000 shares."""
     x = explain(reference, "escrow.reserved_shares")
@@ -88,7 +88,7 @@ def test_escrow_reserve_shows_the_pending_claims_and_the_cap(reference: Ledger) 
     assert balance.formula == "balance = deposited − surrendered − released = 25000 − 4250 − 0 = 20750"
 
 
-def test_cash_due_beyond_the_cap_explains_the_excess(book: Ledger) -> None:
+def test_cash_due_beyond_the_cap_explains_the_excess(book: OneAgreement) -> None:
     """8.1(c): a claim resolved at 260,000 surrenders all 25,000 shares; 52,500.00 in cash."""
     book.apply(*closed(), claim("C1", "2004-01-15", "260000"), resolve("C1", "2004-02-01", "260000"))
     x = explain(book, "indemnity.buyer.cash_due", "2004-02-01")
@@ -99,7 +99,7 @@ def test_cash_due_beyond_the_cap_explains_the_excess(book: Ledger) -> None:
     assert "resolved 302500.00 > Allowance 25000.00" in payable.formula
 
 
-def test_every_numeric_figure_of_the_money_areas_is_explained(reference: Ledger) -> None:
+def test_every_numeric_figure_of_the_money_areas_is_explained(reference: OneAgreement) -> None:
     """Coverage: earnout, bp_event, escrow, indemnity (both sides), purchase_price, and each
     survival row; each explanation's value is what `state --json` shows."""
     state, found = explanations(reference.events(), date(2004, 3, 30))
@@ -122,7 +122,7 @@ def test_every_numeric_figure_of_the_money_areas_is_explained(reference: Ledger)
         assert x.formula and x.clause and x.text.startswith('"')
 
 
-def test_survival_rows_and_claims_explain_whole_rows(reference: Ledger, capsys) -> None:
+def test_survival_rows_and_claims_explain_whole_rows(reference: OneAgreement, capsys) -> None:
     """7.3: 2.7 runs two years from Closing; C3 cites it. A row's field falls back to the row."""
     store = str(reference.path)
     run = run_cli(capsys, "--store", store, "explain", "APA", "survival.2.7.status", "--as-of", "2005-06-01", "--json")
@@ -134,7 +134,7 @@ def test_survival_rows_and_claims_explain_whole_rows(reference: Ledger, capsys) 
     assert "finally resolved 2004-02-01 at 27500.00, 4250 escrow shares surrendered" in claim_text
 
 
-def test_explain_as_known_at_an_earlier_moment(book: Ledger, capsys) -> None:
+def test_explain_as_known_at_an_earlier_moment(book: OneAgreement, capsys) -> None:
     """DESIGN "Two times": the derivation as the ledger knew it - before the last margin
     was recorded M was not determinable."""
     book.clock.set("2026-02-01T00:00:00Z")
@@ -149,7 +149,7 @@ def test_explain_as_known_at_an_earlier_moment(book: Ledger, capsys) -> None:
     assert "= 28436" in now.out and "clause:     1.5(b) M" in now.out
 
 
-def test_unknown_figure_exits_2_naming_close_matches(reference: Ledger, capsys) -> None:
+def test_unknown_figure_exits_2_naming_close_matches(reference: OneAgreement, capsys) -> None:
     run = run_cli(capsys, "--store", str(reference.path), "explain", "APA", "escrow.reserved", "--as-of", "2004-03-30")
     assert one_clear_line(run) and "did you mean escrow.reserved_shares" in run.err
     no_bp = run_cli(
@@ -158,7 +158,7 @@ def test_unknown_figure_exits_2_naming_close_matches(reference: Ledger, capsys) 
     assert one_clear_line(no_bp)
 
 
-def test_state_json_explain_adds_explanations_by_dotted_key(reference: Ledger, capsys) -> None:
+def test_state_json_explain_adds_explanations_by_dotted_key(reference: OneAgreement, capsys) -> None:
     run = run_cli(
         capsys, "--store", str(reference.path), "state", "APA", "--as-of", "2004-03-30", "--json", "--explain"
     )
@@ -172,7 +172,7 @@ def test_state_json_explain_adds_explanations_by_dotted_key(reference: Ledger, c
     assert "explanations" not in plain and {k: v for k, v in data.items() if k != "explanations"} == plain
 
 
-def test_text_state_keeps_clauses_beside_figures(reference: Ledger, capsys) -> None:
+def test_text_state_keeps_clauses_beside_figures(reference: OneAgreement, capsys) -> None:
     """The text view shows each figure with its clause; --explain appends derivations."""
     text = render_state(reference.state("2004-03-30"))
     assert re.search(r"M  settlement shares\s+28436\s+\[1\.5\(b\) M\]", text)

@@ -16,7 +16,7 @@ import pytest
 from commands.cli.options import parse_known_at
 from domain.errors import InvalidInput
 from tests.clirun import one_clear_line, run_cli, stored_count
-from tests.ledger import Ledger, claim, closed, fact, to_jsonl
+from tests.ledger import OneAgreement, claim, closed, fact, to_jsonl
 
 RECORDED = datetime(2026, 5, 1, 0, 0, 1, tzinfo=UTC)  # Clock.set + one tick
 
@@ -26,7 +26,7 @@ def utc(text: str) -> datetime:
 
 
 @pytest.fixture
-def late_claim(book: Ledger) -> Ledger:
+def late_claim(book: OneAgreement) -> OneAgreement:
     """Closing in April 2003 (recorded in 2003); a buyer claim asserted on 2004-01-15 but
     recorded only on 2026-05-01T00:00:01Z (the test store clock starts in 2026) (a back-dated event)."""
     book.clock.set("2026-02-01T12:00:00Z")
@@ -36,7 +36,7 @@ def late_claim(book: Ledger) -> Ledger:
     return book
 
 
-def test_recorded_at_is_stamped_by_the_store_clock_on_both_stores(ledger: Ledger) -> None:
+def test_recorded_at_is_stamped_by_the_store_clock_on_both_stores(ledger: OneAgreement) -> None:
     """DESIGN "Two times": recorded_at comes from the store's clock on append, and a
     known-at query reads it back the same from SQLite and PostgreSQL."""
     ledger.clock.set("2026-02-01T12:00:00Z")
@@ -49,7 +49,7 @@ def test_recorded_at_is_stamped_by_the_store_clock_on_both_stores(ledger: Ledger
     assert [c.claim_id for c in ledger.state("2004-03-31", RECORDED).claims] == ["C2"]
 
 
-def test_back_dated_claim_changes_as_of_answers_only_for_later_known_at(late_claim: Ledger) -> None:
+def test_back_dated_claim_changes_as_of_answers_only_for_later_known_at(late_claim: OneAgreement) -> None:
     """A back-dated claim recorded later changes the state on 2004-03-31 as known now, but
     not as known on 2026-04-30 - nor on the instant before it was recorded."""
     before, at = RECORDED - timedelta(microseconds=1), RECORDED
@@ -61,7 +61,7 @@ def test_back_dated_claim_changes_as_of_answers_only_for_later_known_at(late_cla
     assert [c.claim_id for c in late_claim.state("2004-01-15").claims] == ["C2"]
 
 
-def test_known_at_before_the_registration_is_rejected(late_claim: Ledger) -> None:
+def test_known_at_before_the_registration_is_rejected(late_claim: OneAgreement) -> None:
     """Preamble: before the agreement was registered the ledger knew nothing of it."""
     with pytest.raises(Exception, match="not registered at that time"):
         late_claim.state("2004-03-31", utc("2025-01-01T00:00:00Z"))
@@ -89,7 +89,7 @@ def test_bad_known_at_is_invalid_input(text: str) -> None:
         parse_known_at(text)
 
 
-def test_cli_known_at_with_offset_on_either_side_of_the_recording(late_claim: Ledger, capsys) -> None:
+def test_cli_known_at_with_offset_on_either_side_of_the_recording(late_claim: OneAgreement, capsys) -> None:
     """The claim recorded at 00:00:01Z is unknown at 02:00:00+02:00 and known at 02:00:01+02:00."""
     store = str(late_claim.path)
 
@@ -117,7 +117,7 @@ def test_cli_known_at_with_offset_on_either_side_of_the_recording(late_claim: Le
         {"originator_version": 3},
     ],
 )
-def test_user_supplied_store_fields_are_rejected(late_claim: Ledger, tmp_path: Path, capsys, stamped) -> None:
+def test_user_supplied_store_fields_are_rejected(late_claim: OneAgreement, tmp_path: Path, capsys, stamped) -> None:
     """DESIGN "Two times": recorded_at (and the hash chain, the position) are the store's,
     never the user's: the line is rejected, exit 2, nothing appended."""
     path = tmp_path / "f.jsonl"
@@ -128,7 +128,7 @@ def test_user_supplied_store_fields_are_rejected(late_claim: Ledger, tmp_path: P
     assert stored_count(late_claim.path) == before
 
 
-def test_history_shows_both_times_hash_and_clause_and_filters(late_claim: Ledger, capsys) -> None:
+def test_history_shows_both_times_hash_and_clause_and_filters(late_claim: OneAgreement, capsys) -> None:
     """Audit trail: every event with occurred_on, recorded_at, hash and clause;
     --known-at and --as-of filter it."""
     store = str(late_claim.path)

@@ -12,8 +12,8 @@ import pytest
 
 from domain.errors import RuleViolation
 from projections.explain import explanations, find
-from tests.cli_run import run, write_jsonl
-from tests.ledger import Ledger, closed, fact, resolve, signed
+from tests.clirun import run, write_jsonl
+from tests.ledger import OneAgreement, closed, fact, resolve, signed
 
 EXPIRY = "2005-04-10"  # 7.3: two years following the Closing Date of 2003-04-10 (tests.ledger.closed)
 
@@ -30,12 +30,12 @@ def _mailed(on: str) -> dict[str, str]:
     return {"by": "mail", "sent_on": on}
 
 
-def _formula(book: Ledger, as_of: str, figure: str) -> str:
+def _formula(book: OneAgreement, as_of: str, figure: str) -> str:
     state, found = explanations(book.events(), date.fromisoformat(as_of))
     return find(found, state, figure).formula
 
 
-def test_a_claim_mailed_four_days_before_the_two_year_date_is_given_in_time(book: Ledger) -> None:
+def test_a_claim_mailed_four_days_before_the_two_year_date_is_given_in_time(book: OneAgreement) -> None:
     """9.11(ii), 7.3(iv): mailed 2005-04-06, effective 2005-04-09, the day before the
     representations expire: 2.14 is extended by the claim."""
     book.apply(*closed(), _claim(_mailed("2005-04-06")))
@@ -51,7 +51,7 @@ def test_a_claim_mailed_four_days_before_the_two_year_date_is_given_in_time(book
     ids=["three days before", "two days before", "one day before"],
 )
 def test_a_claim_mailed_three_two_or_one_days_before_the_two_year_date_is_too_late(
-    book: Ledger, mailed_on: str, effective: str
+    book: OneAgreement, mailed_on: str, effective: str
 ) -> None:
     """9.11(ii): mail is effective three days after deposit, so a claim mailed three days or
     fewer before the two-year date is given on or after it (7.3: expired on 2005-04-10); the
@@ -67,7 +67,7 @@ def test_a_claim_mailed_three_two_or_one_days_before_the_two_year_date_is_too_la
 
 
 @pytest.mark.parametrize("copy_mailed_on", ["2005-04-09", "2005-04-12"])
-def test_a_fax_on_the_last_day_is_given_in_time(book: Ledger, copy_mailed_on: str) -> None:
+def test_a_fax_on_the_last_day_is_given_in_time(book: OneAgreement, copy_mailed_on: str) -> None:
     """9.11(i): a fax is effective when transmitted, 2005-04-09, the last day before the
     representations expire - however late the copy 9.11(b) requires is mailed."""
     fax = {"by": "fax", "sent_on": "2005-04-09", "mailed_copy_on": copy_mailed_on}
@@ -76,7 +76,7 @@ def test_a_fax_on_the_last_day_is_given_in_time(book: Ledger, copy_mailed_on: st
     assert next(r for r in book.json("2005-04-10")["survival"] if r["section"] == "2.14")["status"] == "extended"
 
 
-def test_a_fax_on_the_two_year_date_is_too_late(book: Ledger) -> None:
+def test_a_fax_on_the_two_year_date_is_too_late(book: OneAgreement) -> None:
     book.apply(*closed())
     with pytest.raises(
         RuleViolation, match=rf"expired on {EXPIRY}; the claim's notice is effective on {EXPIRY}: faxed"
@@ -86,7 +86,7 @@ def test_a_fax_on_the_two_year_date_is_too_late(book: Ledger) -> None:
 
 @pytest.mark.parametrize(("mailed_on", "accepted"), [("2008-09-11", True), ("2008-09-13", False)])
 def test_a_2_11_claim_runs_to_the_statute_from_the_day_its_notice_is_effective(
-    book: Ledger, mailed_on: str, accepted: bool
+    book: OneAgreement, mailed_on: str, accepted: bool
 ) -> None:
     """7.3(ii): 2.11 continues through the recorded statute date (2008-09-15): a claim mailed
     on the 11th is effective the day before it, one mailed on the 13th the day after. (The
@@ -105,7 +105,7 @@ def test_a_2_11_claim_runs_to_the_statute_from_the_day_its_notice_is_effective(
 
 @pytest.mark.parametrize(("mailed_on", "accepted"), [("2003-05-28", False), ("2003-05-29", True)])
 def test_a_termination_notice_is_given_after_the_deadline_only_once_effective(
-    book: Ledger, mailed_on: str, accepted: bool
+    book: OneAgreement, mailed_on: str, accepted: bool
 ) -> None:
     """7.1, 9.11(ii): a Party may terminate once the close of business on 2003-05-31 has passed;
     a notice mailed 2003-05-28 is effective on the deadline itself (refused), one mailed the
@@ -126,7 +126,7 @@ def test_a_termination_notice_is_given_after_the_deadline_only_once_effective(
     ("as_of", "status"), [("2004-01-24", "upcoming"), ("2004-01-25", "due"), ("2004-01-26", "overdue")]
 )
 def test_the_ten_days_of_8_3_b_i_run_from_the_day_the_notice_is_effective(
-    book: Ledger, as_of: str, status: str
+    book: OneAgreement, as_of: str, status: str
 ) -> None:
     """8.3(b)(i): "within ten days after being notified": mailed Monday 2004-01-12, effective
     2004-01-15 (9.11(ii)), the Tax Reimbursement Amount is due 2004-01-25; the calendar's row
@@ -142,7 +142,7 @@ def test_the_ten_days_of_8_3_b_i_run_from_the_day_the_notice_is_effective(
     assert "notified 2004-01-15: mailed 2004-01-12, effective 3 days after deposit in the mails" in row["description"]
 
 
-def test_explain_shows_when_a_claim_was_sent_and_when_it_took_effect(book: Ledger) -> None:
+def test_explain_shows_when_a_claim_was_sent_and_when_it_took_effect(book: OneAgreement) -> None:
     """`explain` of the claim and of the representation it keeps alive: both dates, and the
     rule of 9.11 that joins them."""
     book.apply(*closed(), _claim(_mailed("2005-04-06")))
@@ -151,7 +151,7 @@ def test_explain_shows_when_a_claim_was_sent_and_when_it_took_effect(book: Ledge
     assert both in _formula(book, "2005-04-20", "survival.2.14")
 
 
-def test_a_claim_without_a_notice_is_explained_as_before(book: Ledger) -> None:
+def test_a_claim_without_a_notice_is_explained_as_before(book: OneAgreement) -> None:
     book.apply(
         *closed(), fact("ClaimAsserted", "2004-01-15", claim_id="C1", claimant="buyer", sections=["2.14"], amount="10")
     )

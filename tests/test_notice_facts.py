@@ -11,8 +11,8 @@ import pytest
 
 from commands.parsing import draft_from_mapping
 from domain.errors import InvalidInput
-from tests.cli_run import run, write_jsonl
-from tests.ledger import Ledger, closed
+from tests.clirun import run, write_jsonl
+from tests.ledger import OneAgreement, closed
 
 MAILED = {"by": "mail", "sent_on": "2004-01-12"}  # a Monday: effective Thursday 2004-01-15
 
@@ -24,7 +24,7 @@ def _claim(**fields: Any) -> dict[str, Any]:
     }
 
 
-def test_occurred_on_left_out_is_the_day_the_notice_is_effective(book: Ledger) -> None:
+def test_occurred_on_left_out_is_the_day_the_notice_is_effective(book: OneAgreement) -> None:
     """9.11(ii): mailed on the 12th, effective (and so asserted) on the 15th."""
     book.apply(*closed(), _claim(notice=MAILED))
     event = book.events()[-1]
@@ -34,13 +34,13 @@ def test_occurred_on_left_out_is_the_day_the_notice_is_effective(book: Ledger) -
     assert book.json("2004-01-14")["claims"] == []  # not given before it is effective
 
 
-def test_occurred_on_given_as_the_effective_day_is_accepted(book: Ledger) -> None:
+def test_occurred_on_given_as_the_effective_day_is_accepted(book: OneAgreement) -> None:
     book.apply(*closed(), _claim(occurred_on="2004-01-15", notice=MAILED))
     assert book.events()[-1].occurred_on.isoformat() == "2004-01-15"
 
 
 @pytest.mark.parametrize("given", ["2004-01-12", "2004-01-14", "2004-01-16"])
-def test_occurred_on_other_than_the_effective_day_is_refused(book: Ledger, given: str) -> None:
+def test_occurred_on_other_than_the_effective_day_is_refused(book: OneAgreement, given: str) -> None:
     """The line is refused naming the date 9.11 gives, and nothing is appended."""
     book.apply(*closed())
     count = len(book.events())

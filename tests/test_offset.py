@@ -10,10 +10,10 @@ import pytest
 from domain.errors import RuleViolation
 from domain.offset import offset_interest
 from domain.terms import DEFAULT_TERMS
-from tests.ledger import Ledger, claim, closed, fact, resolve
+from tests.ledger import OneAgreement, claim, closed, fact, resolve
 
 
-def withheld_against(book: Ledger, pending: str) -> None:
+def withheld_against(book: OneAgreement, pending: str) -> None:
     book.apply(
         *closed(),
         claim("C1", "2003-10-01", pending),
@@ -21,7 +21,7 @@ def withheld_against(book: Ledger, pending: str) -> None:
     )
 
 
-def test_withholding_is_refused_while_pending_claims_are_exactly_25000(book: Ledger) -> None:
+def test_withholding_is_refused_while_pending_claims_are_exactly_25000(book: OneAgreement) -> None:
     """8.6: no withholding "unless and until the amount of its potential claims exceeds" $25,000."""
     withheld_against(book, "25000.00")
     count = len(book.events())
@@ -30,7 +30,7 @@ def test_withholding_is_refused_while_pending_claims_are_exactly_25000(book: Led
     assert err.value.clause == "8.6" and len(book.events()) == count
 
 
-def test_withholding_is_allowed_one_cent_over_up_to_the_claims(book: Ledger) -> None:
+def test_withholding_is_allowed_one_cent_over_up_to_the_claims(book: OneAgreement) -> None:
     """8.6: Buyer may withhold "an amount equal to the amount of the claim", no more."""
     withheld_against(book, "25000.01")
     with pytest.raises(RuleViolation, match=r"above the 25000\.01 pending claims"):
@@ -40,7 +40,7 @@ def test_withholding_is_allowed_one_cent_over_up_to_the_claims(book: Ledger) -> 
     assert (offset["withholding_permitted"], offset["withheld_outstanding"]) == (True, "25000.01")
 
 
-def test_resolved_claim_is_offset_and_the_rest_paid_with_interest(book: Ledger) -> None:
+def test_resolved_claim_is_offset_and_the_rest_paid_with_interest(book: OneAgreement) -> None:
     """8.6: the covered amount is offset; the remainder is paid with 6% a year, actual/365,
     from withholding (2004-01-01) to payment (2004-07-01, 182 days): 2,500 x 0.06 x 182/365."""
     withheld_against(book, "30000.00")
@@ -62,7 +62,7 @@ def test_interest_is_simple_actual_365_rounded_once() -> None:
     assert offset_interest(terms, Decimal("10000.00"), date(2004, 1, 1), date(2004, 1, 1)) == Decimal("0.00")
 
 
-def test_release_of_more_than_withheld_is_rejected(book: Ledger) -> None:
+def test_release_of_more_than_withheld_is_rejected(book: OneAgreement) -> None:
     """8.6: only what was withheld can be paid back."""
     withheld_against(book, "30000.00")
     book.apply(fact("PaymentWithheld", "2004-01-01", payment_id="P1", amount="1000.00"))
@@ -70,7 +70,7 @@ def test_release_of_more_than_withheld_is_rejected(book: Ledger) -> None:
         book.apply(fact("WithheldPaymentReleased", "2004-02-01", payment_id="P1", amount="1000.01"))
 
 
-def test_claims_resolved_within_the_allowance_cover_nothing(book: Ledger) -> None:
+def test_claims_resolved_within_the_allowance_cover_nothing(book: OneAgreement) -> None:
     """8.6 with 8.1(b): a claim finally resolved at $20,000 leaves Sellers with no liability, so
     nothing is "covered by this Article VIII" and the whole withholding is owed back."""
     withheld_against(book, "30000.00")

@@ -16,7 +16,7 @@ from commands.reporting.export import TABLES, export, open_view
 from projections.headline import HEADLINE, HEADLINE_COLUMNS, MONEY_FIGURES, headline_of
 from projections.read_model import event_rows
 from tests.clirun import run_cli
-from tests.ledger import Ledger, fact, new_ledger
+from tests.ledger import OneAgreement, fact, new_ledger
 
 AS_OF = "valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)"
 DATES = [
@@ -45,14 +45,14 @@ def figures(state: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Ledger:
+def demo(tmp_path: Path) -> OneAgreement:
     """The demo's realistic history: BP Event, claims on both sides, an 8.6 withholding, a release."""
     book = new_ledger(tmp_path / "demo.sqlite")
     book.apply(*demo_history())
     return book
 
 
-def test_sql_as_of_equals_state_json_at_several_dates(demo: Ledger, tmp_path: Path) -> None:
+def test_sql_as_of_equals_state_json_at_several_dates(demo: OneAgreement, tmp_path: Path) -> None:
     """1.5(b)-(c), 8.1(c), 8.6: at each date the state_timeline row, the pending claims, the
     survival rows and the obligations selected with plain SQL equal `state --json`."""
     db = tmp_path / "reporting.sqlite"
@@ -70,7 +70,7 @@ def test_sql_as_of_equals_state_json_at_several_dates(demo: Ledger, tmp_path: Pa
         assert claims == sorted(({k: c[k] for k in ("claim_id", "status", "amount")} for c in state["claims"]), key=str)
 
 
-def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: Ledger, tmp_path: Path) -> None:
+def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: OneAgreement, tmp_path: Path) -> None:
     """1.5, 8.1-8.6: the state_timeline columns are the headline paths of `state --json`, one
     each, in order, money among them exactly where `state --json` writes two-place strings."""
     db = tmp_path / "reporting.sqlite"
@@ -87,7 +87,7 @@ def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: Led
         assert isinstance(value, str) == (path in MONEY_FIGURES or path == ("status",)), name
 
 
-def test_every_day_falls_in_exactly_one_interval_with_the_right_figures(demo: Ledger, tmp_path: Path) -> None:
+def test_every_day_falls_in_exactly_one_interval_with_the_right_figures(demo: OneAgreement, tmp_path: Path) -> None:
     """Change points: between two rows nothing changes, so a sweep of dates every 9 days from
     the Effective Date to 2008 finds one row each, equal to the projection of that day."""
     db = tmp_path / "reporting.sqlite"
@@ -101,7 +101,7 @@ def test_every_day_falls_in_exactly_one_interval_with_the_right_figures(demo: Le
     assert rows(db, f"SELECT * FROM state_timeline WHERE {AS_OF}", d="2002-12-05") == []
 
 
-def test_incremental_export_equals_rebuild_table_for_table(demo: Ledger, tmp_path: Path) -> None:
+def test_incremental_export_equals_rebuild_table_for_table(demo: OneAgreement, tmp_path: Path) -> None:
     """Tracking: exporting in two steps (the second applies only the new events) and
     `--rebuild` from scratch give identical tables, rows and order."""
     first = new_ledger(tmp_path / "two-step.sqlite")
@@ -120,7 +120,7 @@ def test_incremental_export_equals_rebuild_table_for_table(demo: Ledger, tmp_pat
     assert dump(db) == dump(rebuilt)
 
 
-def test_replayed_position_is_refused_and_rolls_back_the_rows(demo: Ledger, tmp_path: Path) -> None:
+def test_replayed_position_is_refused_and_rolls_back_the_rows(demo: OneAgreement, tmp_path: Path) -> None:
     """eventsourcing tracking: the position is written in the view's transaction; an old
     position raises IntegrityError and the rows written with it are rolled back."""
     db = tmp_path / "reporting.sqlite"
@@ -137,7 +137,7 @@ def _empty_tables(agreement_id: str) -> dict[str, list[dict[str, Any]]]:
     return {table: [] for table in TABLES}
 
 
-def test_money_is_text_with_two_places_and_shares_integers(demo: Ledger, tmp_path: Path) -> None:
+def test_money_is_text_with_two_places_and_shares_integers(demo: OneAgreement, tmp_path: Path) -> None:
     """Money is TEXT (two places), never REAL; shares are INTEGER (STRICT tables)."""
     db = tmp_path / "reporting.sqlite"
     export(demo.store, str(db))
@@ -157,7 +157,7 @@ def test_export_covers_every_agreement_and_the_events_table(tmp_path: Path) -> N
     """The export covers store.agreement_ids(); events keep both times and the payload as JSON."""
     book = new_ledger(tmp_path / "two.sqlite")
     book.apply(*demo_history()[:8])
-    other = Ledger(book.store, book.path, book.clock, agreement_id="OTHER")
+    other = OneAgreement(book.store, book.path, book.clock, agreement_id="OTHER")
     from commands.handlers import register_agreement
 
     register_agreement(book.store, "OTHER")
@@ -172,7 +172,7 @@ def test_export_covers_every_agreement_and_the_events_table(tmp_path: Path) -> N
     assert event["occurred_on"] == "2002-12-06" and event["recorded_at"].startswith("2026-01-01T00:00:")
 
 
-def test_export_from_each_store_kind(ledger: Ledger, tmp_path: Path) -> None:
+def test_export_from_each_store_kind(ledger: OneAgreement, tmp_path: Path) -> None:
     """The read model is SQLite whatever the event store (SQLite file or PostgreSQL)."""
     ledger.apply(*demo_history())
     db = tmp_path / "reporting.sqlite"
@@ -187,7 +187,9 @@ def test_export_from_each_store_kind(ledger: Ledger, tmp_path: Path) -> None:
     )
 
 
-def test_export_cli_reports_and_refuses_the_store_itself(demo: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_cli_reports_and_refuses_the_store_itself(
+    demo: OneAgreement, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`export --to` the event store's own file, or a directory, is refused with one line (exit 2)."""
     db = demo.path.with_name("reporting.sqlite")
     ok = run_cli(capsys, "--store", str(demo.path), "export", "--to", str(db))
@@ -204,7 +206,7 @@ def test_export_cli_reports_and_refuses_the_store_itself(demo: Ledger, capsys: p
     assert list(folder.parent.glob("*rebuilding*")) == []
 
 
-def test_progress_counts_every_new_notification_once(demo: Ledger, tmp_path: Path) -> None:
+def test_progress_counts_every_new_notification_once(demo: OneAgreement, tmp_path: Path) -> None:
     """Progress for long runs: the callback's counts add up to the notifications exported."""
     counts: list[int] = []
     result = export(demo.store, str(tmp_path / "reporting.sqlite"), progress=counts.append)

@@ -19,15 +19,15 @@ from commands.store.sqlite_recorder import LedgerSQLiteRecorder
 from domain.agreement import agreement_uuid
 from domain.event_json import stored_json
 from domain.terms import Terms
-from tests.ledger import Ledger, claim, closed, margin, new_ledger, resolve
+from tests.ledger import OneAgreement, claim, closed, margin, new_ledger, resolve
 
 
-def _history(ledger: Ledger) -> None:
+def _history(ledger: OneAgreement) -> None:
     ledger.apply(*closed(), margin("2003-01", "100000"), claim("C1", "2003-05-01", "60000"))
     ledger.apply(resolve("C1", "2003-06-01", "60000"))
 
 
-def _library_recorder(ledger: Ledger) -> object:
+def _library_recorder(ledger: OneAgreement) -> object:
     recorder = ledger.store.recorder
     if isinstance(recorder, LedgerSQLiteRecorder):
         return SQLiteApplicationRecorder(recorder.datastore, recorder.events_table_name)
@@ -36,7 +36,7 @@ def _library_recorder(ledger: Ledger) -> object:
     return PostgresApplicationRecorder(recorder.datastore, events_table_name=recorder.events_table_name)
 
 
-def test_select_events_answers_as_the_library_recorder_does(ledger: Ledger) -> None:
+def test_select_events_answers_as_the_library_recorder_does(ledger: OneAgreement) -> None:
     """Store (DESIGN "state reads one agreement"): every combination of the library's filters
     (gt, lte, desc, limit) returns the same stored events, in the same order, on both stores."""
     _history(ledger)
@@ -51,7 +51,7 @@ def test_select_events_answers_as_the_library_recorder_does(ledger: Ledger) -> N
     assert ours.select_events(agreement_uuid("nobody")) == []
 
 
-def test_select_events_takes_a_string_id_as_the_library_does(ledger: Ledger) -> None:
+def test_select_events_takes_a_string_id_as_the_library_does(ledger: OneAgreement) -> None:
     """The library's recorders accept the originator id as a UUID or its text."""
     _history(ledger)
     agreement = agreement_uuid(ledger.agreement_id)
@@ -73,7 +73,7 @@ def test_a_batched_insert_reports_the_ids_its_rows_have_in_the_notification_log(
     assert other.recorder.insert_events([]) == []
 
 
-def test_the_store_writes_the_ledgers_one_form_of_each_event(ledger: Ledger) -> None:
+def test_the_store_writes_the_ledgers_one_form_of_each_event(ledger: OneAgreement) -> None:
     """Chain: each stored row is ``stored_json`` of its sealed event (no cache between the seal
     and the store), which is byte for byte what dumping the event with pydantic gives."""
     _history(ledger)

@@ -13,8 +13,8 @@ import pytest
 from commands.handlers import apply_facts
 from commands.parsing import parse_jsonl
 from domain.errors import LedgerError, RuleViolation
-from tests.cli_run import run, write_jsonl
-from tests.ledger import Ledger, claim, closed, fact, resolve, signed
+from tests.clirun import run, write_jsonl
+from tests.ledger import OneAgreement, claim, closed, fact, resolve, signed
 
 CLOSED = closed("2003-04-10")
 BP_A = fact("BPEventDeclared", "2003-09-15", clause="a")
@@ -131,7 +131,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_rejection_leaves_the_store_unchanged(book: Ledger, case: Case) -> None:
+def test_rejection_leaves_the_store_unchanged(book: OneAgreement, case: Case) -> None:
     """Each rejection names its clause and appends nothing."""
     if case.base:
         book.apply(*case.base)
@@ -195,13 +195,13 @@ def test_cli_record_rejection_names_the_clause(tmp_path: Path, capsys: pytest.Ca
     assert code == 0
 
 
-def test_deadline_termination_the_day_after_the_deadline_is_accepted(book: Ledger) -> None:
+def test_deadline_termination_the_day_after_the_deadline_is_accepted(book: OneAgreement) -> None:
     """7.1: "if the Closing does not occur on or before the close of business on May 31, 2003"."""
     book.apply(*signed(), fact("AgreementTerminated", "2003-06-01", reason="deadline"))
     assert book.state("2003-06-01").status == "terminated"
 
 
-def test_extended_deadline_moves_the_termination_right(book: Ledger) -> None:
+def test_extended_deadline_moves_the_termination_right(book: OneAgreement) -> None:
     """7.1: the deadline may be "extended by mutual consent in writing of Buyer and Sellers"."""
     book.apply(*signed(), fact("ClosingDeadlineExtended", "2003-05-15", new_deadline="2003-07-31"))
     with pytest.raises(LedgerError, match="2003-07-31 has not passed"):
@@ -211,7 +211,7 @@ def test_extended_deadline_moves_the_termination_right(book: Ledger) -> None:
 
 @pytest.mark.parametrize("kind", ["ClosingOccurred", "EscrowDeposited"])
 def test_a_fact_needing_the_effective_date_says_it_is_not_recorded_and_how_to_record_it(
-    book: Ledger, kind: str
+    book: OneAgreement, kind: str
 ) -> None:
     """1.4: with no Effective Date recorded, a Closing (1.5) or an escrow deposit (8.1(c)) is told
     that the Effective Date is missing and which fact records it - not that a date is wrong."""

@@ -16,7 +16,7 @@ import pytest
 from commands.demo import demo_history
 from commands.reporting.report import render_report
 from tests.clirun import run_cli
-from tests.ledger import Ledger, new_ledger
+from tests.ledger import OneAgreement, new_ledger
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 AS_OF = "2004-06-30"
@@ -24,7 +24,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ledger]:
+def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, OneAgreement]:
     """The demo history's report as of 2004-06-30, written by the CLI."""
     path = tmp_path_factory.mktemp("report")
     book = new_ledger(path / "store.sqlite")
@@ -38,7 +38,7 @@ def figures(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-figure="([a-z_]+)" data-value="([^"]*)"', html))
 
 
-def test_page_shows_the_figures_of_state_json(page: tuple[Path, Ledger]) -> None:
+def test_page_shows_the_figures_of_state_json(page: tuple[Path, OneAgreement]) -> None:
     """The headline cards carry the `state --json` values: released, cancelled and pending
     Earnout Shares (1.5(b)-(c)), escrow balance and reserve (8.1(c)), payable and cash (8.1(b)-(c))."""
     path, book = page
@@ -58,7 +58,7 @@ def test_page_shows_the_figures_of_state_json(page: tuple[Path, Ledger]) -> None
     assert "71,293" in text and "20,750" in text and "BP Event (a) 2003-09-15" in text
 
 
-def test_page_is_self_contained(page: tuple[Path, Ledger]) -> None:
+def test_page_is_self_contained(page: tuple[Path, OneAgreement]) -> None:
     """Works offline: no scripts, no external stylesheets, fonts, images or links."""
     html = page[0].read_text()
     for needle in ("<script", "src=", "<link", "@import", "url(", "http://", "https://", "//cdn"):
@@ -66,7 +66,7 @@ def test_page_is_self_contained(page: tuple[Path, Ledger]) -> None:
     assert html.count("<svg") == 3  # earnout, escrow, survival
 
 
-def test_every_obligation_of_the_day_is_in_the_table(page: tuple[Path, Ledger]) -> None:
+def test_every_obligation_of_the_day_is_in_the_table(page: tuple[Path, OneAgreement]) -> None:
     """The obligations table lists each obligation of `state --json` with its status."""
     path, book = page
     text = unescape(path.read_text())
@@ -96,7 +96,9 @@ def _chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
-def test_page_loads_in_headless_chromium_without_console_errors(page: tuple[Path, Ledger], tmp_path: Path) -> None:
+def test_page_loads_in_headless_chromium_without_console_errors(
+    page: tuple[Path, OneAgreement], tmp_path: Path
+) -> None:
     """Real browser: the DOM after load holds the figures of `state --json`, the console
     reports no errors, and a screenshot is kept under artifacts/ for people to look at."""
     path, book = page

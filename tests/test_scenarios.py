@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli_run import run
+from tests.clirun import run
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.expected.json"))
 

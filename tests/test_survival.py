@@ -5,35 +5,35 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import RuleViolation
-from tests.ledger import Ledger, claim, closed, fact, resolve, signed
+from tests.ledger import OneAgreement, claim, closed, fact, resolve, signed
 
 
-def row(book: Ledger, section: str, on: str) -> tuple[str, str | None]:
+def row(book: OneAgreement, section: str, on: str) -> tuple[str, str | None]:
     found = next(r for r in book.json(on)["survival"] if r["section"] == section)
     return found["status"], found["expires_on"]
 
 
-def test_representations_have_not_started_before_closing(book: Ledger) -> None:
+def test_representations_have_not_started_before_closing(book: OneAgreement) -> None:
     """7.3: the two years run from the Closing Date."""
     book.apply(*signed())
     assert row(book, "2.14", "2003-03-01") == ("not-started", None)
 
 
-def test_representation_survives_to_the_day_before_its_second_anniversary(book: Ledger) -> None:
+def test_representation_survives_to_the_day_before_its_second_anniversary(book: OneAgreement) -> None:
     """7.3: "expire on the date that is two years following the Closing Date" (2005-04-10)."""
     book.apply(*closed("2003-04-10"))
     assert row(book, "2.14", "2005-04-09") == ("surviving", "2005-04-10")
     assert row(book, "2.14", "2005-04-10") == ("expired", "2005-04-10")
 
 
-def test_claim_the_day_before_expiry_is_accepted(book: Ledger) -> None:
+def test_claim_the_day_before_expiry_is_accepted(book: OneAgreement) -> None:
     """7.3: a claim asserted before the expiry date is timely."""
     book.apply(*closed("2003-04-10"), claim("C1", "2005-04-09", "1000.00"))
     assert book.json("2005-04-09")["claims"][0]["status"] == "pending"
 
 
 @pytest.mark.parametrize("on", ["2005-04-10", "2005-04-11"])
-def test_claim_on_or_after_expiry_is_rejected(book: Ledger, on: str) -> None:
+def test_claim_on_or_after_expiry_is_rejected(book: OneAgreement, on: str) -> None:
     """7.3: on the two-year date the representation has expired."""
     book.apply(*closed("2003-04-10"))
     count = len(book.events())
@@ -42,7 +42,7 @@ def test_claim_on_or_after_expiry_is_rejected(book: Ledger, on: str) -> None:
     assert err.value.clause == "7.3" and len(book.events()) == count
 
 
-def test_pending_claim_keeps_its_section_extended_until_resolved(book: Ledger) -> None:
+def test_pending_claim_keeps_its_section_extended_until_resolved(book: OneAgreement) -> None:
     """7.3(iv), 8.4: a timely claim keeps the representation alive until finally resolved."""
     book.apply(*closed("2003-04-10"), claim("C1", "2005-03-01", "1000.00", sections=["2.14"]))
     assert row(book, "2.14", "2005-04-10") == ("extended", None)
@@ -52,7 +52,7 @@ def test_pending_claim_keeps_its_section_extended_until_resolved(book: Ledger) -
     assert row(book, "2.14", "2005-06-01") == ("expired", "2005-06-01")
 
 
-def test_extended_section_still_refuses_new_claims_after_expiry(book: Ledger) -> None:
+def test_extended_section_still_refuses_new_claims_after_expiry(book: OneAgreement) -> None:
     """7.3: a new claim must be asserted before the expiry date even while another extends it."""
     book.apply(*closed("2003-04-10"), claim("C1", "2005-03-01", "1000.00", sections=["2.14"]))
     with pytest.raises(RuleViolation, match="expired"):
@@ -60,7 +60,7 @@ def test_extended_section_still_refuses_new_claims_after_expiry(book: Ledger) ->
 
 
 @pytest.mark.parametrize("section", ["2.1", "2.15", "3.1", "3.2", "3.4"])
-def test_indefinite_sections_never_expire(book: Ledger, section: str) -> None:
+def test_indefinite_sections_never_expire(book: OneAgreement, section: str) -> None:
     """7.3(i): 2.1, 2.15, 3.1, 3.2 and 3.4 survive indefinitely."""
     book.apply(*closed("2003-04-10"))
     assert row(book, section, "2030-01-01") == ("indefinite", None)
@@ -68,7 +68,7 @@ def test_indefinite_sections_never_expire(book: Ledger, section: str) -> None:
     book.apply(claim("LATE", "2030-01-01", "1.00", sections=[section], claimant=claimant))
 
 
-def test_3_4_is_indefinite_and_3_8_expires_each_with_a_note(book: Ledger) -> None:
+def test_3_4_is_indefinite_and_3_8_expires_each_with_a_note(book: OneAgreement) -> None:
     """7.3(i) names "3.4 (No Brokers)"; 9.6 makes headings no part of the agreement, so the
     number governs: 3.4 is indefinite, 3.8 (No Brokers) expires (DESIGN 6)."""
     book.apply(*closed("2003-04-10"))
@@ -79,7 +79,7 @@ def test_3_4_is_indefinite_and_3_8_expires_each_with_a_note(book: Ledger) -> Non
         book.apply(claim("S1", "2006-01-01", "1.00", sections=["3.8"], claimant="sellers"))
 
 
-def test_taxes_run_to_the_statute_of_limitations(book: Ledger) -> None:
+def test_taxes_run_to_the_statute_of_limitations(book: OneAgreement) -> None:
     """7.3(ii): 2.11 continues through the statute of limitations, whatever the Closing Date."""
     book.apply(*closed("2003-04-10"))
     assert row(book, "2.11", "2006-01-01") == ("until-statute-of-limitations", None)
@@ -91,7 +91,7 @@ def test_taxes_run_to_the_statute_of_limitations(book: Ledger) -> None:
         book.apply(claim("T2", "2008-04-15", "5000.00", sections=["2.11"]))
 
 
-def test_timely_tax_claim_extends_2_11_to_three_months_after_resolution(book: Ledger) -> None:
+def test_timely_tax_claim_extends_2_11_to_three_months_after_resolution(book: OneAgreement) -> None:
     """7.3(ii): "if a claim has been asserted prior to such expiration, until three months
     after the date of its final resolution" (resolved 2008-09-20 -> 2008-12-20)."""
     book.apply(
@@ -105,7 +105,7 @@ def test_timely_tax_claim_extends_2_11_to_three_months_after_resolution(book: Le
     assert row(book, "2.11", "2008-12-20") == ("expired", "2008-12-20")
 
 
-def test_tax_claim_resolved_early_leaves_the_statute_date(book: Ledger) -> None:
+def test_tax_claim_resolved_early_leaves_the_statute_date(book: OneAgreement) -> None:
     """7.3(ii): the later of the statute date and three months after resolution governs."""
     book.apply(
         *closed("2003-04-10"),
@@ -117,7 +117,7 @@ def test_tax_claim_resolved_early_leaves_the_statute_date(book: Ledger) -> None:
     assert row(book, "2.11", "2008-04-15") == ("expired", "2008-04-15")
 
 
-def test_covenants_have_no_survival_cut_off(book: Ledger) -> None:
+def test_covenants_have_no_survival_cut_off(book: OneAgreement) -> None:
     """7.3(iii): Article V (and 7.3) are continuing: a claim under 5.1 is never late."""
     book.apply(*closed("2003-04-10"), claim("K1", "2012-01-01", "100.00", sections=["5.1"]))
     assert book.json("2012-01-01")["claims"][0]["sections"] == ["5.1"]

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from domain.earnout import cancellation_on, settlement_due_by
 from domain.terms import DEFAULT_TERMS, Terms
-from tests.cli_run import run, write_jsonl
+from tests.clirun import run, write_jsonl
 from tests.ledger import claim, closed, new_ledger, resolve
 
 

@@ -7,10 +7,10 @@ from itertools import pairwise
 
 from projections.state import project
 from projections.timeline import change_points, intervals, keyed_intervals
-from tests.ledger import Ledger, claim, closed, reference_bp, resolve
+from tests.ledger import OneAgreement, claim, closed, reference_bp, resolve
 
 
-def test_state_at_each_change_point_is_the_projection_of_that_day(book: Ledger) -> None:
+def test_state_at_each_change_point_is_the_projection_of_that_day(book: OneAgreement) -> None:
     """The single pass over the events gives exactly `project(events, d)` at each point."""
     book.apply(*closed(), *reference_bp(), claim("C1", "2003-06-01", "30000"), resolve("C1", "2004-03-01", "27500"))
     events = book.events()
@@ -18,7 +18,7 @@ def test_state_at_each_change_point_is_the_projection_of_that_day(book: Ledger) 
         assert state == project(events, day)
 
 
-def test_installment_settlement_and_cancellation_dates_are_change_points(book: Ledger) -> None:
+def test_installment_settlement_and_cancellation_dates_are_change_points(book: OneAgreement) -> None:
     """1.5(b)-(c): each installment date, M's due date and the cancellation (2004-03-30) change
     the figures with no event on those days, so each is a change point; so is 7.3's cut-off."""
     book.apply(*closed(), *reference_bp())
@@ -28,7 +28,7 @@ def test_installment_settlement_and_cancellation_dates_are_change_points(book: L
     assert october.earnout.released_shares == 42857  # seen from before the BP Event, then no installment
 
 
-def test_nothing_changes_between_change_points(book: Ledger) -> None:
+def test_nothing_changes_between_change_points(book: OneAgreement) -> None:
     """Between two consecutive change points the state (bar its date) equals the earlier one."""
     book.apply(*closed(), *reference_bp())
     events = book.events()

@@ -19,13 +19,13 @@ from commands.store.application import LedgerStore
 from domain.chain import seal
 from domain.events import LedgerEvent
 from tests.clirun import one_clear_line, run_cli
-from tests.ledger import Ledger, claim, closed, reference_bp, resolve
+from tests.ledger import OneAgreement, claim, closed, reference_bp, resolve
 
 SURRENDERED = 16  # position of the SharesSurrendered that resolving C1 at 30,000 derives (3,000 shares)
 
 
 @pytest.fixture
-def history(book: Ledger) -> Ledger:
+def history(book: OneAgreement) -> OneAgreement:
     """Positions: 8 GrossMarginReported 2003-09, 15 ClaimResolved C1 30,000, 16 SharesSurrendered 3,000."""
     book.apply(*closed(), *reference_bp(), claim("C1", "2004-01-15", "30000"), resolve("C1", "2004-03-01", "30000"))
     return book
@@ -53,7 +53,7 @@ def verify(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str]:
     ids=["trailing-space", "number-as-text", "spacing", "money-exponent", "escaped-key"],
 )
 def test_a_record_not_in_the_ledgers_form_is_a_break_and_state_refuses_it(
-    history: Ledger, capsys: pytest.CaptureFixture[str], old: str, new: str
+    history: OneAgreement, capsys: pytest.CaptureFixture[str], old: str, new: str
 ) -> None:
     """Tamper evidence: values that normalise to the sealed ones still change the bytes, so verify
     names the position and state refuses it in one line (exit 2), never an internal error."""
@@ -72,7 +72,7 @@ def test_a_record_not_in_the_ledgers_form_is_a_break_and_state_refuses_it(
 
 
 def test_a_trailing_space_in_a_month_is_named_as_not_the_ledgers_form(
-    history: Ledger, capsys: pytest.CaptureFixture[str]
+    history: OneAgreement, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Issue 17's attack: '"2003-09 "' hashes as "2003-09" after validation; the bytes are the break."""
     sql(history.path, "UPDATE stored_events SET state = replace(state, ?, ?)", '"2003-09"', '"2003-09 "')
@@ -100,7 +100,7 @@ def _reseal(path: Path, events: list[LedgerEvent], start: int, replaced: list[Le
 
 
 def test_a_forged_derived_event_is_named_with_what_the_rules_give(
-    history: Ledger, capsys: pytest.CaptureFixture[str]
+    history: OneAgreement, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """8.1(c): a re-sealed SharesSurrendered of 3,000 changed to 1 passes the chain; verify plans the
     resolution's batch again and names the forged figure and the one the rules give."""
@@ -113,7 +113,7 @@ def test_a_forged_derived_event_is_named_with_what_the_rules_give(
     assert "the rules give SharesSurrendered claim_id=C1 shares=3000" in text
 
 
-def test_a_deleted_derived_event_is_named_as_missing(history: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_deleted_derived_event_is_named_as_missing(history: OneAgreement, capsys: pytest.CaptureFixture[str]) -> None:
     """8.1(c): the surrender deleted (the last row, so no chain link breaks) is still given by the facts."""
     sql(history.path, "DELETE FROM stored_events WHERE originator_version = ?", SURRENDERED)
     code, text = verify(capsys, history.path)
@@ -125,7 +125,7 @@ def test_a_deleted_derived_event_is_named_as_missing(history: Ledger, capsys: py
 
 
 def test_a_derived_event_added_to_a_batch_that_gives_none_is_named(
-    history: Ledger, capsys: pytest.CaptureFixture[str]
+    history: OneAgreement, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """8.1(c): a second surrender appended to the resolution's batch, sealed on the chain."""
     events = history.events()

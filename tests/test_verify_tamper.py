@@ -23,13 +23,13 @@ from commands.store.application import LedgerStore
 from domain.agreement import agreement_uuid
 from domain.chain import seal
 from tests.clirun import run_cli
-from tests.ledger import Ledger, claim, closed, reference_bp, resolve, to_jsonl
+from tests.ledger import OneAgreement, claim, closed, reference_bp, resolve, to_jsonl
 
 EVENTS = 16  # registration, 3 closing facts, 9 of the BP Event, C1 asserted/resolved + SharesSurrendered
 
 
 @pytest.fixture
-def history(book: Ledger) -> Ledger:
+def history(book: OneAgreement) -> OneAgreement:
     """Positions: 4 ClosingOccurred, 7 BPEventDeclared, 8 GM 2003-09 = 80,000.00,
     14 ClaimAsserted C1, 15 ClaimResolved C1 (30,000), 16 SharesSurrendered 3,000."""
     book.apply(*closed(), *reference_bp(), claim("C1", "2004-01-15", "30000"), resolve("C1", "2004-03-01", "30000"))
@@ -63,7 +63,7 @@ def verify(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str]:
     return run.code, run.out + run.err
 
 
-def test_untouched_store_verifies(history: Ledger, capsys) -> None:
+def test_untouched_store_verifies(history: OneAgreement, capsys) -> None:
     code, text = verify(capsys, history.path)
     assert (code, text.strip()) == (0, f"verified 1 agreement, {EVENTS} events: hash chains intact, replay clean")
     assert run_cli(capsys, "--store", str(history.path), "verify").code == 0  # every agreement
@@ -83,7 +83,7 @@ def test_untouched_store_verifies(history: Ledger, capsys) -> None:
     ids=["amount", "occurred_on", "recorded_at", "claim_id", "hash", "prev_hash", "float"],
 )
 def test_editing_a_stored_field_breaks_the_chain_at_that_position(
-    history: Ledger, capsys, position: int, change: Callable[[dict[str, Any]], None], reason: str
+    history: OneAgreement, capsys, position: int, change: Callable[[dict[str, Any]], None], reason: str
 ) -> None:
     edit(history.path, position, change)
     code, text = verify(capsys, history.path)
@@ -91,7 +91,7 @@ def test_editing_a_stored_field_breaks_the_chain_at_that_position(
     assert f"chain broken at position {position}: " in text and reason in text
 
 
-def test_swapping_the_topic_is_detected(history: Ledger, capsys) -> None:
+def test_swapping_the_topic_is_detected(history: OneAgreement, capsys) -> None:
     """ClaimResolved relabelled ClaimRevised (same fields): the type is part of the digest."""
     _, state = row(history.path, 15)
     write(history.path, 15, "domain.events:ClaimRevised", state)
@@ -99,21 +99,21 @@ def test_swapping_the_topic_is_detected(history: Ledger, capsys) -> None:
     assert code == 1 and "position 15: the stored event does not match its hash" in text
 
 
-def test_swapping_to_a_topic_with_other_fields_cannot_be_read(history: Ledger, capsys) -> None:
+def test_swapping_to_a_topic_with_other_fields_cannot_be_read(history: OneAgreement, capsys) -> None:
     _, state = row(history.path, 8)
     write(history.path, 8, "domain.events:EscrowDeposited", state)
     code, text = verify(capsys, history.path)
     assert code == 1 and "position 8: the stored event cannot be read" in text
 
 
-def test_deleting_a_middle_row_names_the_missing_position(history: Ledger, capsys) -> None:
+def test_deleting_a_middle_row_names_the_missing_position(history: OneAgreement, capsys) -> None:
     with sqlite3.connect(history.path) as db:
         db.execute("DELETE FROM stored_events WHERE originator_version = 10")
     code, text = verify(capsys, history.path)
     assert code == 1 and "chain broken at position 10: position 10 is missing" in text
 
 
-def test_swapping_two_rows_contents_is_detected_at_the_first(history: Ledger, capsys) -> None:
+def test_swapping_two_rows_contents_is_detected_at_the_first(history: OneAgreement, capsys) -> None:
     """The position is part of the digest: moving an event's bytes to another slot breaks it."""
     (t9, s9), (t10, s10) = row(history.path, 9), row(history.path, 10)
     write(history.path, 9, t10, s10)
@@ -122,14 +122,14 @@ def test_swapping_two_rows_contents_is_detected_at_the_first(history: Ledger, ca
     assert code == 1 and "chain broken at position 9:" in text
 
 
-def test_garbage_bytes_cannot_be_read(history: Ledger, capsys) -> None:
+def test_garbage_bytes_cannot_be_read(history: OneAgreement, capsys) -> None:
     topic, _ = row(history.path, 12)
     write(history.path, 12, topic, b"\x00not json")
     code, text = verify(capsys, history.path)
     assert code == 1 and "position 12: the stored event cannot be read" in text
 
 
-def test_a_resealed_event_breaks_the_link_to_the_next(history: Ledger, capsys) -> None:
+def test_a_resealed_event_breaks_the_link_to_the_next(history: OneAgreement, capsys) -> None:
     """An intruder who also recomputes the edited event's own hash is caught one position
     later: the next event's prev_hash still names the original."""
     edit(history.path, 8, lambda d: d.update(amount="99999.00"))
@@ -142,7 +142,7 @@ def test_a_resealed_event_breaks_the_link_to_the_next(history: Ledger, capsys) -
     assert code == 1 and "chain broken at position 9: prev_hash does not match" in text
 
 
-def test_a_fully_resealed_chain_is_still_replayed_against_the_rules(history: Ledger, capsys) -> None:
+def test_a_fully_resealed_chain_is_still_replayed_against_the_rules(history: OneAgreement, capsys) -> None:
     """Re-sealing every later event hides an edit from the chain, but the replay still
     rejects a fact the agreement forbids: a BP Event dated outside its window."""
     store = LedgerStore(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(history.path)})
@@ -158,7 +158,9 @@ def test_a_fully_resealed_chain_is_still_replayed_against_the_rules(history: Led
     assert code == 1 and "position 7: replay rejects the stored event" in text and "BP Event" in text
 
 
-def test_truncated_tail_is_caught_only_against_a_kept_head(history: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+def test_truncated_tail_is_caught_only_against_a_kept_head(
+    history: OneAgreement, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Tamper evidence: deleting the *last* events leaves a valid chain, so `verify` alone passes;
     with the head hash kept from `history --json`, `verify --expect-head` exits 1."""
     head = history.events()[-1].hash
@@ -174,7 +176,7 @@ def test_truncated_tail_is_caught_only_against_a_kept_head(history: Ledger, caps
 
 
 def test_expect_head_accepts_a_head_followed_by_later_appends(
-    history: Ledger, capsys: pytest.CaptureFixture[str]
+    history: OneAgreement, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A head kept before more facts were appended is still in the chain: verify passes and says so."""
     head = history.events()[-1].hash
@@ -183,7 +185,7 @@ def test_expect_head_accepts_a_head_followed_by_later_appends(
     assert result.code == 0 and "1 event appended since that head" in result.out
 
 
-def test_expect_head_needs_an_agreement_and_a_hash(history: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+def test_expect_head_needs_an_agreement_and_a_hash(history: OneAgreement, capsys: pytest.CaptureFixture[str]) -> None:
     """Bad --expect-head input is a user error: exit 2, one line."""
     store = str(history.path)
     assert run_cli(capsys, "--store", store, "verify", "--expect-head", "0" * 64).code == 2
@@ -192,7 +194,7 @@ def test_expect_head_needs_an_agreement_and_a_hash(history: Ledger, capsys: pyte
 
 
 def test_verify_on_every_core_reports_the_first_break_in_the_order_registered(
-    book: Ledger, monkeypatch: pytest.MonkeyPatch
+    book: OneAgreement, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Tamper evidence on a portfolio, verified here and in a real worker process (one agreement
     a chunk): an intact store verifies as in one process, and with APA-3's and APA-4's amounts
