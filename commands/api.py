@@ -261,9 +261,17 @@ class Ledger:
     # -- evidence and outputs ------------------------------------------------------------
 
     def verify(
-        self, agreement_id: str | None = None, expect_head: str | None = None, workers: int | None = None
+        self,
+        agreement_id: str | None = None,
+        expect_head: str | None = None,
+        workers: int | None = None,
+        *,
+        checkpoints: Sequence[str] = (),
+        key: str | None = None,
     ) -> Verification:
-        """Recompute every hash chain (or one agreement's) and replay from scratch."""
+        """Check every stored record, chain and derived event (or one agreement's), replay from
+        scratch, and prove the store still extends each checkpoint file named (signed ones with
+        the signing key in the file ``key``, default $APA_LEDGER_SIGNING_KEY's)."""
         from commands.audit import verify_store
         from commands.handlers import check_head_hash
         from domain.errors import UnknownAgreement
@@ -273,7 +281,13 @@ class Ledger:
             raise UnknownAgreement(f"no agreement {agreement_id!r} in this store")  # a user error, not a break
         if expect_head is not None:
             check_head_hash(agreement_id, expect_head)
-        return Verification(*verify_store(store, agreement_id, expect_head, workers))
+        ok, message = verify_store(store, agreement_id, expect_head, workers)
+        if ok and checkpoints:
+            from commands.checkpoint import check_all, read_key
+
+            problem, extended = check_all(store, checkpoints, read_key(key))
+            ok, message = (False, f"verify FAILED: {problem}") if problem else (True, message + extended)
+        return Verification(ok, message)
 
     def export(
         self,

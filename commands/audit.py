@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from contextlib import closing
+from typing import Any
+from uuid import UUID
 
 from commands import workers as pool_of
 from commands.handlers import plan
 from commands.parsing import Draft
 from commands.store.application import LedgerStore
-from domain.agreement import project_agreement
+from domain.agreement import agreement_uuid, project_agreement
 from domain.chain import first_break
 from domain.errors import LedgerError
 from domain.event_json import stored_json
@@ -99,6 +101,33 @@ def _fact(event: LedgerEvent | None) -> str:
     return f"{event.type} " + " ".join(f"{k}={v}" for k, v in event.payload().items())
 
 
+def log_break(store: LedgerStore, ids: list[str]) -> str | None:
+    """The first row of the store's notification log that no registered agreement's chain
+    accounts for (an orphan row: its agreement has no registration), or that comes before an
+    earlier position of its own agreement (a reordered log); None if there is none."""
+    registered = {agreement_uuid(a): a for a in ids}
+    last: dict[Any, int] = {}
+    start = 0
+    while True:
+        page = store.recorder.select_positions(start, 1000)  # type: ignore[attr-defined]
+        for notification, originator, position in page:
+            key = originator if isinstance(originator, UUID) else UUID(str(originator))
+            if key not in registered:
+                return (
+                    f"notification {notification}: a row at position {position} of {key}, which no "
+                    "registered agreement has (an orphan row, or its agreement's registration was deleted)"
+                )
+            if position <= last.get(key, 0):
+                return (
+                    f"notification {notification}: agreement {registered[key]} position {position} is logged "
+                    f"after its position {last[key]} (the log was reordered)"
+                )
+            last[key] = position
+        if len(page) < 1000:
+            return None
+        start = page[-1][0]
+
+
 def verify_store(
     store: LedgerStore, agreement_id: str | None = None, expect_head: str | None = None, workers: int | None = None
 ) -> tuple[bool, str]:
@@ -112,6 +141,10 @@ def verify_store(
     ids = [agreement_id] if agreement_id else store.agreement_ids(as_written=False)
     if agreement_id and not store.exists(agreement_id):
         return False, f"no agreement {agreement_id!r} in this store"
+    if not agreement_id:
+        stray = log_break(store, ids)
+        if stray is not None:
+            return False, f"verify FAILED: {stray}"
     total = 0
     with closing(pool_of.each_on_every_core(store, ids, check_agreement, workers, pool_of.AGREEMENTS_FROM)) as checks:
         for each, (count, problem) in zip(ids, checks, strict=True):

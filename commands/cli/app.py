@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import click
 
-from commands.cli import audit, reading, recording, reliability, reporting, scale
+from commands.cli import audit, evidence, reading, recording, reliability, reporting, scale
 from commands.cli.options import EPILOG_STORE, SURROGATE, UserError, fail, fault_line, say
 from commands.runtime import tune
 from domain.errors import LedgerError
@@ -39,7 +39,7 @@ def cli(ctx: click.Context, store: str | None) -> None:
     ctx.obj["store"] = store
 
 
-for family in (recording, reading, audit, reporting, scale, reliability):
+for family in (recording, reading, audit, evidence, reporting, scale, reliability):
     family.register(cli)
 
 

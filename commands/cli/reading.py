@@ -79,22 +79,41 @@ def history(ctx: click.Context, agreement_id: str, as_json: bool, as_of: str | N
     metavar="HASH",
     help="A head hash kept elsewhere (from `history --json`): fails if it is no longer in the chain.",
 )
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    metavar="FILE",
+    multiple=True,
+    help="A checkpoint kept elsewhere (`apa-ledger checkpoint`): fails unless the store still extends it.",
+)
+@click.option("--key", "key_file", metavar="FILE", help="The signing key of signed checkpoints.")
 @workers_option(
     "Processes verifying at once, this one among them (0 or 1: this one).", "every core from 300 agreements"
 )
 @click.pass_context
-def verify(ctx: click.Context, agreement_id: str | None, expect_head: str | None, workers: int | None) -> None:
-    """Recompute every hash chain and replay the projections from scratch.
+def verify(
+    ctx: click.Context,
+    agreement_id: str | None,
+    expect_head: str | None,
+    checkpoints: tuple[str, ...],
+    key_file: str | None,
+    workers: int | None,
+) -> None:
+    """Check every stored record, hash chain and derived event, and replay from scratch.
 
-    Exits 0 with a summary, or 1 naming the first position where a chain breaks.
-    With --expect-head, a truncated tail (deleted last events) is caught too.
+    Exits 0 with a summary, or 1 naming the first break: a record not in the form the
+    ledger writes, a chain that does not hold, a derived event the facts do not give, a row
+    of no registered agreement or out of order in the log. With --expect-head or
+    --checkpoint, deleted last events, a deleted agreement and a store rolled back to an
+    older copy are caught too.
 
     \b
     Example:
       apa-ledger verify
+      apa-ledger verify --checkpoint checkpoints/2004-06-30.json
       apa-ledger verify APA-2002 --expect-head 9f2c...e1
     """
-    ok, message = ledger_from(ctx).verify(agreement_id, expect_head, workers)
+    ok, message = ledger_from(ctx).verify(agreement_id, expect_head, workers, checkpoints=checkpoints, key=key_file)
     if not ok:
         click.echo(message, err=True)
         ctx.exit(1)

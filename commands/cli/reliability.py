@@ -10,17 +10,35 @@ NEW_KEY_ENV = "APA_LEDGER_NEW_CIPHER_KEY"
 
 
 @click.command()
-def keygen() -> None:
-    """Print a new random AES-256 key for APA_LEDGER_CIPHER_KEY.
+@click.option(
+    "--signing",
+    "signing_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Instead, write a new checkpoint signing key (HMAC-SHA-256) to FILE, readable by its owner only.",
+)
+def keygen(signing_file: str | None) -> None:
+    """Print a new random AES-256 key for APA_LEDGER_CIPHER_KEY (or, with --signing, make a signing key).
 
-    With the key set, events are stored compressed and encrypted (AES-GCM);
+    With the cipher key set, events are stored compressed and encrypted (AES-GCM);
     keep the key apart from the store: without it the store cannot be read.
+    Checkpoints written while $APA_LEDGER_SIGNING_KEY names a signing key's file are
+    signed with it; `verify --checkpoint` then needs the same key. Keep it off the
+    machine that holds the store: whoever holds it can sign a checkpoint of any store.
 
     \b
     Example:
       export APA_LEDGER_CIPHER_KEY=$(apa-ledger keygen)
       apa-ledger --store secret.sqlite new APA-2002
+      apa-ledger keygen --signing ~/.apa-ledger-signing.key
     """
+    if signing_file is not None:
+        from pathlib import Path
+
+        from commands.checkpoint import new_key
+
+        click.echo(f"wrote a new signing key to {signing_file} (key id {new_key(Path(signing_file))})")
+        return
     from commands.store.cipher import create_key
 
     click.echo(create_key())

@@ -180,6 +180,17 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(statement, [start, limit], prepare=True)
             return curs.fetchall()
 
+    def select_positions(self, start: int, limit: int) -> list[tuple[int, UUID | str, int]]:
+        """The notification log after ``start``: each notification's id, originator and position
+        (``verify``'s check of the whole log: no row of an unregistered agreement, none out of order)."""
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version FROM {schema}.{table} "
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, [start, limit], prepare=True)
+            return curs.fetchall()
+
     def select_rows(
         self,
         originator_id: UUID | str,

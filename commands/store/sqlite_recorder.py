@@ -93,6 +93,17 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(statement, [start, limit])
             return [(row[0], UUID(row[1])) for row in c.fetchall()]
 
+    def select_positions(self, start: int, limit: int) -> list[tuple[int, UUID, int]]:
+        """The notification log after ``start``: each notification's id, originator and position
+        (``verify``'s check of the whole log: no row of an unregistered agreement, none out of order)."""
+        statement = (
+            f"SELECT rowid, originator_id, originator_version FROM {self.events_table_name} "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, [start, limit])
+            return [(row[0], UUID(row[1]), row[2]) for row in c.fetchall()]
+
     def select_rows(
         self,
         originator_id: UUID | str,
