@@ -74,6 +74,13 @@ def format_money(amount: Decimal) -> str:
     return str(amount.quantize(CENT, rounding="ROUND_HALF_UP"))
 
 
+def money_cents(amount: Decimal | str) -> int:
+    """Money as whole cents, for SQL to compare, sort and sum exactly (the read model): the
+    two-place figure ``format_money`` writes (or ``state --json`` holds), without its point."""
+    text = amount if isinstance(amount, str) else format_money(amount)
+    return int(text.replace(".", "", 1))
+
+
 def parse_shares(value: Any) -> int:
     """A count of shares: a whole, non-negative integer (JSON integer or digits)."""
     if isinstance(value, bool | float | JsonFloat):

@@ -33,7 +33,7 @@ from projections.cited import KEYED, Cited
 from projections.earnout import release_schedule, share_counts
 from projections.escrow import escrow_state
 from projections.facts import EARNOUT_FIGURES, Facts
-from projections.headline import headline_of
+from projections.headline import headline_row
 from projections.indemnity import claim_state, indemnity_side
 from projections.ledger import Fold, effective_events
 from projections.models import BPEventState, OffsetState, ScheduleItem
@@ -151,7 +151,7 @@ class _Walk:
     def emit_headline(self) -> None:
         """The ``state_timeline`` row (``projections.headline``), from the parts as they are now."""
         e = self.earnout_figures
-        headline = headline_of(
+        headline = headline_row(
             {**self.money, "earnout": e, "purchase_price": {"reduction": e["purchase_price_reduction"]}}
         )
         if headline != self.headline:

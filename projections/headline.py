@@ -3,7 +3,8 @@
 Each headline column is a figure of ``state --json`` named by its path there; the column's
 name is that path joined with "_", less the group names that only say where the figure
 lives (``earnout.released_shares`` is ``released_shares``, ``indemnity.buyer.payable`` is
-``buyer_payable``). ``state_timeline`` (``projections.read_model``), the part-by-part walk
+``buyer_payable``), and a money column ends in ``_cents``: whole cents, INTEGER in SQL
+(``buyer_payable_cents``). ``state_timeline`` (``projections.read_model``), the part-by-part walk
 (``projections.changes``), the whole-state timeline (``projections.timeline``) and the tests
 read the figures through this mapping only, so a new figure is one line here.
 """
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from domain.values import format_money
+from domain.values import format_money, money_cents
 
 Path = tuple[str, ...]
 
@@ -50,13 +51,20 @@ MONEY_FIGURES: frozenset[Path] = frozenset(
 """The headline figures that are money (Decimal in ``state``, two-place strings in its JSON)."""
 
 
-def column(path: Path) -> str:
-    """The read model's column for the figure at ``path`` of ``state --json``."""
+def figure_name(path: Path) -> str:
+    """The figure at ``path`` of ``state --json`` named as the headline names it."""
     return "_".join(part for part in path if part not in _PLACES)
 
 
+def column(path: Path) -> str:
+    """The read model's column for the figure at ``path``: money in whole cents (``_cents``)."""
+    return figure_name(path) + ("_cents" if path in MONEY_FIGURES else "")
+
+
+FIGURE_NAMES: tuple[str, ...] = tuple(figure_name(path) for path in HEADLINE)
 HEADLINE_COLUMNS: tuple[str, ...] = tuple(column(path) for path in HEADLINE)
 MONEY_COLUMNS: frozenset[str] = frozenset(column(path) for path in MONEY_FIGURES)
+_MONEY_AT = tuple(path in MONEY_FIGURES for path in HEADLINE)
 
 
 def _at(value: Any, path: Path) -> Any:
@@ -66,11 +74,20 @@ def _at(value: Any, path: Path) -> Any:
 
 
 def headline_of(state: Any) -> dict[str, Any]:
-    """The headline row of a state: an ``AgreementState``, its ``model_dump(mode="json")``, or
-    any tree of objects and mappings with the same paths (the part-by-part walk's). Money as
-    two-place strings, as ``state --json`` writes it."""
+    """The headline figures of a state by their names: an ``AgreementState``, its
+    ``model_dump(mode="json")``, or any tree of objects and mappings with the same paths.
+    Money as two-place strings, as ``state --json`` writes it."""
     row = {}
-    for path, name in zip(HEADLINE, HEADLINE_COLUMNS, strict=True):
+    for path, name in zip(HEADLINE, FIGURE_NAMES, strict=True):
         value = _at(state, path)
         row[name] = format_money(value) if isinstance(value, Decimal) else value
     return row
+
+
+def headline_row(state: Any) -> dict[str, Any]:
+    """The ``state_timeline`` row of a state (the same trees as ``headline_of``): money in
+    whole cents (``domain.values.money_cents``), every other figure as it is."""
+    return {
+        name: money_cents(_at(state, path)) if money else _at(state, path)
+        for path, name, money in zip(HEADLINE, HEADLINE_COLUMNS, _MONEY_AT, strict=True)
+    }

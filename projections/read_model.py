@@ -5,7 +5,7 @@ Tables whose figures depend on the date carry ``valid_from`` / ``valid_to``
 constant, so a dashboard asks "as of :d" with
 ``WHERE valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)``.
 Everything is "as known now" (all recorded events, retractions applied).
-Money is TEXT with two places, shares INTEGER, dates TEXT (ISO 8601).
+Money is INTEGER whole cents (columns ending in ``_cents``), shares INTEGER, dates TEXT (ISO 8601).
 No row depends on the wall clock, so a rebuild reproduces the tables exactly.
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 
 from domain.event_json import payload_json
 from domain.events import ENVELOPE, AgreementRegistered, EventRetracted, LedgerEvent
+from domain.values import money_cents
 from projections.changes import Row, changes
 from projections.facts import Facts
 from projections.models import ScheduleItem
@@ -101,6 +102,16 @@ def _timed(agreement_id: str, changes: dict[str, list[tuple[date, Row | None]]],
     ]
 
 
+def claim_columns(row: dict[str, Any], basis: str) -> None:
+    """A claim's ``state --json`` row as the claims table holds it: its sections in one text,
+    its basis, and its amounts in whole cents."""
+    row["sections"] = ", ".join(row["sections"])
+    row["basis"] = basis
+    row["amount_cents"] = money_cents(row.pop("amount"))
+    resolved = row.pop("resolved_amount")
+    row["resolved_amount_cents"] = None if resolved is None else money_cents(resolved)
+
+
 def schedule_rows(agreement_id: str, schedule: Sequence[ScheduleItem]) -> Rows:
     """1.5(b)-(c): each release and the cancellation, with the shares released so far."""
     rows, cumulative = [], 0
@@ -150,8 +161,7 @@ def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, 
     ]
     claims = _timed(agreement_id, walked.claims, "claim_id")
     for row in claims:
-        row["sections"] = ", ".join(row["sections"])
-        row["basis"] = facts.claims[row["claim_id"]].basis
+        claim_columns(row, facts.claims[row["claim_id"]].basis)
     return {
         "agreements": [agreement_row(agreement_id, events, facts.effective_date, facts.closing_date, facts.status)],
         "events": event_rows(agreement_id, events),

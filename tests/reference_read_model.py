@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.events import LedgerEvent
 from projections import read_model
-from projections.headline import headline_of
+from projections.headline import headline_row
 from projections.ledger import fold
 from projections.models import AgreementState
 from projections.read_model import Rows, _iso, _json
@@ -75,14 +75,13 @@ def reference_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, 
     dumps = [(d, _point_dump(s, cache)) for d, s in points]
     timeline = [
         {"agreement_id": agreement_id, "valid_from": _iso(a), "valid_to": _iso(b), **value}
-        for a, b, value in intervals((d, headline_of(s)) for d, s in dumps)
+        for a, b, value in intervals((d, headline_row(s)) for d, s in dumps)
     ]
     claims_at = [(d, {c["claim_id"]: c for c in s["claims"]}) for d, s in dumps]
     claims = _timed(agreement_id, keyed_intervals(claims_at), "claim_id")
     for row in claims:
         claim = facts.claims.get(row["claim_id"])
-        row["sections"] = ", ".join(row["sections"])
-        row["basis"] = claim.basis if claim else ""
+        read_model.claim_columns(row, claim.basis if claim else "")
     unkeyed: dict[int, dict[str, Any]] = {}  # each distinct row's dump without its key, built once
 
     def without_section(row: dict[str, Any]) -> dict[str, Any]:

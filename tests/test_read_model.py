@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import UTC, date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from commands.demo import demo_history
-from commands.reporting.export import TABLES, export, open_view
-from projections.headline import HEADLINE, HEADLINE_COLUMNS, MONEY_FIGURES, headline_of
+from commands.reporting.export import SCHEMA_VERSION, TABLES, export, open_view
+from domain.values import format_money, money_cents
+from projections.headline import HEADLINE, HEADLINE_COLUMNS, MONEY_FIGURES, headline_row
 from projections.read_model import event_rows
 from tests.clirun import run_cli
 from tests.ledger import OneAgreement, fact, new_ledger
@@ -40,8 +42,8 @@ def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def figures(state: dict[str, Any]) -> dict[str, Any]:
-    """The headline figures as `state --json` names them (``projections.headline``)."""
-    return headline_of(state)
+    """The state_timeline row of `state --json` (``projections.headline``: money in whole cents)."""
+    return headline_row(state)
 
 
 @pytest.fixture
@@ -66,8 +68,9 @@ def test_sql_as_of_equals_state_json_at_several_dates(demo: OneAgreement, tmp_pa
         survival = rows(db, f"SELECT section, status, expires_on FROM survival WHERE {AS_OF} ORDER BY section", d=day)
         expected = sorted(({k: r[k] for k in ("section", "status", "expires_on")} for r in state["survival"]), key=str)
         assert sorted(survival, key=str) == expected, day
-        claims = rows(db, f"SELECT claim_id, status, amount FROM claims WHERE {AS_OF} ORDER BY claim_id", d=day)
-        assert claims == sorted(({k: c[k] for k in ("claim_id", "status", "amount")} for c in state["claims"]), key=str)
+        claims = rows(db, f"SELECT claim_id, status, amount_cents FROM claims WHERE {AS_OF} ORDER BY claim_id", d=day)
+        expected_claims = [(c["claim_id"], c["status"], money_cents(c["amount"])) for c in state["claims"]]
+        assert [tuple(c.values()) for c in claims] == sorted(expected_claims), day
 
 
 def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: OneAgreement, tmp_path: Path) -> None:
@@ -83,7 +86,7 @@ def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: One
         value: Any = state
         for part in path:
             value = value[part]
-        assert name.endswith(path[-1])
+        assert name.removesuffix("_cents").endswith(path[-1]) and name.endswith("_cents") == (path in MONEY_FIGURES)
         assert isinstance(value, str) == (path in MONEY_FIGURES or path == ("status",)), name
 
 
@@ -137,20 +140,43 @@ def _empty_tables(agreement_id: str) -> dict[str, list[dict[str, Any]]]:
     return {table: [] for table in TABLES}
 
 
-def test_money_is_text_with_two_places_and_shares_integers(demo: OneAgreement, tmp_path: Path) -> None:
-    """Money is TEXT (two places), never REAL; shares are INTEGER (STRICT tables)."""
+def test_money_is_integer_cents_with_two_place_text_beside_and_never_real(demo: OneAgreement, tmp_path: Path) -> None:
+    """Money is INTEGER whole cents (``_cents``), never REAL or TEXT, so SQL compares, sorts and
+    sums it exactly; the ``_in_dollars`` views show each amount as two-place text beside its
+    cents; shares are INTEGER (STRICT tables)."""
     db = tmp_path / "reporting.sqlite"
     export(demo.store, str(db))
-    types = rows(db, "SELECT DISTINCT typeof(buyer_payable) AS m, typeof(released_shares) AS s FROM state_timeline")
-    assert types == [{"m": "text", "s": "integer"}]
-    amounts = [r["amount"] for r in rows(db, "SELECT amount FROM claims")]
-    assert amounts and all(a.count(".") == 1 and len(a.split(".")[1]) == 2 for a in amounts)
+    types = rows(
+        db, "SELECT DISTINCT typeof(buyer_payable_cents) AS m, typeof(released_shares) AS s FROM state_timeline"
+    )
+    assert types == [{"m": "integer", "s": "integer"}]
+    shown = rows(db, "SELECT amount_cents, amount, resolved_amount_cents, resolved_amount FROM claims_in_dollars")
+    assert shown and all(r["amount"] == format_money(Decimal(r["amount_cents"]).scaleb(-2)) for r in shown)
+    assert all((r["resolved_amount"] is None) == (r["resolved_amount_cents"] is None) for r in shown)
+    cash = rows(db, "SELECT buyer_cash_due_cents AS c, buyer_cash_due AS t FROM state_timeline_in_dollars")
+    assert {r["t"] for r in cash} == {
+        str(Decimal(r["c"]) / 100) if r["c"] % 100 else f"{r['c'] // 100}.00" for r in cash
+    }
     with sqlite3.connect(db) as conn:
-        real = conn.execute(
+        loose = conn.execute(
             "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
-            "WHERE m.type = 'table' AND p.type = 'REAL'"
+            "WHERE m.type = 'table' AND (p.type = 'REAL' OR (p.name LIKE '%cents' AND p.type <> 'INTEGER'))"
         ).fetchall()
-    assert real == []
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert loose == []
+
+
+def test_a_read_model_of_an_older_layout_is_rebuilt_by_the_next_export(demo: OneAgreement, tmp_path: Path) -> None:
+    """A read model written before money was held in cents (layout 0) is not appended to in the
+    new layout: the next export rebuilds it whole."""
+    db = tmp_path / "reporting.sqlite"
+    export(demo.store, str(db))
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 0")
+        conn.execute("UPDATE claims SET amount_cents = -1")
+    result = export(demo.store, str(db))
+    assert result.notifications == len(demo.events())
+    assert rows(db, "SELECT count(*) AS n FROM claims WHERE amount_cents < 0") == [{"n": 0}]
 
 
 def test_export_covers_every_agreement_and_the_events_table(tmp_path: Path) -> None:

@@ -52,12 +52,24 @@ TABLES: dict[str, dict[str, Any]] = {
             "escrow_balance_shares": "Shares held in escrow (8.1(c))",
             "escrow_reserved_shares": "Escrow shares reserved for pending Buyer claims (8.1(c), DESIGN 5)",
             "escrow_available_shares": "Escrow balance less reserved shares (8.1(c))",
-            "buyer_payable": "Buyer's payable Losses after the $25,000 Allowance (8.1(b))",
-            "buyer_cash_due": "Buyer's Losses payable in cash beyond the $250,000 in shares (8.1(c))",
-            "sellers_payable": "Sellers' payable Losses after the Allowance (8.2(b))",
-            "purchase_price_reduction": "Purchase Price reduction by cancelled Earnout Shares at $10 (1.5(c))",
-            "withheld_outstanding": "Payments still withheld against pending claims (8.6)",
+            "buyer_pending_losses_cents": "Buyer's Losses in pending claims, in cents (8.1, 8.3)",
+            "buyer_payable_cents": "Buyer's payable Losses after the $25,000 Allowance, in cents (8.1(b))",
+            "buyer_cash_due_cents": "Buyer's Losses payable in cash beyond the $250,000 in shares, in cents (8.1(c))",
+            "sellers_pending_losses_cents": "Sellers' Losses in pending claims, in cents (8.2, 8.3)",
+            "sellers_payable_cents": "Sellers' payable Losses after the Allowance, in cents (8.2(b))",
+            "purchase_price_reduction_cents": "Price reduction: cancelled Earnout Shares at $10, in cents (1.5(c))",
+            "withheld_outstanding_cents": "Payments still withheld against pending claims, in cents (8.6)",
         },
+    },
+    "state_timeline_in_dollars": {
+        "title": "State over time, in dollars",
+        "description": "state_timeline with each _cents column beside it as two-place text (sort and sum the cents).",
+        "columns": {"buyer_payable": "Buyer's payable Losses, two places (8.1(b))"},
+    },
+    "claims_in_dollars": {
+        "title": "Claims, in dollars",
+        "description": "claims with amount and resolved_amount as two-place text beside their cents.",
+        "columns": {"amount": "Amount claimed, two places (8.3)"},
     },
     "earnout_schedule": {
         "title": "Earnout schedule",
@@ -75,8 +87,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {
             **VALID,
             "sections": "Sections cited; a representation must be claimed before it expires (7.3)",
-            "amount": "Amount claimed (8.3)",
-            "resolved_amount": "Losses finally determined (8.3, 8.4)",
+            "amount_cents": "Amount claimed, in cents (8.3)",
+            "resolved_amount_cents": "Losses finally determined, in cents (8.3, 8.4)",
             "surrendered_shares": "Escrow shares its resolution surrendered (8.1(c))",
         },
     },
@@ -105,15 +117,15 @@ QUERIES: dict[str, dict[str, Any]] = {
     "state_as_of": {
         "title": "State as of :date",
         "description": "Headline figures of every agreement on a date, as `apa-ledger state --as-of` shows them.",
-        "sql": f"SELECT * FROM state_timeline WHERE {AS_OF} ORDER BY agreement_id",
+        "sql": f"SELECT * FROM state_timeline_in_dollars WHERE {AS_OF} ORDER BY agreement_id",
     },
     "pending_claims_and_reserves": {
         "title": "Pending claims and escrow reserves as of :date",
         "description": "Claims pending on a date with the escrow shares reserved for them (8.1(c), 8.3).",
         "sql": (
-            "SELECT c.agreement_id, c.claim_id, c.claimant, c.sections, c.asserted_on, c.amount, "
+            "SELECT c.agreement_id, c.claim_id, c.claimant, c.sections, c.asserted_on, c.amount_cents, c.amount, "
             "t.buyer_pending_losses, t.escrow_balance_shares, t.escrow_reserved_shares, t.escrow_available_shares "
-            "FROM claims c JOIN state_timeline t ON t.agreement_id = c.agreement_id "
+            "FROM claims_in_dollars c JOIN state_timeline_in_dollars t ON t.agreement_id = c.agreement_id "
             "AND t.valid_from <= :date AND (:date < t.valid_to OR t.valid_to IS NULL) "
             "WHERE c.status = 'pending' AND c.valid_from <= :date AND (:date < c.valid_to OR c.valid_to IS NULL) "
             "ORDER BY c.agreement_id, c.asserted_on, c.claim_id"

@@ -44,9 +44,7 @@ is worked out once per window (memory: one entry per agreement notified in it)."
 SCAN = 50_000
 """Notification ids and agreements read from the log per query while a window is gathered."""
 
-_HEADLINE_DDL = ", ".join(
-    f"{c} TEXT NOT NULL" if c in MONEY_COLUMNS or c == "status" else f"{c} INTEGER NOT NULL" for c in HEADLINE_COLUMNS
-)
+_HEADLINE_DDL = ", ".join(f"{c} TEXT NOT NULL" if c == "status" else f"{c} INTEGER NOT NULL" for c in HEADLINE_COLUMNS)
 _FK = "agreement_id TEXT NOT NULL REFERENCES agreements(agreement_id)"
 
 DDL = [
@@ -68,7 +66,7 @@ DDL = [
     "balance_after INTEGER NOT NULL, PRIMARY KEY (agreement_id, seq)) STRICT, WITHOUT ROWID",
     f"CREATE TABLE IF NOT EXISTS claims ({_FK}, claim_id TEXT NOT NULL, valid_from TEXT NOT NULL, "
     "valid_to TEXT, claimant TEXT NOT NULL, sections TEXT NOT NULL, basis TEXT NOT NULL, "
-    "asserted_on TEXT NOT NULL, status TEXT NOT NULL, amount TEXT NOT NULL, resolved_amount TEXT, "
+    "asserted_on TEXT NOT NULL, status TEXT NOT NULL, amount_cents INTEGER NOT NULL, resolved_amount_cents INTEGER, "
     "resolved_on TEXT, surrendered_shares INTEGER NOT NULL, "
     "PRIMARY KEY (agreement_id, claim_id, valid_from)) STRICT, WITHOUT ROWID",
     f"CREATE TABLE IF NOT EXISTS survival ({_FK}, section TEXT NOT NULL, valid_from TEXT NOT NULL, "
@@ -78,6 +76,30 @@ DDL = [
     "valid_to TEXT, clause TEXT NOT NULL, description TEXT NOT NULL, due_on TEXT NOT NULL, "
     "status TEXT NOT NULL, PRIMARY KEY (agreement_id, ref, valid_from)) STRICT, WITHOUT ROWID",
 ]
+SCHEMA_VERSION = 2
+"""The tables' layout (``PRAGMA user_version``): 2 holds money in whole cents. An export finds a
+read model of another layout and rebuilds it (beside it, then swapped in)."""
+
+
+def _dollars(column: str) -> str:
+    """A ``_cents`` column as the two-place text people read ("-1234.50"), in integer arithmetic."""
+    return (
+        f"CASE WHEN {column} < 0 THEN '-' ELSE '' END || (abs({column}) / 100) || '.' || "
+        f"substr('0' || (abs({column}) % 100), -2) AS {column.removesuffix('_cents')}"
+    )
+
+
+def _in_dollars(table: str, money: list[str]) -> str:
+    return f"CREATE VIEW IF NOT EXISTS {table}_in_dollars AS SELECT *, {', '.join(map(_dollars, money))} FROM {table}"
+
+
+VIEWS = [
+    _in_dollars("state_timeline", [c for c in HEADLINE_COLUMNS if c in MONEY_COLUMNS]),
+    _in_dollars("claims", ["amount_cents", "resolved_amount_cents"]),
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+]
+"""Each table with money, with each ``_cents`` column beside it as two-place text (for reading;
+SQL compares, sorts and sums the cents)."""
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS events_occurred_on ON events (agreement_id, occurred_on)",
     "CREATE INDEX IF NOT EXISTS events_type ON events (type)",
@@ -97,7 +119,7 @@ class ReadModelView(SQLiteTrackingRecorder):
     """The read model's tables plus eventsourcing's ``tracking`` table, in one SQLite file."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *DDL, *INDEXES]
+        return [*super().construct_create_table_statements(), *DDL, *VIEWS, *INDEXES]
 
     def create_indexes(self) -> None:
         """The dashboards' indexes, once a fresh file's tables are full (``FreshReadModelView``)."""
@@ -136,7 +158,7 @@ class FreshReadModelView(ReadModelView):
     before, the next export opens the file as a ``ReadModelView``, which creates them."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*SQLiteTrackingRecorder.construct_create_table_statements(self), *DDL]
+        return [*SQLiteTrackingRecorder.construct_create_table_statements(self), *DDL, *VIEWS]
 
 
 def _database(cursor: SQLiteCursor) -> sqlite_utils.Database:
@@ -201,6 +223,8 @@ def export(
     """
     target = read_model_path(store, path)
     with one_export_at_a_time(target, waiting):
+        if target.exists() and not rebuild:
+            rebuild = schema_version(target) not in (SCHEMA_VERSION, None)
         if rebuild and target.exists():
             return _rebuild_beside(store, target, progress, workers)
         return _export(store, target, progress, workers)
@@ -261,6 +285,17 @@ def _export(
     finally:
         view.datastore.close()
     return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
+
+
+def schema_version(target: Path) -> int | None:
+    """The layout of the read model at ``target``; None if it holds no table yet (or is no database)."""
+    try:
+        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as db:
+            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                return None
+            return int(db.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return None
 
 
 def read_model_path(store: LedgerStore, path: str) -> Path:
