@@ -162,7 +162,14 @@ def script(text: str, name: str = "document") -> tuple[str, list[Command]]:
             out.append(f"cat >{block.argument} {_heredoc(block.body)}")
         elif block.lang == "jsonl":
             if block.directive == "fragment":
-                read = "import sys; from commands.importer import parse_jsonl; parse_jsonl(sys.stdin.buffer.read())"
+                # Each line parsed and validated into its event class, as `apply --dry-run`'s
+                # reading of a key's batch does, without a store.
+                read = (
+                    "import sys\nfrom commands.parsing import build_event, parse_jsonl\n"
+                    "from commands.idempotency import _draft_event\n"
+                    "try: [build_event(d, _draft_event) for d in parse_jsonl(sys.stdin.buffer.read())]\n"
+                    "except Exception as e: sys.exit(str(e))"
+                )
                 reader = f'{sys.executable} -c "{read}"'
                 add(Command(block.line, f"{reader} {_heredoc(block.body)}", None))
             else:

@@ -6,6 +6,7 @@ tests/doc_examples.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,31 @@ def test_document_examples_run_as_shown(document: Path, tmp_path: Path) -> None:
     document shows and exits 0 where no output is shown."""
     problems = run_document(document, tmp_path)
     assert not problems, "\n\n".join(problems)
+
+
+def test_document_paths_exist() -> None:
+    """README and docs: every path of the checkout they name in backticks is there (a module
+    that moves takes its documentation with it)."""
+    named = re.compile(r"`((?:commands|domain|projections|tests|benchmarks)/[\w/]+\.py)`")
+    missing = [
+        f"{doc.name}: {path}"
+        for doc in [*DOCUMENTS, ROOT / "CHANGELOG.md"]
+        for path in named.findall(doc.read_text(encoding="utf-8"))
+        if not (ROOT / path).exists()
+    ]
+    assert not missing, missing
+
+
+def test_a_fragment_is_read_by_the_ledger_reader(tmp_path: Path) -> None:
+    """A fragment's lines go through the strict reader: a float amount fails the document."""
+    doc = tmp_path / "doc.md"
+    good = '{"type": "ClaimResolved", "occurred_on": "2004-03-01", "claim_id": "C2", "amount": "27500"}'
+    bad = good.replace('"27500"', "27500.5")
+    fragment = "<!-- example: fragment -->\n```jsonl\n{}\n```\n\n"
+    doc.write_text(fragment.format(good) + fragment.format(bad))
+    (tmp_path / "run").mkdir()
+    problems = run_document(doc, tmp_path / "run")
+    assert len(problems) == 1 and problems[0].startswith("doc.md:7: exit 1") and "not the number 27500.5" in problems[0]
 
 
 def test_shown_output_must_match_what_is_printed(tmp_path: Path) -> None:
