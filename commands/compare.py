@@ -2,7 +2,7 @@
 
 Two imports of the same files - one into SQLite, one into PostgreSQL, say - record
 the same facts at different moments, so their ``recorded_at`` differ, and with them
-the hashes, which cover it (DESIGN "Two times"). "The same ledger apart from
+the hashes, which cover it (readings 9). "The same ledger apart from
 recorded_at" is then checked literally: each event of the other store, given this
 store's ``recorded_at`` and ``prev_hash`` for it, must be this store's event field
 for field, and hash to this store's stored hash. An event whose fields differ is
@@ -119,7 +119,7 @@ def compare_agreement(
 ) -> AgreementComparison:
     """One agreement's events here and there, position by position, then its state on ``as_of``.
 
-    DESIGN "Two times": ``recorded_at`` is when the ledger learnt a fact, so two
+    readings 9: ``recorded_at`` is when the ledger learnt a fact, so two
     stores that learnt the same facts at other moments hold the same ledger apart
     from it. Each event there is given our ``recorded_at`` and our ``prev_hash``;
     it must then be our event, field for field, and its digest must be our stored

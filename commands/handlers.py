@@ -242,7 +242,7 @@ def register_and_apply(
 
 
 def events_known(events: Sequence[LedgerEvent], as_of: date | None, known_at: datetime | None) -> list[LedgerEvent]:
-    """DESIGN "Two times": the events that occurred by ``as_of`` and were recorded by
+    """readings 9: the events that occurred by ``as_of`` and were recorded by
     ``known_at`` (each bound only if given), in position order (`history`)."""
     return [
         e for e in events if (as_of is None or e.occurred_on <= as_of) and (known_at is None or e.timestamp <= known_at)

@@ -111,7 +111,7 @@ def draft_from_mapping(data: Any, line: int | None = None) -> Draft:
     if not names <= fact_fields(cls):
         stamped = sorted(names & STAMPED)
         if stamped:
-            raise InvalidInput(f"{where}{', '.join(stamped)} is set by the store, never by a user", "DESIGN: two times")
+            raise InvalidInput(f"{where}{', '.join(stamped)} is set by the store, never by a user", "readings 9")
         unknown = sorted(names - fact_fields(cls))
         allowed = ", ".join(sorted(fact_fields(cls)))
         raise InvalidInput(f"{where}{kind} has no field {unknown[0][:60]!r} (fields: {allowed})", cls.clause)

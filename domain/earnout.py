@@ -1,6 +1,6 @@
 """1.5(b)-(c): the Earnout Shares, their installments, the BP Event and the M = A x N / D settlement.
 
-Readings fixed by DESIGN.md ("How the agreement is read", decisions 2 and 3).
+Readings 2 and 3 (docs/readings.md).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def installment_months(terms: Terms) -> list[str]:
 
 
 def catch_up_installments(terms: Terms, closing_date: date) -> int:
-    """1.5(b), DESIGN 2: the installments delivered at Closing, k = "the number of full calendar
+    """1.5(b), readings 2: the installments delivered at Closing, k = "the number of full calendar
     months that have elapsed from and including January 2003 through the calendar month ending
     immediately preceding the calendar month in which the Closing occurs" (0 for a Closing in
     2002 or in January 2003; never more than the fourteen)."""
@@ -40,7 +40,7 @@ def catch_up_installments(terms: Terms, closing_date: date) -> int:
 
 
 def installment_due_on(terms: Terms, installment: int, closing_date: date) -> date:
-    """1.5(b), DESIGN 2: the day installment number ``installment`` (1 to 14) is delivered: at
+    """1.5(b), readings 2: the day installment number ``installment`` (1 to 14) is delivered: at
     Closing for the first k (``catch_up_installments``), then "on the first day of each calendar
     month beginning with the month immediately following the month in which the Closing occurs"
     (Closing 2003-04-10: the fourth on 2003-05-01; Closing 2002-12-20: the first on 2003-01-01)."""
@@ -51,7 +51,7 @@ def installment_due_on(terms: Terms, installment: int, closing_date: date) -> da
 
 
 def cumulative_installment_shares(terms: Terms, installments: int) -> int:
-    """1.5(b), DESIGN 2: after k installments the cumulative release is
+    """1.5(b), readings 2: after k installments the cumulative release is
     floor(75,000 x k / 14), so that the fourteenth brings it to exactly 75,000."""
     return terms.earnout_shares * installments // terms.earnout_installments
 
@@ -66,7 +66,7 @@ def installments_due(terms: Terms, closing_date: date | None, on_or_before: date
 
 def in_bp_window(terms: Terms, day: date) -> bool:
     """ "BP Event": one of (a)-(c) occurring during the 14-month period commencing
-    January 1, 2003, i.e. 2003-01-01 through 2004-02-29 (DESIGN 3)."""
+    January 1, 2003, i.e. 2003-01-01 through 2004-02-29 (readings 3)."""
     return terms.bp_window_start <= day <= terms.bp_window_end
 
 
@@ -131,7 +131,7 @@ def capped_margin(actual_total: Decimal, assumed_total: Decimal) -> Decimal:
 
 def settlement_shares(undelivered: int, capped: Decimal, assumed_total: Decimal) -> int:
     """1.5(b): M = A x N / D, computed in exact rationals, rounded down once to whole
-    shares (DESIGN 3). A non-positive N or D gives no settlement shares."""
+    shares (readings 3). A non-positive N or D gives no settlement shares."""
     if assumed_total <= 0 or capped <= 0:
         return 0
     exact = Fraction(undelivered) * Fraction(capped) / Fraction(assumed_total)
@@ -151,7 +151,7 @@ def settlement_due_by(terms: Terms) -> date:
 def settlement_delivered_on(terms: Terms, closing_date: date | None) -> date | None:
     """1.5(b): M is delivered within 30 days after the Measurement Period - but never before
     Closing, when the Buyer Securities are first delivered (1.5(a)); a Closing after that date
-    delivers M at Closing, like the installments' catch-up (DESIGN 2). Without a Closing,
+    delivers M at Closing, like the installments' catch-up (readings 2). Without a Closing,
     nothing is delivered (None)."""
     if closing_date is None:
         return None

@@ -1,4 +1,4 @@
-"""8.1-8.2: the Allowance and how Losses are satisfied (DESIGN decisions 4 and 5)."""
+"""8.1-8.2: the Allowance and how Losses are satisfied (readings 4 and 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""8.6: withholding payments on the Buyer Securities against pending claims (DESIGN decision 7)."""
+"""8.6: withholding payments on the Buyer Securities against pending claims (readings 7)."""
 
 from __future__ import annotations
 

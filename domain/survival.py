@@ -1,4 +1,4 @@
-"""7.3 (and 8.4): how long each representation and warranty survives (DESIGN decision 6)."""
+"""7.3 (and 8.4): how long each representation and warranty survives (readings 6)."""
 
 from __future__ import annotations
 

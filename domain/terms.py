@@ -64,12 +64,12 @@ SURVIVAL_NOTES: dict[str, str] = {
     "3.4": (
         '7.3(i) names "3.4 (No Brokers)"; 3.4 is headed Non-contravention and No Brokers '
         "is 3.8. Under 9.6 headings are not part of the agreement, so the number governs: "
-        "3.4 survives indefinitely (DESIGN decision 6)."
+        "3.4 survives indefinitely (readings 6)."
     ),
     "3.8": (
         '7.3(i) names "3.4 (No Brokers)", but 9.6 makes headings no part of the agreement, '
         "so 3.8 (No Brokers) is not among the indefinite sections and expires two years "
-        "after Closing (DESIGN decision 6)."
+        "after Closing (readings 6)."
     ),
 }
 
@@ -109,7 +109,7 @@ class Terms(BaseModel):
     restricted_period_years: int = 3  # 5.1(a): "three years after the date hereof"
     redemption_not_before: LedgerDate = date(2007, 12, 6)  # 5.6
     offset_interest_rate: Decimal = Decimal("0.06")  # 8.6: "6% per annum"
-    offset_day_count: int = 365  # DESIGN decision 7: actual/365
+    offset_day_count: int = 365  # readings 7: actual/365
     employee_reimbursement_days: int = 10  # 4.7
     tax_reimbursement_days: int = 10  # 8.3(b)(i)
     net_tax_benefit_days: int = 15  # 8.3(b)(ii)

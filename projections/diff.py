@@ -105,7 +105,7 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 
 
 def causes(events: Iterable[LedgerEvent], as_of: date, after: datetime, until: datetime | None) -> list[Cause]:
-    """DESIGN "Two times": the events recorded in (after, until] that bear on the state on
+    """readings 9: the events recorded in (after, until] that bear on the state on
     ``as_of`` - those that occurred by then, and every retraction (it acts from its recording)."""
     return [
         Cause(

@@ -168,7 +168,7 @@ def released_by(schedule: list[ScheduleItem], as_of: date) -> int:
 def share_counts(
     terms: Terms, schedule: list[ScheduleItem], as_of: date, terminated: bool
 ) -> tuple[int, int, int, int]:
-    """1.5(b)-(c), 7.2, DESIGN 3: the Earnout Shares released, cancelled, pending and ended by a
+    """1.5(b)-(c), 7.2, readings 3: the Earnout Shares released, cancelled, pending and ended by a
     termination as of ``as_of``, always adding up to the 75,000. After a termination under 7.1
     "all further obligations of the Parties ... shall terminate": nothing is pending any more,
     and what was not released or cancelled is counted as ended by the termination."""

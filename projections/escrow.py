@@ -9,7 +9,7 @@ from projections.models import EscrowState
 
 
 def reserved_shares(facts: Facts, losses: Losses | None = None) -> int:
-    """DESIGN 5: pending buyer claims reserve the escrow shares they would take if resolved
+    """readings 5: pending buyer claims reserve the escrow shares they would take if resolved
     at their claimed amount (8.1(b) Allowance and 8.1(c) cap applied to the aggregate);
     reserved shares cannot be released. ``losses``: ``facts.losses()``, if already summed."""
     terms = facts.terms

@@ -89,7 +89,7 @@ def _escrow(facts: Facts, state: AgreementState) -> list[Explanation]:
             cite(facts, "escrow"),
         ),
         explained(
-            "escrow.reserved_shares", reserved, "8.1(c), DESIGN 5", "8.1(c)", sorted({*claim_pos, *pos["surrender"]})
+            "escrow.reserved_shares", reserved, "8.1(c), readings 5", "8.1(c)", sorted({*claim_pos, *pos["surrender"]})
         ),
         explained(
             "escrow.available_shares",
@@ -101,7 +101,7 @@ def _escrow(facts: Facts, state: AgreementState) -> list[Explanation]:
         explained(
             "escrow.liquidation_value_per_share",
             f"{num(terms.securities_value)} / {terms.securities_shares} Buyer Securities = {value} a share",
-            "1.3, DESIGN 1",
+            "1.3, readings 1",
             "1.3",
             cite(facts, "terms"),
         ),
@@ -156,7 +156,7 @@ def _indemnity(facts: Facts, state: AgreementState, side: str) -> list[Explanati
             f"{key}.payable",
             f"tipping basket: resolved {r} {'>' if tipped else '≤'} Allowance {allowance}, so payable = "
             f"{'the entire ' + r if tipped else '0.00'}",
-            f"{clause}(b), DESIGN 4",
+            f"{clause}(b), readings 4",
             f"{clause}(b)",
             pos,
         ),

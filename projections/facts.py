@@ -175,7 +175,7 @@ class Facts:
 
     @property
     def bp_governing_date(self) -> date | None:
-        """DESIGN 3: the Deemed Event date for clause (c) when one is agreed, else the BP Event's date;
+        """readings 3: the Deemed Event date for clause (c) when one is agreed, else the BP Event's date;
         a clause (a) or (b) event dated before an agreed Deemed Event date is the first BP Event and
         governs (the fold accepts it only then)."""
         if self.deemed_on is not None and (self.bp_declared_on is None or self.bp_clause == "c"):

@@ -58,7 +58,7 @@ ORDER_KEY = attrgetter("occurred_on", "originator_version")  # order_key, read i
 
 
 def order_key(event: LedgerEvent) -> tuple[date, int]:
-    """DESIGN "Two times": fold in occurred_on order, ties broken by recording order (the position)."""
+    """readings 9: fold in occurred_on order, ties broken by recording order (the position)."""
     return ORDER_KEY(event)  # type: ignore[no-any-return]
 
 
@@ -212,7 +212,7 @@ def _bp_declared(facts: Facts, e: BPEventDeclared) -> None:
     if facts.bp_declared_on is not None:
         raise _reject(e, f"a BP Event already occurred on {facts.bp_declared_on}", "BP Event, 1.5(b)")
     if facts.deemed_on is not None and (e.bp_clause == "c" or e.occurred_on >= facts.deemed_on):
-        # DESIGN 3: only the first BP Event counts - a clause (a) or (b) event before the agreed
+        # readings 3: only the first BP Event counts - a clause (a) or (b) event before the agreed
         # Deemed Event date is the first, and governs (the Deemed Event is then moot)
         raise _reject(
             e,
@@ -475,7 +475,7 @@ HANDLERS: dict[type[LedgerEvent], Callable[[Facts, LedgerEvent], None]] = {  # t
 def effective_events(
     events: Iterable[LedgerEvent], as_of: date | None = None, known_at: object = None
 ) -> tuple[AgreementRegistered, list[LedgerEvent]]:
-    """DESIGN "Two times": the events known at ``known_at`` (recorded at or before it),
+    """readings 9: the events known at ``known_at`` (recorded at or before it),
     less those retracted by then, that occurred on or before ``as_of``, in fold order."""
     known = list(events) if known_at is None else [e for e in events if e.timestamp <= known_at]  # type: ignore[operator]
     if not known or not isinstance(known[0], AgreementRegistered):

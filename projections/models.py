@@ -45,7 +45,7 @@ class EarnoutState(Frozen):
     released_shares: int
     cancelled_shares: int
     pending_shares: int
-    terminated_shares: int = 0  # 7.2, DESIGN 3: ended by a termination under 7.1 (then nothing is pending)
+    terminated_shares: int = 0  # 7.2, readings 3: ended by a termination under 7.1 (then nothing is pending)
     delivered_shares: int
     bp_event: BPEventState | None
     schedule: list[ScheduleItem]

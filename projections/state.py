@@ -20,7 +20,7 @@ from projections.survival import survival_state
 
 
 def state_of(ledger: Fold, as_of: date, known_at: datetime | None = None) -> AgreementState:
-    """Compose the state of DESIGN.md from the facts folded up to ``as_of``."""
+    """Compose the state (readings 18) from the facts folded up to ``as_of``."""
     facts = ledger.facts
     terms = facts.terms
     earnout = earnout_state(facts, as_of)
@@ -72,5 +72,5 @@ def _as_of_free(facts: Facts, claims: tuple[object, ...]) -> tuple[EscrowState, 
 
 
 def project(events: Iterable[LedgerEvent], as_of: date, known_at: datetime | None = None) -> AgreementState:
-    """DESIGN "Two times": fold the events recorded by ``known_at`` that occurred by ``as_of``."""
+    """readings 9: fold the events recorded by ``known_at`` that occurred by ``as_of``."""
     return state_of(fold(events, as_of, known_at), as_of, known_at)

@@ -23,7 +23,7 @@ ONE_DAY = timedelta(days=1)
 
 
 def trigger_dates(state: AgreementState) -> set[date]:
-    """Dates on which the state changes by itself, with no new event (DESIGN 2, 3, 6, 8)."""
+    """Dates on which the state changes by itself, with no new event (readings 2, 3, 6, 8)."""
     dates = {item.on for item in state.earnout.schedule}
     bp = state.earnout.bp_event
     if bp is not None:

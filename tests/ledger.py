@@ -16,7 +16,7 @@ from projections.models import AgreementState
 from projections.state import project
 
 AGREEMENT = "APA"
-REFERENCE_MARGINS = {  # DESIGN.md reference: September 2003 - February 2004
+REFERENCE_MARGINS = {  # reference figures (docs/readings.md): September 2003 - February 2004
     "2003-09": "80000",
     "2003-10": "75000",
     "2003-11": "70000",
@@ -83,7 +83,7 @@ def closed(on: str = "2003-04-10") -> list[dict[str, Any]]:
 
 
 def reference_bp() -> list[dict[str, Any]]:
-    """DESIGN.md's reference BP Event: GM Jan 100,000, Aug 90,000, clause (a) on 2003-09-15."""
+    """The reference BP Event (docs/readings.md): GM Jan 100,000, Aug 90,000, clause (a) on 2003-09-15."""
     return [
         margin("2003-01", "100000.00"),
         margin("2003-08", "90000.00"),

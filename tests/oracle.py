@@ -2,7 +2,7 @@
 
 It imports nothing from ``domain/`` or ``projections/``: it reads the same JSON facts a
 user would import and works out the figures of 1.5(b)-(c) and 8.1(b)-(c) directly, with
-exact fractions, following DESIGN.md's reading decisions 2-5. Tests compare it key by key
+exact fractions, following readings 2-5 (docs/readings.md). Tests compare it key by key
 with the ledger's ``state --json``.
 """
 
@@ -71,7 +71,7 @@ def _known(facts: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
 
 
 def earnout(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
-    """1.5(b)-(c), DESIGN 2-3, by hand."""
+    """1.5(b)-(c), readings 2-3, by hand."""
     known = _known(facts, as_of)
     closing = next((_day(f["occurred_on"]) for f in known if f["type"] == "ClosingOccurred"), None)
     margins: dict[str, Fraction] = {}
@@ -149,7 +149,7 @@ def earnout(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
 
 
 def indemnity(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
-    """8.1(b)-(c), DESIGN 4-5, by hand: tipping Allowance, shares at $10 to $250,000, then cash."""
+    """8.1(b)-(c), readings 4-5, by hand: tipping Allowance, shares at $10 to $250,000, then cash."""
     known = _known(facts, as_of)
     claimant = {f["claim_id"]: f["claimant"] for f in known if f["type"] == "ClaimAsserted"}
     resolved = {"buyer": Fraction(0), "sellers": Fraction(0)}

@@ -43,7 +43,7 @@ def test_the_example_script_runs_and_prints_the_state(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "closed 4000 40000.00",
-        "8.1(c), DESIGN 5",
+        "8.1(c), readings 5",
         "refused: line 1: ClaimResolved on 2004-03-01: no claim C9 has been asserted by this date (8.3)",
         "verified 1 agreement, 5 events: hash chains intact, replay clean",
     ]
@@ -87,7 +87,7 @@ def test_facts_may_be_events_from_another_ledgers_history(opened: Ledger, tmp_pa
 
 
 def test_history_bounds_both_times(opened: Ledger) -> None:
-    """DESIGN "Two times": as_of bounds occurred_on, known_at bounds recorded_at."""
+    """readings 9: as_of bounds occurred_on, known_at bounds recorded_at."""
     events = opened.history("APA")
     assert [e.position for e in opened.history("APA", as_of="2003-04-09")] == [1, 2, 3, 5]  # Closing the 10th
     assert [e.position for e in opened.history("APA", as_of="2003-04-10")] == [1, 2, 3, 4, 5]

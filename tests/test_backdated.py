@@ -1,4 +1,4 @@
-"""DESIGN "Two times": state as of any date, back-dated facts, corrections, and what they may not break."""
+"""readings 9: state as of any date, back-dated facts, corrections, and what they may not break."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_corrected_gross_margin_supersedes_and_the_old_figure_stays_known(book: 
 
 
 def test_back_dated_claim_that_would_overdraw_a_recorded_release_is_rejected(book: OneAgreement) -> None:
-    """8.1(c), DESIGN 5: a release of 20,000 is recorded on 2004-01-01; a claim for $100,000
+    """8.1(c), readings 5: a release of 20,000 is recorded on 2004-01-01; a claim for $100,000
     asserted 2003-12-01, learned later, would reserve 10,000 shares and leave only 15,000
     available then - so it is refused, naming the release it would invalidate."""
     book.apply(*closed(), fact("EscrowReleased", "2004-01-01", shares=20000))

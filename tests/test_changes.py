@@ -1,7 +1,7 @@
 """The read model's timeline, worked out part by part (``projections.changes``), gives exactly the
 rows of the whole state built at every change point (``tests/reference_read_model.py``).
 
-DESIGN "Two times" and issue 4: every table of the read model, on the benchmark portfolio's
+readings 9 and issue 4: every table of the read model, on the benchmark portfolio's
 rich histories (a BP Event, 20 claims, deliveries, payments, a retraction), on the oracle's
 histories, on the JSONL scenarios and on random histories (issue 6's strategies).
 """

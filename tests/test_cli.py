@@ -49,7 +49,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
 
 
 def test_state_json_has_the_design_keys_and_figures(store: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """DESIGN `state --json`: shares are integers, money is a two-place string."""
+    """readings 18: shares are integers, money is a two-place string."""
     code, out, _ = run(capsys, "--store", store, "state", "APA", "--as-of", "2004-03-30", "--json")
     state = json.loads(out)
     assert code == 0
@@ -165,7 +165,7 @@ def test_state_of_a_few_hundred_events_answers(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_known_at_before_anything_was_recorded_is_refused(store: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """DESIGN "Two times": nothing was known before the agreement was registered."""
+    """readings 9: nothing was known before the agreement was registered."""
     code, _, err = run(capsys, "--store", store, "state", "APA", "--as-of", "2004-03-30", "--known-at", "2000-01-01")
     assert code == 2 and "not registered at that time" in err
     later = run(capsys, "--store", store, "state", "APA", "--as-of", "2004-03-30", "--known-at", "2199-01-01", "--json")

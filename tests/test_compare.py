@@ -55,7 +55,7 @@ CLAIMED = [*closed(), claim("C1", "2003-06-02", "40000"), resolve("C1", "2003-07
 def test_the_same_import_on_two_stores_is_the_same_ledger_apart_from_recorded_at(
     tmp_path: Path, empty_store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """DESIGN "Two times": the generated portfolio (margins, BP Events, claims, surrenders,
+    """readings 9: the generated portfolio (margins, BP Events, claims, surrenders,
     releases, a retraction) imported into SQLite and, a day later by the clock, into the other
     store (SQLite, or PostgreSQL): every recorded_at differs, yet every event there, given the
     recorded_at and prev_hash here, hashes to the hash here, and the states agree - exit 0. The same with a

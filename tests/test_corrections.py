@@ -1,6 +1,6 @@
 """Corrections without edits (issue 3.2): a later report supersedes, a retraction removes.
 
-DESIGN "Two times": nothing is ever deleted or edited. A revised Gross Margin is a later
+readings 9: nothing is ever deleted or edited. A revised Gross Margin is a later
 report for the same month that supersedes the earlier one from its recording on; a
 mistaken event is retracted by a later EventRetracted {event_id, reason}, which acts from
 its own recording on. A retraction that would leave a recorded fact invalid is rejected.
@@ -17,7 +17,7 @@ import pytest
 from domain.errors import RuleViolation
 from tests.ledger import OneAgreement, claim, closed, fact, margin, reference_bp, resolve
 
-A = 32143  # DESIGN reference: 75,000 - floor(75,000 x 8 / 14)
+A = 32143  # reference figures: 75,000 - floor(75,000 x 8 / 14)
 D = sum(Fraction(90000) * Fraction(97, 100) ** i for i in range(1, 7))  # 1.5(b) D, exact
 ACTUAL = 430000  # September 2003 - February 2004 as first reported
 
@@ -45,7 +45,7 @@ def position_of(book: OneAgreement, kind: str, **match: object) -> int:
 
 @pytest.fixture
 def settled(book: OneAgreement) -> OneAgreement:
-    """The DESIGN reference BP Event, all recorded on 2026-02-01."""
+    """The reference BP Event (docs/readings.md), all recorded on 2026-02-01."""
     recorded(book, "2026-02-01T00:00:00Z", *closed(), *reference_bp())
     return book
 
@@ -87,7 +87,7 @@ def test_retracting_the_revision_restores_the_original_report(settled: OneAgreem
 
 
 def test_retracted_claim_stops_reserving_from_the_retraction_on(book: OneAgreement) -> None:
-    """8.1(c), DESIGN 5: a pending claim reserves escrow shares; once retracted it reserves
+    """8.1(c), readings 5: a pending claim reserves escrow shares; once retracted it reserves
     nothing - as known after the retraction, on every date - while the state as known
     before it still shows the reserve. The claim stays in the history."""
     recorded(book, "2026-02-01T00:00:00Z", *closed(), claim("C2", "2004-01-15", "30000"))
@@ -218,7 +218,7 @@ def corrected(book: OneAgreement) -> OneAgreement:
 def test_revision_retraction_and_late_claim_at_several_as_of_known_at_pairs(
     corrected: OneAgreement, as_of: str, known_at: str | None, expected: tuple
 ) -> None:
-    """DESIGN "Two times" over a history with all three kinds of correction; ``known_at`` is
+    """readings 9 over a history with all three kinds of correction; ``known_at`` is
     taken one second after each recording batch's clock setting (the batch is stamped +1 s)."""
     stamp = None if known_at is None else datetime.fromisoformat(known_at.replace("Z", "+00:00")) + timedelta(seconds=1)
     state = corrected.state(as_of, stamp)

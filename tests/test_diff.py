@@ -1,6 +1,6 @@
 """Impact reports (issue 3.3): `diff AGREEMENT --as-of D --known-at T1 [--known-at T2]`.
 
-DESIGN "Two times": the state on D as known at T1 and at T2 differ exactly by the events
+readings 9: the state on D as known at T1 and at T2 differ exactly by the events
 recorded in between - "a back-dated claim just arrived: which releases and surrenders
 are now wrong?"
 """

@@ -47,7 +47,7 @@ def test_dry_run_as_of_chooses_the_date_shown(settled: OneAgreement, tmp_path, c
     assert run.code == 0, run.err
     assert "would append 3 events" in run.out
     assert "as of 2004-02-29" in run.out
-    assert "reserved for pending claims" in run.out and " 4000   [8.1(c), DESIGN 5]" in run.out
+    assert "reserved for pending claims" in run.out and " 4000   [8.1(c), readings 5]" in run.out
 
 
 def test_dry_run_diff_lists_what_the_file_would_change(settled: OneAgreement, tmp_path, capsys) -> None:

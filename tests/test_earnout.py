@@ -19,7 +19,7 @@ def released(book: OneAgreement, *days: str) -> list[int]:
 
 
 def test_cumulative_installments_are_floored_and_end_at_exactly_75000() -> None:
-    """1.5(b), DESIGN 2: after k installments floor(75,000 x k / 14); the 14th gives 75,000."""
+    """1.5(b), readings 2: after k installments floor(75,000 x k / 14); the 14th gives 75,000."""
     got = [rules.cumulative_installment_shares(DEFAULT_TERMS, k) for k in (0, 1, 2, 3, 13, 14)]
     assert got == [0, 5357, 10714, 16071, 69642, 75000]
 
@@ -46,7 +46,7 @@ def test_closing_on_january_1_2003_has_no_catch_up(book: OneAgreement) -> None:
 
 
 def test_closing_in_december_2002_releases_the_first_installment_on_january_1_2003(book: OneAgreement) -> None:
-    """1.5(b), DESIGN 2: Closing 2002-12-20 - no full month of 2003 has elapsed, so nothing at
+    """1.5(b), readings 2: Closing 2002-12-20 - no full month of 2003 has elapsed, so nothing at
     Closing; one installment "on the first day of each calendar month beginning with the month
     immediately following the month in which the Closing occurs": the first on 2003-01-01, the
     fourteenth on 2004-02-01."""
@@ -73,7 +73,7 @@ def test_bp_event_in_january_2003_after_a_december_closing_counts_the_january_in
 
 
 def test_bp_event_on_january_1_2003_after_a_december_closing_counts_that_days_installment(book: OneAgreement) -> None:
-    """1.5(b), DESIGN 2: installments falling due on or before the governing date are released -
+    """1.5(b), readings 2: installments falling due on or before the governing date are released -
     the first, due 2003-01-01, on a BP Event of that very day."""
     book.apply(*signed(), fact("ClosingOccurred", "2002-12-20"), fact("BPEventDeclared", "2003-01-01", clause="b"))
     bp = book.state("2003-01-01").earnout.bp_event
@@ -99,7 +99,7 @@ def test_closing_after_february_2004_releases_everything_at_closing(book: OneAgr
     ("on", "accepted"), [("2002-12-31", False), ("2003-01-01", True), ("2004-02-29", True), ("2004-03-01", False)]
 )
 def test_bp_event_window_is_2003_01_01_through_2004_02_29(book: OneAgreement, on: str, accepted: bool) -> None:
-    """ "BP Event": during the 14-month period commencing January 1, 2003 (DESIGN 3)."""
+    """ "BP Event": during the 14-month period commencing January 1, 2003 (readings 3)."""
     book.apply(*closing("2003-04-10"))
     bp = fact("BPEventDeclared", on, clause="a")
     if accepted:
@@ -158,7 +158,7 @@ def test_deemed_event_governs_a_and_the_measurement_period(book: OneAgreement) -
 def test_first_bp_event_governs_a_clause_a_event_before_the_deemed_date(
     book: OneAgreement, on: str, accepted: bool
 ) -> None:
-    """BP Event, DESIGN 3: only the first BP Event counts. A Deemed Event agreed for 2003-10-31: a
+    """BP Event, readings 3: only the first BP Event counts. A Deemed Event agreed for 2003-10-31: a
     clause (a) event dated before it is the first BP Event and governs (A and the Measurement
     Period from its date); on or after the deemed date, one has already occurred."""
     book.apply(
@@ -189,7 +189,7 @@ def test_a_clause_c_declaration_after_an_agreed_deemed_event_is_refused(book: On
 
 
 def test_bp_event_on_an_installment_day_keeps_that_installment(book: OneAgreement) -> None:
-    """1.5(b), DESIGN 2-3: installments due on or before the governing date are released."""
+    """1.5(b), readings 2-3: installments due on or before the governing date are released."""
     book.apply(*closing("2003-04-10"), fact("BPEventDeclared", "2003-06-01", clause="b"))
     assert book.state("2003-12-31").earnout.released_shares == 75000 * 5 // 14
     assert book.state("2003-12-31").earnout.bp_event.undelivered_shares == 75000 - 26785  # type: ignore[union-attr]
@@ -229,7 +229,7 @@ def test_n_above_d_is_capped_so_m_equals_a(book: OneAgreement) -> None:
 
 
 def test_missing_months_leave_m_unknown_and_nothing_cancelled(book: OneAgreement) -> None:
-    """1.5(b), DESIGN 3: until every month's Gross Margin is reported, M is null."""
+    """1.5(b), readings 3: until every month's Gross Margin is reported, M is null."""
     book.apply(
         *closing("2003-04-10"), margin("2003-01", "100000.00"), fact("BPEventDeclared", "2003-09-15", clause="a")
     )
@@ -260,7 +260,7 @@ def test_settlement_and_cancellation_happen_on_2004_03_30_not_before(book: OneAg
 
 def test_settlement_waits_for_a_closing_after_march_30_2004(book: OneAgreement) -> None:
     """1.5(a)-(b): Earnout Shares are delivered only after Closing; with the BP Event before a
-    2004-05-01 Closing, M is delivered at Closing (the catch-up reading of DESIGN 2)."""
+    2004-05-01 Closing, M is delivered at Closing (the catch-up reading of readings 2)."""
     book.apply(
         *closing("2004-05-01", extend_to="2004-06-30"),
         *margins("2003-01", ["100000.00"], last="2003-08"),
@@ -335,7 +335,7 @@ def test_termination_stops_every_earnout_delivery_and_cancellation(book: OneAgre
 def test_termination_leaves_nothing_pending_and_counts_the_shares_it_ended(
     book: OneAgreement, as_of: str, pending: int, terminated: int
 ) -> None:
-    """7.2, DESIGN 3: from the day of a 7.1 termination nothing is pending; the Earnout Shares show
+    """7.2, readings 3: from the day of a 7.1 termination nothing is pending; the Earnout Shares show
     as ended by the termination, so released + cancelled + pending + terminated = 75,000."""
     book.apply(*signed(), fact("AgreementTerminated", "2003-06-01", reason="deadline"))
     e = book.json(as_of)["earnout"]

@@ -13,7 +13,7 @@ def escrow(book: OneAgreement, on: str) -> dict:
 
 
 def test_pending_claim_reserves_the_shares_it_would_take(book: OneAgreement) -> None:
-    """DESIGN 5: a pending $30,000 claim would take 3,000 shares if resolved as claimed."""
+    """readings 5: a pending $30,000 claim would take 3,000 shares if resolved as claimed."""
     book.apply(*closed(), claim("C1", "2003-06-01", "30000.00"))
     assert escrow(book, "2003-06-01")["reserved_shares"] == 3000
     assert escrow(book, "2003-06-01")["available_shares"] == 22000
@@ -21,13 +21,13 @@ def test_pending_claim_reserves_the_shares_it_would_take(book: OneAgreement) -> 
 
 
 def test_pending_claim_within_the_allowance_reserves_nothing(book: OneAgreement) -> None:
-    """8.1(b), DESIGN 5: $25,000 pending would make nothing payable, so nothing is reserved."""
+    """8.1(b), readings 5: $25,000 pending would make nothing payable, so nothing is reserved."""
     book.apply(*closed(), claim("C1", "2003-06-01", "25000.00"))
     assert escrow(book, "2003-06-01")["reserved_shares"] == 0
 
 
 def test_pending_claim_counts_resolved_losses_toward_the_allowance(book: OneAgreement) -> None:
-    """8.1(b), DESIGN 5: $20,000 resolved plus $10,000 pending would tip the Allowance: 3,000 reserved."""
+    """8.1(b), readings 5: $20,000 resolved plus $10,000 pending would tip the Allowance: 3,000 reserved."""
     book.apply(*closed(), claim("C1", "2003-06-01", "20000.00"), resolve("C1", "2003-06-10", "20000.00"))
     book.apply(claim("C2", "2003-07-01", "10000.00"))
     assert escrow(book, "2003-07-01")["reserved_shares"] == 3000
@@ -69,7 +69,7 @@ def test_deposit_beyond_25000_shares_is_rejected(book: OneAgreement) -> None:
 
 
 def test_revised_claim_changes_its_reserve(book: OneAgreement) -> None:
-    """8.3, DESIGN 5: the reserve follows the claim's current amount."""
+    """8.3, readings 5: the reserve follows the claim's current amount."""
     book.apply(
         *closed(),
         claim("C1", "2003-06-01", "30000.00"),

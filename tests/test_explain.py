@@ -26,7 +26,7 @@ AGREEMENT_TEXT = Path("/work/shared/agreement/asset-purchase-agreement.txt")
 
 @pytest.fixture
 def reference(book: OneAgreement) -> OneAgreement:
-    """DESIGN reference figures: BP Event (a) on 2003-09-15; buyer claims resolved at 15,000
+    """Reference figures (docs/readings.md): BP Event (a) on 2003-09-15; buyer claims resolved at 15,000
     and 27,500 (4,250 shares surrendered); a third claim C3 pending at 10,000."""
     book.apply(
         *closed(),
@@ -74,7 +74,7 @@ def test_a_d_and_n_explain_themselves(reference: OneAgreement) -> None:
 
 
 def test_escrow_reserve_shows_the_pending_claims_and_the_cap(reference: OneAgreement) -> None:
-    """8.1(c), DESIGN 5: C3 pending at 10,000 on top of 42,500 resolved reserves
+    """8.1(c), readings 5: C3 pending at 10,000 on top of 42,500 resolved reserves
     floor(52,500 / 10) - 4,250 = 1,000 shares."""
     x = explain(reference, "escrow.reserved_shares")
     assert "pending C3 10000.00" in x.formula
@@ -82,7 +82,7 @@ def test_escrow_reserve_shows_the_pending_claims_and_the_cap(reference: OneAgree
     assert "floor(min(52500.00, 250000.00) / 10.00) = 5250" in x.formula
     assert x.formula.endswith("min(20750, 5250 − 4250) = 1000") and x.value == 1000
     c3 = next(e.position for e in reference.events() if e.type == "ClaimAsserted" and e.claim_id == "C3")
-    assert c3 in x.positions and x.clause == "8.1(c), DESIGN 5"
+    assert c3 in x.positions and x.clause == "8.1(c), readings 5"
     assert "$250,000" in x.text
     balance = explain(reference, "escrow.balance_shares")
     assert balance.formula == "balance = deposited − surrendered − released = 25000 − 4250 − 0 = 20750"
@@ -135,7 +135,7 @@ def test_survival_rows_and_claims_explain_whole_rows(reference: OneAgreement, ca
 
 
 def test_explain_as_known_at_an_earlier_moment(book: OneAgreement, capsys) -> None:
-    """DESIGN "Two times": the derivation as the ledger knew it - before the last margin
+    """readings 9: the derivation as the ledger knew it - before the last margin
     was recorded M was not determinable."""
     book.clock.set("2026-02-01T00:00:00Z")
     book.apply(*closed(), *reference_bp()[:-1])
@@ -176,7 +176,7 @@ def test_text_state_keeps_clauses_beside_figures(reference: OneAgreement, capsys
     """The text view shows each figure with its clause; --explain appends derivations."""
     text = render_state(reference.state("2004-03-30"))
     assert re.search(r"M  settlement shares\s+28436\s+\[1\.5\(b\) M\]", text)
-    assert re.search(r"reserved for pending claims\s+1000\s+\[8\.1\(c\), DESIGN 5\]", text)
+    assert re.search(r"reserved for pending claims\s+1000\s+\[8\.1\(c\), readings 5\]", text)
     run = run_cli(capsys, "--store", str(reference.path), "state", "APA", "--as-of", "2004-03-30", "--explain")
     assert "earnout.bp_event.settlement_shares = 28436: M = floor(A × N / D)" in run.out
 

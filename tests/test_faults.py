@@ -1,7 +1,7 @@
 """Faults of the machine and of the store's path (issue 18 item 3, issue 19 item 5): each is one
 line and exit 2, never an internal error, and nothing is appended or created.
 
-The ledger rule pinned here is the batch's atomicity ("DESIGN: all or nothing"): a fault
+The ledger rule pinned here is the batch's atomicity ("readings 20"): a fault
 in the middle of a write leaves the store as it was, and the store still verifies.
 """
 
@@ -55,7 +55,7 @@ def store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 def test_known_at_outside_the_utc_calendar_is_one_line(
     store: Path, capsys: pytest.CaptureFixture[str], command: list[str], known_at: str
 ) -> None:
-    """DESIGN: two times. A --known-at whose UTC moment falls outside years 1-9999 is bad input
+    """readings 9. A --known-at whose UTC moment falls outside years 1-9999 is bad input
     (exit 2, one line naming the option), not an OverflowError."""
     if command[0] == "explain":
         command = [*command, "escrow.balance_shares"]
@@ -66,7 +66,7 @@ def test_known_at_outside_the_utc_calendar_is_one_line(
 
 
 def test_known_at_at_the_edge_of_the_calendar_is_accepted(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """DESIGN: two times. The last representable moment (and the first) are valid times to ask about."""
+    """readings 9. The last representable moment (and the first) are valid times to ask about."""
     assert run_cli(capsys, "--store", str(store), "state", "APA", "--known-at", "9999-12-31T23:59:59Z").code == 0
     early = run_cli(capsys, "--store", str(store), "state", "APA", "--known-at", "0001-01-01T00:00:00Z")
     assert one_clear_line(early) and "not registered at that time" in early.err
@@ -175,7 +175,7 @@ def full_disk(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_full_disk_appends_nothing_and_the_store_still_verifies(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], full_disk: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DESIGN: all or nothing. A batch that the disk cannot hold is refused in one line; the
+    """readings 20. A batch that the disk cannot hold is refused in one line; the
     store keeps every event it had and its chains still verify."""
     big = tmp_path / "big.jsonl"
     claims = (
@@ -211,7 +211,7 @@ def _hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
 
 
 def test_a_locked_store_is_waited_for_within_the_timeout_then_one_line(store: Path, tmp_path: Path) -> None:
-    """DESIGN: all or nothing. While another process holds the write lock a writer says that it
+    """readings 20. While another process holds the write lock a writer says that it
     waits, gives up after $APA_LEDGER_WRITE_TIMEOUT seconds with one line, and appends nothing."""
     source = tmp_path / "more.jsonl"
     source.write_bytes(MORE)

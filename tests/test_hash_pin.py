@@ -1,7 +1,7 @@
 """The stored format and the hash chain are frozen: a fixed history, on a fixed clock, must
 produce exactly these hashes and stored bytes, whatever is done to make the ledger faster.
 
-(DESIGN "Tamper evidence": a changed encoder would make every existing store fail ``verify``.)
+(readings 11: a changed encoder would make every existing store fail ``verify``.)
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def store(template: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_file_is_refused_with_one_line_and_nothing_appended(store: Path, tmp_path: Path, capsys, name) -> None:
-    """Import format (DESIGN): a bad file is refused whole, exit 2, one line naming the line number."""
+    """All or nothing (readings 20): a bad file is refused whole, exit 2, one line naming the line number."""
     source = tmp_path / "hostile.jsonl"
     source.write_bytes(HOSTILE[name])
     run = run_cli(capsys, "--store", str(store), "apply", "APA", str(source))

@@ -37,7 +37,7 @@ def test_allowance_is_tipping_at_one_cent_over(book: OneAgreement) -> None:
 
 
 def test_fraction_of_a_share_is_paid_in_cash(book: OneAgreement) -> None:
-    """8.1(c), DESIGN 5: payable 25,005 -> 2,500 whole shares and $5.00 in cash."""
+    """8.1(c), readings 5: payable 25,005 -> 2,500 whole shares and $5.00 in cash."""
     state = buyer_resolved(book, "25005.00")
     assert state["escrow"]["surrendered_shares"] == 2500
     assert state["indemnity"]["buyer"]["cash_due"] == "5.00"

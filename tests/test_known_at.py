@@ -1,6 +1,6 @@
 """Known-at queries (issue 3.1, 3.7): the state as the ledger knew it at a past moment.
 
-DESIGN "Two times": a query folds the events recorded at or before ``known_at`` whose
+readings 9: a query folds the events recorded at or before ``known_at`` whose
 ``occurred_on`` is at or before ``as_of``; ``recorded_at`` is stamped by the store on
 append and never set by a user.
 """
@@ -37,7 +37,7 @@ def late_claim(book: OneAgreement) -> OneAgreement:
 
 
 def test_recorded_at_is_stamped_by_the_store_clock_on_both_stores(ledger: OneAgreement) -> None:
-    """DESIGN "Two times": recorded_at comes from the store's clock on append, and a
+    """readings 9: recorded_at comes from the store's clock on append, and a
     known-at query reads it back the same from SQLite and PostgreSQL."""
     ledger.clock.set("2026-02-01T12:00:00Z")
     ledger.apply(*closed())
@@ -118,7 +118,7 @@ def test_cli_known_at_with_offset_on_either_side_of_the_recording(late_claim: On
     ],
 )
 def test_user_supplied_store_fields_are_rejected(late_claim: OneAgreement, tmp_path: Path, capsys, stamped) -> None:
-    """DESIGN "Two times": recorded_at (and the hash chain, the position) are the store's,
+    """readings 9: recorded_at (and the hash chain, the position) are the store's,
     never the user's: the line is rejected, exit 2, nothing appended."""
     path = tmp_path / "f.jsonl"
     path.write_bytes(to_jsonl(fact("EscrowReleased", "2004-06-01", shares=10, **stamped)))

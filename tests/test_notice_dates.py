@@ -90,7 +90,7 @@ def test_a_2_11_claim_runs_to_the_statute_from_the_day_its_notice_is_effective(
 ) -> None:
     """7.3(ii): 2.11 continues through the recorded statute date (2008-09-15): a claim mailed
     on the 11th is effective the day before it, one mailed on the 13th the day after. (The
-    statute day itself is left out here: DESIGN 6 lets a claim be asserted on it, the 7.3
+    statute day itself is left out here: readings 6 lets a claim be asserted on it, the 7.3
     rule refuses it - a reading for domain.survival, not for 9.11.)"""
     book.apply(*closed(), fact("TaxLimitationPeriodRecorded", "2004-01-05", expires_on="2008-09-15"))
     if accepted:

@@ -140,7 +140,7 @@ def test_withheld_payment_is_open_until_released_or_offset(book: OneAgreement) -
 
 
 def test_state_json_keeps_the_four_obligation_keys(book: OneAgreement) -> None:
-    """DESIGN `state --json`: obligations have exactly clause, description, due_on, status."""
+    """readings 18: obligations have exactly clause, description, due_on, status."""
     book.apply(*closed())
     first = book.json("2003-04-10")["obligations"][0]
     assert set(first) == {"clause", "description", "due_on", "status"}

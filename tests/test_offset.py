@@ -55,7 +55,7 @@ def test_resolved_claim_is_offset_and_the_rest_paid_with_interest(book: OneAgree
 
 
 def test_interest_is_simple_actual_365_rounded_once() -> None:
-    """8.6, DESIGN 7: 12,345.67 x 6% x 100/365 = 202.9425... -> 202.94; a leap year has 366 days."""
+    """8.6, readings 7: 12,345.67 x 6% x 100/365 = 202.9425... -> 202.94; a leap year has 366 days."""
     terms = DEFAULT_TERMS
     assert offset_interest(terms, Decimal("12345.67"), date(2004, 1, 1), date(2004, 4, 10)) == Decimal("202.94")
     assert offset_interest(terms, Decimal("10000.00"), date(2004, 1, 1), date(2005, 1, 1)) == Decimal("601.64")

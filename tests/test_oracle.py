@@ -60,7 +60,7 @@ def test_ledger_matches_the_oracle_at_every_date(history: History, tmp_path: Pat
 
 
 def test_oracle_reproduces_the_design_reference_settlement() -> None:
-    """DESIGN.md reference: A = 32,143, D = 486,051.47, N = 430,000, M = 28,436, 3,707 cancelled."""
+    """reference figures (docs/readings.md): A = 32,143, D = 486,051.47, N = 430,000, M = 28,436, 3,707 cancelled."""
     from tests.ledger import closed, reference_bp
 
     facts = [*closed(), *reference_bp()]

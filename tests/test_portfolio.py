@@ -103,7 +103,7 @@ def test_agreements_command_json_and_table(empty_store_url: str, capsys: pytest.
     assert run.code == 0, run.err
     data = json.loads(run.out)
     assert [a["agreement_id"] for a in data["agreements"]] == list(PORTFOLIO)
-    assert data["agreements"][0]["released_shares"] == 58928  # DESIGN reference: 2003-12-31, no BP Event
+    assert data["agreements"][0]["released_shares"] == 58928  # reference figures: 2003-12-31, no BP Event
     assert data["totals"]["buyer_payable"] == "30000.00"
     table = run_cli(capsys, "--store", empty_store_url, "agreements", "--as-of", "2003-12-31")
     assert table.code == 0 and "total (3)" in table.out and "APA-SIGNED" in table.out
@@ -112,7 +112,7 @@ def test_agreements_command_json_and_table(empty_store_url: str, capsys: pytest.
 def test_agreements_known_at_leave_out_those_registered_later(
     empty_store_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Preamble, DESIGN "Two times": as known at a moment, the portfolio holds the agreements
+    """Preamble, readings 9: as known at a moment, the portfolio holds the agreements
     registered by then - the second one's registration second, the second before and after -
     and none before the first (an empty listing, exit 0), here and on every core. Each listed
     agreement's figures are those known then; before, one registered later failed the command."""
@@ -138,7 +138,7 @@ def test_agreements_known_at_leave_out_those_registered_later(
             assert [r.agreement_id for r in view.agreements] == listed, (known_at, workers)
             assert view.totals.agreements == len(listed)
     early = portfolio(store, date(2003, 12, 31), registered - second, workers=0)
-    assert early.agreements[0].released_shares == 58928  # DESIGN reference: 2003-12-31
+    assert early.agreements[0].released_shares == 58928  # reference figures: 2003-12-31
     assert early.totals.events == early.agreements[0].events
     store.close()
     run = run_cli(capsys, "--store", empty_store_url, "agreements", "--known-at", "2026-01-01T00:00:00Z", "--json")

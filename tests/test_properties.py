@@ -60,7 +60,7 @@ def test_earnout_and_escrow_conserve_shares_on_every_date(candidates) -> None:
 
 @given(candidates=candidate_facts())
 def test_full_replay_equals_incremental_application_at_every_step(candidates) -> None:
-    """DESIGN "Two times": the state right after each fact was applied equals the state replayed
+    """readings 9: the state right after each fact was applied equals the state replayed
     from the whole history as known at that moment (known_at), on the dates that matter."""
     history = valid_history(candidates)
     events = history.agreement.events

@@ -240,7 +240,7 @@ def test_progress_counts_every_new_notification_once(demo: OneAgreement, tmp_pat
 
 
 def test_each_events_recorded_at_is_written_as_recorded_even_at_one_instant(tmp_path: Path) -> None:
-    """Reporting read model, events table (DESIGN "Two times"): recorded_at is each event's own
+    """Reporting read model, events table (readings 9): recorded_at is each event's own
     ISO text, so one instant recorded at two UTC offsets is written twice, each as it was."""
     ledger = new_ledger(tmp_path / "offsets.sqlite")
     ledger.clock.set("2026-01-01T10:00:00+02:00")

@@ -37,7 +37,7 @@ def _library_recorder(ledger: OneAgreement) -> object:
 
 
 def test_select_events_answers_as_the_library_recorder_does(ledger: OneAgreement) -> None:
-    """Store (DESIGN "state reads one agreement"): every combination of the library's filters
+    """Store (readings 21): every combination of the library's filters
     (gt, lte, desc, limit) returns the same stored events, in the same order, on both stores."""
     _history(ledger)
     ours, theirs = ledger.store.recorder, _library_recorder(ledger)

@@ -1,4 +1,4 @@
-"""The reference figures at the end of DESIGN.md, exactly."""
+"""The reference figures of docs/readings.md, exactly."""
 
 from __future__ import annotations
 

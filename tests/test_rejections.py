@@ -146,7 +146,7 @@ def test_rejection_leaves_the_store_unchanged(book: OneAgreement, case: Case) ->
 def test_cli_apply_rejection_exits_2_with_one_line_naming_line_and_clause(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Case
 ) -> None:
-    """DESIGN CLI: exit 2, one line on stderr with the line number and the clause; the whole
+    """readings 19: exit 2, one line on stderr with the line number and the clause; the whole
     file is refused (its good first line is not appended either)."""
     store = str(tmp_path / "cli.sqlite")
     assert run(capsys, "--store", store, "new", "APA")[0] == 0

@@ -70,7 +70,7 @@ def test_indefinite_sections_never_expire(book: OneAgreement, section: str) -> N
 
 def test_3_4_is_indefinite_and_3_8_expires_each_with_a_note(book: OneAgreement) -> None:
     """7.3(i) names "3.4 (No Brokers)"; 9.6 makes headings no part of the agreement, so the
-    number governs: 3.4 is indefinite, 3.8 (No Brokers) expires (DESIGN 6)."""
+    number governs: 3.4 is indefinite, 3.8 (No Brokers) expires (readings 6)."""
     book.apply(*closed("2003-04-10"))
     rows = {r["section"]: r for r in book.json("2006-01-01")["survival"]}
     assert (rows["3.4"]["status"], rows["3.8"]["status"]) == ("indefinite", "expired")

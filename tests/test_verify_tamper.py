@@ -1,6 +1,6 @@
 """Tamper evidence (issue 3.5): edit the SQLite store behind the ledger's back; `verify` notices.
 
-DESIGN: every event carries a hash chained to the previous event of its agreement.
+readings 11: every event carries a hash chained to the previous event of its agreement.
 `apa-ledger verify` re-reads every stored event, recomputes the chain and replays the
 projections; it exits 1 naming the first position where the chain breaks.
 """

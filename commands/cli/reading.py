@@ -13,7 +13,7 @@ from commands.cli.options import ledger_from, parse_as_of, parse_known_at, worke
 @click.argument("agreement_id")
 @click.option("--as-of", metavar="DATE", help="Valid time: the state on this date (default today).")
 @click.option("--known-at", metavar="TIMESTAMP", help="Only what was recorded by then (ISO 8601).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable state (DESIGN.md keys).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable state (keys: docs/readings.md, readings 18).")
 @click.option("--explain", is_flag=True, help="Add each figure's derivation, clause and events.")
 @click.pass_context
 def state(

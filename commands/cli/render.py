@@ -76,7 +76,7 @@ def render_state(state: AgreementState) -> str:
         _row("surrendered to Buyer", x["surrendered_shares"], "8.1(c)"),
         _row("released", x["released_shares"], "Escrow Agreement"),
         _row("balance", x["balance_shares"], "8.1(c)"),
-        _row("reserved for pending claims", x["reserved_shares"], "8.1(c), DESIGN 5"),
+        _row("reserved for pending claims", x["reserved_shares"], "8.1(c), readings 5"),
         _row("available", x["available_shares"], "8.1(c)"),
         "",
     ]

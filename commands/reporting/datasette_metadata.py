@@ -50,7 +50,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "pending_shares": "Earnout Shares neither released nor cancelled (1.5(b))",
             "delivered_shares": "Earnout Shares CRS is recorded to have delivered (1.5(b))",
             "escrow_balance_shares": "Shares held in escrow (8.1(c))",
-            "escrow_reserved_shares": "Escrow shares reserved for pending Buyer claims (8.1(c), DESIGN 5)",
+            "escrow_reserved_shares": "Escrow shares reserved for pending Buyer claims (8.1(c), readings 5)",
             "escrow_available_shares": "Escrow balance less reserved shares (8.1(c))",
             "buyer_pending_losses_cents": "Buyer's Losses in pending claims, in cents (8.1, 8.3)",
             "buyer_payable_cents": "Buyer's payable Losses after the $25,000 Allowance, in cents (8.1(b))",
