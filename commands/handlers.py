@@ -4,12 +4,15 @@ A batch is all-or-nothing: every fact is checked (in ``occurred_on`` order among
 everything known), derived events are added (ClaimResolved above the Allowance
 adds SharesSurrendered and, where cash is due, CashIndemnityDue), the lot is
 chained and appended in one transaction. A concurrent writer's conflict makes
-the handler re-read, re-validate and retry, a bounded number of times.
+the handler wait (exponential back-off with jitter), re-read, re-validate and
+retry, for up to ``$APA_LEDGER_WRITE_TIMEOUT`` seconds (``commands.store.waiting``).
 """
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +25,7 @@ from pydantic import ValidationError
 from commands.idempotency import already_applied
 from commands.parsing import Draft, build_event, validation_message
 from commands.store.application import LedgerStore
+from commands.store.waiting import WRITE_TIMEOUT_ENV, write_timeout
 from domain.agreement import Agreement, project_agreement, register
 from domain.errors import ConcurrentWrite, InvalidInput, RuleViolation
 from domain.events import (
@@ -36,7 +40,10 @@ from domain.terms import Terms
 from projections.facts import ZERO, Claim
 from projections.ledger import Fold, effective_events
 
-MAX_ATTEMPTS = 5
+FIRST_BACKOFF = 0.01
+"""Seconds: the ceiling of the first wait after a lost race (it doubles with each loss)."""
+MAX_BACKOFF = 1.0
+"""Seconds: the highest ceiling, so a writer looks again at least once a second."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +204,10 @@ def apply_facts(
     With a ``batch`` id (see ``commands.idempotency``) a batch already applied is
     recognised, inside the retry loop so that a racing duplicate is caught too,
     and nothing is appended."""
-    for _attempt in range(MAX_ATTEMPTS):
+    timeout = write_timeout()
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    while True:
         agreement = store.load(agreement_id)
         done = already_applied(agreement, batch, drafts) if batch else None
         if done is not None:
@@ -208,11 +218,24 @@ def apply_facts(
         try:
             store.save(*events)
         except IntegrityError:
-            continue  # another writer appended first: re-read, re-validate, retry
-        return Outcome(agreement_id, tuple(events), batch=batch)
-    raise ConcurrentWrite(
-        f"agreement {agreement_id!r} kept changing under {MAX_ATTEMPTS} attempts; nothing was appended", "store"
-    )
+            attempt += 1  # another writer appended first: wait, then re-read, re-validate, retry
+        else:
+            return Outcome(agreement_id, tuple(events), batch=batch)
+        pause = backoff(attempt)
+        if time.monotonic() + pause > deadline:
+            raise ConcurrentWrite(
+                f"agreement {agreement_id!r} kept changing for {timeout:g} s ({attempt} attempts, "
+                f"${WRITE_TIMEOUT_ENV}); nothing was appended",
+                "store",
+            )
+        time.sleep(pause)
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait after the ``attempt``-th lost race: a random time up to a ceiling that
+    doubles with each loss ("full jitter"), so writers that collided spread out instead of
+    colliding again, and a writer that keeps losing waits longer and lets the others land."""
+    return random.uniform(0, min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** min(attempt, 32)))
 
 
 def register_and_apply(
