@@ -25,6 +25,14 @@ def test_document_examples_run_as_shown(document: Path, tmp_path: Path) -> None:
     assert not problems, "\n\n".join(problems)
 
 
+def run_text(tmp_path: Path, text: str) -> list[str]:
+    """The mismatches of a small document ``doc.md`` holding ``text``, run in its own directory."""
+    doc = tmp_path / "doc.md"
+    doc.write_text(text)
+    (tmp_path / "run").mkdir()
+    return run_document(doc, tmp_path / "run")
+
+
 def test_document_paths_exist() -> None:
     """README and docs: every path of the checkout they name in backticks is there (a module
     that moves takes its documentation with it)."""
@@ -40,43 +48,35 @@ def test_document_paths_exist() -> None:
 
 def test_a_fragment_is_read_by_the_ledger_reader(tmp_path: Path) -> None:
     """A fragment's lines go through the strict reader: a float amount fails the document."""
-    doc = tmp_path / "doc.md"
     good = '{"type": "ClaimResolved", "occurred_on": "2004-03-01", "claim_id": "C2", "amount": "27500"}'
     bad = good.replace('"27500"', "27500.5")
     fragment = "<!-- example: fragment -->\n```jsonl\n{}\n```\n\n"
-    doc.write_text(fragment.format(good) + fragment.format(bad))
-    (tmp_path / "run").mkdir()
-    problems = run_document(doc, tmp_path / "run")
+    problems = run_text(tmp_path, fragment.format(good) + fragment.format(bad))
     assert len(problems) == 1 and problems[0].startswith("doc.md:7: exit 1") and "not the number 27500.5" in problems[0]
 
 
 def test_shown_output_must_match_what_is_printed(tmp_path: Path) -> None:
     """A shown output that differs from what the command prints is a failure naming the line."""
-    doc = tmp_path / "doc.md"
-    doc.write_text("text\n\n```console\n$ echo 12\n13\n$ echo fine\nfine\n```\n")
-    (tmp_path / "run").mkdir()
-    problems = run_document(doc, tmp_path / "run")
+    problems = run_text(tmp_path, "text\n\n```console\n$ echo 12\n13\n$ echo fine\nfine\n```\n")
     assert len(problems) == 1 and problems[0].startswith("doc.md:4: $ echo 12")
 
 
 def test_a_command_without_shown_output_must_succeed(tmp_path: Path) -> None:
     """sh blocks show no output: a command there that exits non-zero fails the document."""
-    doc = tmp_path / "doc.md"
-    doc.write_text("```sh\ntrue\nfalse  # fails\n```\n")
-    (tmp_path / "run").mkdir()
-    problems = run_document(doc, tmp_path / "run")
+    problems = run_text(tmp_path, "```sh\ntrue\nfalse  # fails\n```\n")
     assert len(problems) == 1 and problems[0].startswith("doc.md:3: exit 1")
 
 
 def test_state_carries_from_block_to_block(tmp_path: Path) -> None:
     """A file block is written for later commands; variables set in one block are seen in the next."""
-    doc = tmp_path / "doc.md"
-    doc.write_text(
-        "<!-- example: file a.txt -->\n```text\nhello\n```\n\n"
-        "```console\n$ X=$(cat a.txt)\n```\n\n```console\n$ echo $X world\nhello world\n```\n"
+    assert (
+        run_text(
+            tmp_path,
+            "<!-- example: file a.txt -->\n```text\nhello\n```\n\n"
+            "```console\n$ X=$(cat a.txt)\n```\n\n```console\n$ echo $X world\nhello world\n```\n",
+        )
+        == []
     )
-    (tmp_path / "run").mkdir()
-    assert run_document(doc, tmp_path / "run") == []
 
 
 def test_ellipsis_stands_for_text_and_for_lines() -> None:
