@@ -181,3 +181,76 @@ def indemnity(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
 def figures(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     """Every figure the oracle knows, shaped like the matching keys of ``state --json``."""
     return {"earnout": earnout(facts, as_of), **indemnity(facts, as_of)}
+
+
+# The Closing Date ("Closing", 1.1) and notices (9.11), by hand. The holidays are written out
+# here from the statutes (5 U.S.C. 6103 for the federal ones, Utah Code 63G-1-301 for Utah's,
+# 9.4 making Utah law govern) so that the oracle does not share the ``holidays`` package with
+# the ledger: the two agreeing is evidence that both are right.
+
+CLOSING_CONDITIONS = tuple(f"6.1({c})" for c in "abcdefg")  # 6.1(a)-(g)
+CLOSING_BUSINESS_DAYS = 3  # "Closing" (1.1): "three business days following"
+MAIL_DAYS = 3  # 9.11(ii): "three days after such communication is deposited in the mails"
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The ``n``-th ``weekday`` (Monday 0) of the month; n = -1 for the last."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _observed(day: date) -> date:
+    """A fixed-date holiday on a Saturday is observed the Friday before, on a Sunday the Monday after."""
+    return day + timedelta(days={5: -1, 6: 1}.get(day.weekday(), 0))
+
+
+def utah_holidays(year: int) -> set[date]:
+    """The public holidays of the United States and of Utah falling in ``year`` (the days
+    themselves and the days they are observed), for 2002-2020: Juneteenth came later."""
+    if not 2002 <= year <= 2020:
+        raise ValueError("the oracle knows the holidays of 2002-2020 only")
+    days: set[date] = set()
+    for y in (year - 1, year, year + 1):  # New Year's Day of the next year may be observed on December 31
+        fixed = [date(y, 1, 1), date(y, 7, 4), date(y, 7, 24), date(y, 11, 11), date(y, 12, 25)]  # 7-24: Pioneer Day
+        days |= set(fixed) | {_observed(d) for d in fixed}
+        days |= {
+            _nth_weekday(y, 1, 0, 3),  # Martin Luther King Jr. Day / Human Rights Day
+            _nth_weekday(y, 2, 0, 3),  # Washington and Lincoln Day
+            _nth_weekday(y, 5, 0, -1),  # Memorial Day
+            _nth_weekday(y, 9, 0, 1),  # Labor Day
+            _nth_weekday(y, 10, 0, 2),  # Columbus Day
+            _nth_weekday(y, 11, 3, 4),  # Thanksgiving Day
+        }
+    return {d for d in days if d.year == year}
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in utah_holidays(day.year)
+
+
+def closing_date(facts: list[dict[str, Any]]) -> date | None:
+    """ "Closing" (1.1): "the date that is three business days following the date on which all
+    of the items contemplated by Section 6.1 have been obtained or waived"; None while any of
+    6.1(a)-(g) is neither."""
+    met = {f["condition"]: _day(f["occurred_on"]) for f in facts if f["type"] == "ClosingConditionSatisfied"}
+    if set(met) != set(CLOSING_CONDITIONS):
+        return None
+    day, counted = max(met.values()), 0
+    while counted < CLOSING_BUSINESS_DAYS:
+        day += timedelta(days=1)
+        counted += is_business_day(day)
+    return day
+
+
+def notice_effective(notice: dict[str, str]) -> date:
+    """9.11: "(i) if given by facsimile, when transmitted ... (ii) if given by mail, three days
+    after such communication is deposited in the mails ... or (iii) if given by any other
+    means, when actually received"."""
+    if notice["by"] == "fax":
+        return _day(notice["sent_on"])
+    if notice["by"] == "mail":
+        return _day(notice["sent_on"]) + timedelta(days=MAIL_DAYS)
+    return _day(notice["received_on"])
