@@ -93,35 +93,36 @@ def test_each_agreement_is_worked_out_once_however_its_notifications_fall(
 def test_an_interrupted_export_resumes_from_its_last_commit_and_misses_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Reporting read model: an export of an interleaved log that fails after its first
-    transaction has committed the rows of the first agreement and, as its position, the
-    notification before the next agreement's first (every notification up to it is that
-    agreement's or earlier); the next export starts there and ends with the tables of an
-    uninterrupted one."""
+    """Reporting read model: a first export of an interleaved log interrupted after its first
+    transaction leaves no model (issue 18: old or new), only the file beside it holding the rows
+    of the first agreement and, as its position, the notification before the next agreement's
+    first (every notification up to it is that agreement's or earlier); the next export resumes
+    there and ends with the tables of an uninterrupted one."""
     ledger = _interleaved(tmp_path)
     export(ledger.store, str(tmp_path / "whole.sqlite"))
     monkeypatch.setattr(export_module, "PAGE", 1)
     real = export_module.ReadModelView.replace_agreements
     calls: list[int] = []
 
-    def failing_second(view: Any, tables: Any, tracking: Any) -> None:
+    def interrupted_second(view: Any, tables: Any, tracking: Any) -> None:
         calls.append(tracking.notification_id)
         if len(calls) == 2:
-            raise OSError("disk full")
+            raise KeyboardInterrupt
         real(view, tables, tracking)
 
-    monkeypatch.setattr(export_module.ReadModelView, "replace_agreements", failing_second)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(export_module.ReadModelView, "replace_agreements", interrupted_second)
+    with pytest.raises(KeyboardInterrupt):
         export(ledger.store, str(tmp_path / "paged.sqlite"))
-    partial = _dump(tmp_path / "paged.sqlite")
+    assert not (tmp_path / "paged.sqlite").exists()
+    partial = _dump(tmp_path / "paged.exporting.sqlite")
     apa_2_first = min(n for n, o in ledger.store.recorder.select_originators(0, 100) if o != _originator(ledger))
     assert [row[1] for row in partial["tracking"] if row[0] == "LedgerStore"] == [apa_2_first - 1]
     assert {row[0] for row in partial["agreements"]} == {"APA"}
-    assert _indexes(tmp_path / "paged.sqlite") == set()  # a fresh file gets them once it is full
     monkeypatch.setattr(export_module.ReadModelView, "replace_agreements", real)
     resumed = export(ledger.store, str(tmp_path / "paged.sqlite"))
     assert resumed.agreements == 3  # APA again (it has notifications after the position), and the others
     assert _dump(tmp_path / "paged.sqlite") == _dump(tmp_path / "whole.sqlite")
+    assert not any("exporting" in p.name for p in tmp_path.iterdir())
     assert _indexes(tmp_path / "paged.sqlite") == _indexes(tmp_path / "whole.sqlite") == _INDEX_NAMES
 
 
@@ -284,3 +285,34 @@ def test_a_second_export_of_one_read_model_waits_for_the_first(tmp_path: Path) -
     assert out == f"exported {events} new events (3 agreements recomputed) to {path}, position {events}\n"
     export(ledger.store, str(tmp_path / "alone.sqlite"))
     assert _dump(path) == _dump(tmp_path / "alone.sqlite")
+
+
+def test_an_incremental_export_cut_off_after_its_first_page_leaves_the_model_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reporting read model (issue 18, old or new): an export into an existing model writes all
+    its pages in one transaction, so one that fails on its second page leaves the model and its
+    position as they were; the next export brings it up to date."""
+    ledger = _interleaved(tmp_path)
+    path = tmp_path / "model.sqlite"
+    export(ledger.store, str(path))
+    before = _dump(path)
+    _grow(ledger)
+    monkeypatch.setattr(export_module, "PAGE", 1)
+    real = export_module.write_rows
+    calls: list[int] = []
+
+    def failing_second(db: Any, tables: Any) -> None:
+        calls.append(len(tables))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real(db, tables)
+
+    monkeypatch.setattr(export_module, "write_rows", failing_second)
+    with pytest.raises(OSError):
+        export(ledger.store, str(path))
+    assert _dump(path) == before
+    monkeypatch.setattr(export_module, "write_rows", real)
+    assert export(ledger.store, str(path)).agreements == 2
+    export(ledger.store, str(tmp_path / "fresh.sqlite"))
+    assert _dump(path)["agreements"] == _dump(tmp_path / "fresh.sqlite")["agreements"]

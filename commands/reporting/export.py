@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +142,19 @@ class ReadModelView(SQLiteTrackingRecorder):
                 write_rows(_database(cursor), tables)
                 self._insert_tracking(cursor, tracking)  # IntegrityError (and rollback) unless it advances
 
+    def replace_all(self, updates: Iterable[tuple[dict[str, TupleRows], Tracking]]) -> None:
+        """``replace_agreements`` for each of ``updates`` (pages), all in one transaction: an
+        export of an existing model that is cut off at any moment leaves it as it was."""
+        with self.datastore.get_connection(commit=True) as connection:
+            pragmas = connection.cursor()
+            pragmas.execute("PRAGMA synchronous=NORMAL")
+            pragmas.execute("PRAGMA cache_size=-65536")  # KiB
+            with connection.transaction(commit=True) as cursor:
+                db = _database(cursor)
+                for tables, tracking in updates:
+                    write_rows(db, tables)
+                    self._insert_tracking(cursor, tracking)
+
     def columns(self) -> Columns:
         """Each table's columns, in order (``sqlite-utils`` reads them from the schema)."""
         with self.datastore.transaction(commit=False) as cursor:
@@ -227,6 +240,8 @@ def export(
             rebuild = schema_version(target) not in (SCHEMA_VERSION, None)
         if rebuild and target.exists():
             return _rebuild_beside(store, target, progress, workers)
+        if not target.exists():
+            return _first_beside(store, target, progress, workers)
         return _export(store, target, progress, workers)
 
 
@@ -268,20 +283,28 @@ def _export(
     if workers is None:
         workers = worker_count((store.recorder.max_notification_id() or 0) - position)
     pages = _pages(store, position)
-    try:
+    done, touched = 0, set()
+
+    def updates() -> Iterator[tuple[dict[str, TupleRows], Tracking]]:
+        nonlocal done, position
         source = in_workers(store, columns, pages, workers) if workers > 1 else in_process(store, columns, pages)
-        done, touched = 0, set()
         for page, results in source:
             tables = dict(results)
             if progress is not None:
                 for count in page.agreements.values():
                     progress(count)
-            view.replace_agreements(tables, Tracking(app, page.last_id))
+            yield tables, Tracking(app, page.last_id)
             position = page.last_id
             done += sum(page.agreements.values())
-            touched |= set(tables)
-        if isinstance(view, FreshReadModelView):
+            touched.update(tables)
+
+    try:
+        if isinstance(view, FreshReadModelView):  # a file no reader sees until it is whole
+            for tables, tracking in updates():
+                view.replace_agreements(tables, tracking)
             view.create_indexes()
+        else:
+            view.replace_all(updates())
     finally:
         view.datastore.close()
     return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
@@ -331,6 +354,30 @@ def _rebuild_beside(
         swap_in(beside, target)
     finally:
         remove_database(str(beside))
+    return ExportResult(str(target), result.notifications, result.agreements, result.position)
+
+
+def _first_beside(
+    store: LedgerStore, target: Path, progress: Callable[[int], None] | None, workers: int | None
+) -> ExportResult:
+    """The first export to ``target``: the model written beside it (``NAME.exporting.sqlite``),
+    its indexes made, then renamed to ``target`` in one step. Cut off before, no ``target``
+    exists: an interrupted or killed export leaves the file beside it, which the next export
+    resumes from its last committed page; one that failed (a full disk) removes it."""
+    beside = target.with_name(f"{target.stem}.exporting{target.suffix}")
+    if schema_version(beside) not in (SCHEMA_VERSION, None):
+        remove_database(str(beside))
+    try:
+        result = _export(store, beside, progress, workers)  # under the target's lock
+        with closing(sqlite3.connect(beside, timeout=30)) as db:
+            busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # every page in the renamed file
+        if busy:
+            raise StoreError(f"{beside} is still being read; export again to finish the read model", "export")
+        beside.replace(target)
+    except Exception:
+        remove_database(str(beside))
+        raise
+    remove_database(str(beside))  # its -wal and -shm, if a reader left them
     return ExportResult(str(target), result.notifications, result.agreements, result.position)
 
 
