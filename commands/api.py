@@ -338,16 +338,13 @@ class Ledger:
 
 def _drafts(facts: Facts) -> list[Draft]:
     """The facts as drafts, each with its line (its place in the batch, from 1)."""
-    from commands.parsing import draft_from_mapping, parse_jsonl
+    from commands.parsing import draft_from_mapping, parse_jsonl, read_path
     from domain.events import ENVELOPE, LedgerEvent
 
     if isinstance(facts, bytes | bytearray):
         return parse_jsonl(bytes(facts))
     if isinstance(facts, Path):
-        try:
-            return parse_jsonl(facts.read_bytes())
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {str(facts)!r}: {exc.strerror}", "CLI") from None
+        return parse_jsonl(read_path(facts, repr(str(facts))))
     if isinstance(facts, str):
         raise InvalidInput("facts: a list of facts, JSON Lines bytes or a Path (not text)", "CLI")
     drafts = []

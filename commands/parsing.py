@@ -8,10 +8,13 @@ with the line number, before any rule is checked.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -22,6 +25,17 @@ from domain.terms import Terms
 from domain.values import JsonFloat
 
 MAX_LINE_BYTES = 1_000_000
+"""The longest line (one fact) read, in bytes: a fact with a long basis is a few kilobytes."""
+MAX_BATCH_FACTS = 1_000_000
+"""The most lines one batch (a file, stdin) may hold: a long history is tens of thousands."""
+MAX_BATCH_BYTES = 64 * 1024 * 1024
+"""The most bytes one batch may hold (64 MiB; a history of 15,000 facts is about 3 MB)."""
+LIMIT_ENV = {
+    "line": "APA_LEDGER_MAX_LINE_BYTES",
+    "facts": "APA_LEDGER_MAX_BATCH_FACTS",
+    "bytes": "APA_LEDGER_MAX_BATCH_BYTES",
+}
+CHUNK = 1 << 16
 SURROGATE = re.compile("[\ud800-\udfff]")
 STAMPED = ENVELOPE | {"recorded_at", "position", "event_type"}
 
@@ -133,6 +147,66 @@ def _effective_date(notice: Any, what: str) -> str:
         raise InvalidInput(f"{what}: {where}{message.removeprefix('fact')}", "9.11") from None
 
 
+def input_limits() -> tuple[int, int, int]:
+    """(line bytes, facts, batch bytes): the defaults above, each overridable by its variable."""
+    limits = []
+    for key, default in (("line", MAX_LINE_BYTES), ("facts", MAX_BATCH_FACTS), ("bytes", MAX_BATCH_BYTES)):
+        text = os.environ.get(LIMIT_ENV[key], "").strip()
+        if not text:
+            limits.append(default)
+            continue
+        if not text.isdigit() or int(text) < 1:
+            raise InvalidInput(f"${LIMIT_ENV[key]}: {text[:20]!r} is not a whole number from 1", "import format")
+        limits.append(int(text))
+    return limits[0], limits[1], limits[2]
+
+
+def read_limited(stream: BinaryIO, label: str) -> bytes:
+    """A batch read from ``stream`` with the input limits checked as it is read, so an endless
+    or newline-free source (``/dev/zero``, ``yes``) is refused after at most a limit's worth of
+    bytes rather than read into memory without end."""
+    max_line, max_facts, max_bytes = input_limits()
+    chunks: list[bytes] = []
+    total = lines = line = 0  # bytes read, line breaks seen, bytes of the current line
+    while chunk := stream.read(CHUNK):
+        total += len(chunk)
+        at = 0
+        while (end := chunk.find(b"\n", at)) >= 0:  # each line that ends in this chunk
+            if line + end - at > max_line:
+                raise _too_long(label, lines + 1, max_line)
+            line, lines, at = 0, lines + 1, end + 1
+        line += len(chunk) - at
+        if line > max_line:
+            raise _too_long(label, lines + 1, max_line)
+        if lines + (line > 0) > max_facts:
+            raise InvalidInput(
+                f"{label}: more than {max_facts:,} lines in one batch (${LIMIT_ENV['facts']})", "import format"
+            )
+        if total > max_bytes:
+            raise InvalidInput(
+                f"{label}: more than {max_bytes:,} bytes in one batch (${LIMIT_ENV['bytes']})", "import format"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_long(label: str, number: int, limit: int) -> InvalidInput:
+    return InvalidInput(f"{label}: line {number}: longer than {limit:,} bytes (${LIMIT_ENV['line']})", "import format")
+
+
+def read_path(path: str | Path, label: str, clause: str = "CLI") -> bytes:
+    """A batch file (or ``-``, stdin) read within the input limits."""
+    if str(path) == "-":
+        return read_limited(sys.stdin.buffer, "stdin")
+    try:
+        with open(path, "rb") as stream:
+            return read_limited(stream, label)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {label}: {exc.strerror}", clause) from None
+    except ValueError:  # a NUL byte in the path
+        raise InvalidInput(f"cannot read {label}: not a valid file name", clause) from None
+
+
 def has_lone_surrogate(value: Any) -> bool:
     """True if a string (or key) holds an unpaired UTF-16 surrogate, which JSON escapes can
     produce but no UTF-8 store can hold."""
@@ -154,11 +228,12 @@ def parse_jsonl(data: bytes) -> list[Draft]:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidInput(f"line {line}: input is not valid UTF-8", "import format") from None
     drafts = []
+    max_line = input_limits()[0]
     for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
-        if len(raw) > MAX_LINE_BYTES // 4 and len(raw.encode()) > MAX_LINE_BYTES:  # 1-4 UTF-8 bytes a character
-            raise InvalidInput(f"line {number}: longer than {MAX_LINE_BYTES} bytes", "import format")
+        if len(raw) > max_line // 4 and len(raw.encode()) > max_line:  # 1-4 UTF-8 bytes a character
+            raise InvalidInput(f"line {number}: longer than {max_line:,} bytes (${LIMIT_ENV['line']})", "import format")
         try:
             value = loads_strict(raw)
         except RecursionError:

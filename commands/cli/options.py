@@ -8,14 +8,10 @@ another command module.
 from __future__ import annotations
 
 import re
-import sys
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-
-from domain.errors import InvalidInput
 
 SURROGATE = re.compile("[\ud800-\udfff]")
 EPILOG_STORE = "The store is --store, else $APA_LEDGER_STORE, else ./apa-ledger.sqlite."
@@ -51,14 +47,11 @@ def ledger_from(ctx: click.Context) -> Any:
 
 
 def read_input(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path!r}: {exc.strerror}", "CLI") from None
-    except ValueError:  # a NUL byte in the path
-        raise InvalidInput(f"cannot read {path!r}: not a valid file name", "CLI") from None
+    """A file of facts or terms, or ``-`` for stdin, read within the input limits
+    (``commands.parsing.read_limited``)."""
+    from commands.parsing import read_path
+
+    return read_path(path, repr(path))
 
 
 def say(message: str) -> None:

@@ -29,7 +29,7 @@ from eventsourcing.persistence import IntegrityError
 from commands import workers as pool_of
 from commands.handlers import apply_facts, register_and_apply
 from commands.idempotency import read_batch
-from commands.parsing import read_terms
+from commands.parsing import read_path, read_terms
 from commands.store.application import LedgerStore
 from domain.errors import InvalidInput, LedgerError, RuleViolation, UnknownAgreement
 from domain.events import LedgerEvent
@@ -182,7 +182,4 @@ def _import(store: LedgerStore, file: AgreementFile, dry_run: bool) -> tuple[Fil
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "import") from None
+    return read_path(path, str(path), "import")
