@@ -97,14 +97,17 @@ def test_agreements_as_of_closing_day_before_on_after(store: LedgerStore) -> Non
 
 
 def test_agreements_command_json_and_table(empty_store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """CLI: `agreements --as-of --json` has one entry per agreement and the totals; the table has a total row."""
+    """CLI: `agreements --as-of --json` is a list, a row per agreement (the same as --format
+    json); the table has a total row."""
     build(empty_store_url).close()
     run = run_cli(capsys, "--store", empty_store_url, "agreements", "--as-of", "2003-12-31", "--json")
     assert run.code == 0, run.err
     data = json.loads(run.out)
-    assert [a["agreement_id"] for a in data["agreements"]] == list(PORTFOLIO)
-    assert data["agreements"][0]["released_shares"] == 58928  # reference figures: 2003-12-31, no BP Event
-    assert data["totals"]["buyer_payable"] == "30000.00"
+    assert [a["agreement_id"] for a in data] == list(PORTFOLIO)
+    assert data[0]["released_shares"] == 58928  # reference figures: 2003-12-31, no BP Event
+    assert sum(Decimal(a["buyer_payable"]) for a in data) == Decimal("30000.00")
+    same = run_cli(capsys, "--store", empty_store_url, "agreements", "--as-of", "2003-12-31", "--format", "json")
+    assert same.out == run.out
     table = run_cli(capsys, "--store", empty_store_url, "agreements", "--as-of", "2003-12-31")
     assert table.code == 0 and "total (3)" in table.out and "APA-SIGNED" in table.out
 
@@ -144,7 +147,7 @@ def test_agreements_known_at_leave_out_those_registered_later(
     run = run_cli(capsys, "--store", empty_store_url, "agreements", "--known-at", "2026-01-01T00:00:00Z", "--json")
     assert run.code == 0, run.err
     data = json.loads(run.out)
-    assert data["agreements"] == [] and data["totals"]["agreements"] == 0 and data["totals"]["buyer_payable"] == "0.00"
+    assert data == []
     table = run_cli(capsys, "--store", empty_store_url, "agreements", "--known-at", "2026-01-20")
     assert table.code == 0 and "APA-FIRST" in table.out and "APA-SECOND" not in table.out and "total (1)" in table.out
 

@@ -24,6 +24,7 @@ from domain.errors import LedgerError
     epilog=EPILOG_STORE,
 )
 @click.option("--store", metavar="PATH|URL", help="SQLite file or postgresql:// URL of the event store.")
+@click.version_option(package_name="apa-ledger", prog_name="apa-ledger", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, store: str | None) -> None:
     """An event-sourced ledger of the Buyers United / I-Link Asset Purchase Agreement.
@@ -41,6 +42,27 @@ def cli(ctx: click.Context, store: str | None) -> None:
 
 for family in (recording, reading, audit, evidence, reporting, scale, reliability):
     family.register(cli)
+
+
+def _store_after(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        if not value.strip():
+            fail("--store: empty path")
+        ctx.obj["store"] = value  # the group's obj: the store every command opens
+
+
+STORELESS = {"keygen", "serve"}
+for command in cli.commands.values():  # `apa-ledger state X --store S` as well as `apa-ledger --store S state X`
+    if command.name not in STORELESS and not any(param.name == "store" for param in command.params):
+        command.params.append(
+            click.Option(
+                ["--store"],
+                metavar="PATH|URL",
+                expose_value=False,
+                callback=_store_after,
+                help="The event store (as the global --store).",
+            )
+        )
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from commands.cli.output import emit, format_option
+
 
 def _json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
@@ -138,17 +140,23 @@ def register(cli: click.Group) -> None:
         required=True,
         help="T1, and optionally T2 (default: now): compare the state as known at each.",
     )
-    @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+    @format_option("The report as JSON.")
     @click.pass_context
     def diff(
-        ctx: click.Context, agreement_id: str, as_of: str | None, known_at: tuple[str, ...], as_json: bool
+        ctx: click.Context,
+        agreement_id: str,
+        as_of: str | None,
+        known_at: tuple[str, ...],
+        output: str | None,
+        as_json: bool,
     ) -> None:
         """Which figures of the state on a date changed between two moments of knowledge, and why.
 
         Lists every figure that differs (old and new) and the events recorded
         between T1 and T2 that bear on the date (position, type, occurred_on,
         recorded_at): "a back-dated claim just arrived - which releases and
-        surrenders are now wrong?"
+        surrenders are now wrong?" --format json is the whole report; jsonl and
+        csv a row per changed figure.
 
         \b
         Example:
@@ -156,6 +164,7 @@ def register(cli: click.Group) -> None:
           apa-ledger diff APA-2002 --as-of 2004-03-31 --known-at 2004-04-01 --known-at 2004-06-01T12:00+02:00 --json
         """
         from commands.cli.options import ledger_from, parse_as_of, parse_known_at
+        from commands.cli.output import chosen
         from domain.errors import InvalidInput
 
         if len(known_at) > 2:
@@ -164,8 +173,10 @@ def register(cli: click.Group) -> None:
         t1 = parse_known_at(known_at[0])
         t2 = parse_known_at(known_at[1]) if len(known_at) == 2 else None
         assert t1 is not None  # required=True
+        output = chosen(output, as_json)
         report = ledger_from(ctx).diff(agreement_id, t1, t2, as_of=day)
-        click.echo(report.model_dump_json(indent=2) if as_json else render_impact(report))
+        changed = [c.model_dump(mode="json") for c in report.changes]
+        emit(output, lambda: render_impact(report), lambda: changed, report.model_dump_json(indent=2))
 
     @cli.command()
     @click.argument("agreement_id")

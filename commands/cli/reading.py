@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import click
 
 from commands.cli.options import ledger_from, parse_as_of, parse_known_at, workers_option
+from commands.cli.output import chosen, emit, format_option
 
 
 @click.command()
 @click.argument("agreement_id")
 @click.option("--as-of", metavar="DATE", help="Valid time: the state on this date (default today).")
 @click.option("--known-at", metavar="TIMESTAMP", help="Only what was recorded by then (ISO 8601).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable state (keys: docs/readings.md, readings 18).")
+@format_option("Machine-readable state (keys: docs/readings.md, readings 18).")
 @click.option("--explain", is_flag=True, help="Add each figure's derivation, clause and events.")
 @click.pass_context
 def state(
-    ctx: click.Context, agreement_id: str, as_of: str | None, known_at: str | None, as_json: bool, explain: bool
+    ctx: click.Context,
+    agreement_id: str,
+    as_of: str | None,
+    known_at: str | None,
+    output: str | None,
+    as_json: bool,
+    explain: bool,
 ) -> None:
     """The state of an agreement on a date, optionally as known at a past moment.
 
@@ -27,36 +34,57 @@ def state(
       apa-ledger state APA-2002 --as-of 2004-06-30 --known-at 2004-05-01T00:00:00Z --json
       apa-ledger state APA-2002 --as-of 2004-03-30 --json --explain
     """
+    from projections.diff import flatten
+
+    output = chosen(output, as_json)
     day, stamp = parse_as_of(as_of), parse_known_at(known_at)
     ledger = ledger_from(ctx)
     if explain:
         result, found = ledger.explanations(agreement_id, day, stamp)
     else:
         result, found = ledger.state(agreement_id, day, stamp), {}
-    if explain and as_json:
-        from commands.cli.audit import explained_state_json
 
-        click.echo(json.dumps(explained_state_json(result, found), indent=2, ensure_ascii=False))
-        return
-    if as_json:
-        click.echo(result.model_dump_json(indent=2))
-    else:
+    def table() -> str:
         from commands.cli.render import render_state
 
-        click.echo(render_state(result))
-        if explain:
-            from commands.cli.audit import render_explanations
+        if not explain:
+            return render_state(result)
+        from commands.cli.audit import render_explanations
 
-            click.echo(render_explanations(found))
+        return render_state(result) + "\n" + render_explanations(found)
+
+    def document() -> Any:
+        if not explain:
+            return result.model_dump(mode="json")
+        from commands.cli.audit import explained_state_json
+
+        return explained_state_json(result, found)
+
+    def figures() -> list[dict[str, Any]]:
+        """csv: a figure a row (its dotted key), with its derivation under --explain."""
+        rows = []
+        for key, value in flatten(result.model_dump(mode="json")).items():
+            x = found.get(key)
+            extra = {"formula": x.formula, "clause": x.clause} if explain and x is not None else {}
+            rows.append({"figure": key, "value": value, **({"formula": "", "clause": ""} if explain else {}), **extra})
+        return rows
+
+    if output == "csv":
+        emit(output, table, figures)
+    else:  # json: the document; jsonl: the document on one line
+        whole = None if explain else result.model_dump_json(indent=2)
+        emit(output, table, lambda: [document()], whole if whole is not None else document())
 
 
 @click.command()
 @click.argument("agreement_id")
-@click.option("--json", "as_json", is_flag=True, help="Every event as JSON.")
+@format_option("Every event as JSON.")
 @click.option("--as-of", metavar="DATE", help="Only events that occurred by this date.")
 @click.option("--known-at", metavar="TIMESTAMP", help="Only events recorded by this moment.")
 @click.pass_context
-def history(ctx: click.Context, agreement_id: str, as_json: bool, as_of: str | None, known_at: str | None) -> None:
+def history(
+    ctx: click.Context, agreement_id: str, output: str | None, as_json: bool, as_of: str | None, known_at: str | None
+) -> None:
     """Every event of an agreement: position, both times, hash, clause, payload.
 
     \b
@@ -68,8 +96,9 @@ def history(ctx: click.Context, agreement_id: str, as_json: bool, as_of: str | N
 
     day = parse_as_of(as_of) if as_of is not None else None
     events = ledger_from(ctx).history(agreement_id, day, parse_known_at(known_at))
+    output = chosen(output, as_json)
     rows = history_rows(events)
-    click.echo(json.dumps(rows, indent=2) if as_json else render_history(rows))
+    emit(output, lambda: render_history(rows), lambda: rows)
 
 
 @click.command()
@@ -90,6 +119,7 @@ def history(ctx: click.Context, agreement_id: str, as_json: bool, as_of: str | N
 @workers_option(
     "Processes verifying at once, this one among them (0 or 1: this one).", "every core from 300 agreements"
 )
+@format_option("The verdict as JSON: ok and the message.")
 @click.pass_context
 def verify(
     ctx: click.Context,
@@ -98,6 +128,8 @@ def verify(
     checkpoints: tuple[str, ...],
     key_file: str | None,
     workers: int | None,
+    output: str | None,
+    as_json: bool,
 ) -> None:
     """Check every stored record, hash chain and derived event, and replay from scratch.
 
@@ -113,11 +145,14 @@ def verify(
       apa-ledger verify --checkpoint checkpoints/2004-06-30.json
       apa-ledger verify APA-2002 --expect-head 9f2c...e1
     """
+    output = chosen(output, as_json)
     ok, message = ledger_from(ctx).verify(agreement_id, expect_head, workers, checkpoints=checkpoints, key=key_file)
+    if output == "table":
+        click.echo(message, err=not ok)
+    else:
+        emit(output, lambda: message, lambda: [{"ok": ok, "message": message}], {"ok": ok, "message": message})
     if not ok:
-        click.echo(message, err=True)
         ctx.exit(1)
-    click.echo(message)
 
 
 @click.command()

@@ -111,7 +111,28 @@ def parse_fields(args: list[str]) -> dict[str, Any]:
     return fields
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+class RecordCommand(click.Command):
+    """`record --help` ends with every event type a user records, its clause and its fields."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from domain.events import EVENT_TYPES, USER_EVENT_TYPES, fact_fields
+
+        rows = []
+        for name in sorted(USER_EVENT_TYPES):
+            cls = EVENT_TYPES[name]
+            fields = []
+            for field, info in cls.model_fields.items():
+                shown = info.alias or field
+                if shown in fact_fields(cls) and shown != "occurred_on":
+                    flag = "--notice-*" if shown == "notice" else "--" + shown.replace("_", "-")
+                    fields.append(flag if info.is_required() else f"[{flag}]")
+            rows.append((name, f"({cls.clause}) {' '.join(fields) or '-'}"))
+        with formatter.section("Event types (TYPE) and their fields ([optional]; --notice-*: by, sent_on ... of 9.11)"):
+            formatter.write_dl(rows)
+        super().format_epilog(ctx, formatter)
+
+
+@click.command(cls=RecordCommand, context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("agreement_id")
 @click.argument("event_type", metavar="TYPE")
 @click.option(

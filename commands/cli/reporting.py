@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from commands.cli.options import fail, ledger_from, parse_as_of, workers_option
+from commands.cli.output import chosen, emit, format_option, say_done, write_out
 from domain.errors import InvalidInput
 
 
@@ -38,10 +39,20 @@ def progress_bar(length: int, label: str) -> Iterator[Callable[[int], None]]:
 @click.option("--as-of", metavar="DATE", help="Statuses as of this date (default today).")
 @click.option("--from", "from_", metavar="DATE", help="Only obligations due on or after this date.")
 @click.option("--to", metavar="DATE", help="Only obligations due on or before this date.")
-@click.option("--ics", type=click.Path(dir_okay=False), help="Also write an iCalendar (.ics) file people can import.")
+@click.option("--out", metavar="FILE.ics|-", help="Also write an iCalendar file people can import (-: stdout).")
+@click.option("--ics", "ics_alias", hidden=True, help="The old name of --out.")
+@format_option("The obligations as JSON.")
 @click.pass_context
 def calendar(
-    ctx: click.Context, agreement_id: str, as_of: str | None, from_: str | None, to: str | None, ics: str | None
+    ctx: click.Context,
+    agreement_id: str,
+    as_of: str | None,
+    from_: str | None,
+    to: str | None,
+    out: str | None,
+    ics_alias: str | None,
+    output: str | None,
+    as_json: bool,
 ) -> None:
     """The obligations calendar: every dated duty and right, with its status as of a date.
 
@@ -53,7 +64,8 @@ def calendar(
     \b
     Example:
       apa-ledger calendar APA-2002 --as-of 2004-03-15
-      apa-ledger calendar APA-2002 --from 2004-01-01 --to 2004-12-31 --ics apa-2004.ics
+      apa-ledger calendar APA-2002 --from 2004-01-01 --to 2004-12-31 --out apa-2004.ics
+      apa-ledger calendar APA-2002 --format csv > obligations.csv
     """
     from commands.reporting.calendar_ics import to_ics
 
@@ -61,38 +73,54 @@ def calendar(
     low, high = _day_option(from_, "--from"), _day_option(to, "--to")
     ledger = ledger_from(ctx)
     items = ledger.calendar(agreement_id, day, low, high)  # type: ignore[arg-type]
-    click.echo(f"Obligations of {agreement_id} as of {day} ({len(items)}):")
-    for o in items:
-        click.echo(f"  {o.due_on}  {o.status:<8}  {o.clause:<10}  {o.description}")
+    ics = out or ics_alias
+    output = chosen(output, as_json)
+
+    def table() -> str:
+        lines = [f"Obligations of {agreement_id} as of {day} ({len(items)}):"]
+        return "\n".join(lines + [f"  {o.due_on}  {o.status:<8}  {o.clause:<10}  {o.description}" for o in items])
+
+    if ics != "-":  # the calendar itself on stdout is all stdout shows
+        emit(output, table, lambda: [o.model_dump(mode="json") for o in items])
     if ics:
         stamped = max(e.timestamp for e in ledger.events(agreement_id))
-        try:
-            Path(ics).write_bytes(to_ics(agreement_id, items, day, stamped).encode("utf-8"))
-        except OSError as exc:
-            fail(f"--ics: cannot write {ics}: {exc.strerror}")
-        click.echo(f"wrote {len(items)} events to {ics}")
+        where = write_out(ics, to_ics(agreement_id, items, day, stamped).encode("utf-8"), "--out")
+        say_done(f"wrote {len(items)} events to {where}", ics)
 
 
 @click.command()
-@click.option("--to", "to", default="reporting.sqlite", show_default=True, metavar="FILE", help="The read model file.")
+@click.option("--out", metavar="FILE", help="The read model file.  [default: reporting.sqlite]")
+@click.option("--to", "to_alias", hidden=True, metavar="FILE", help="The old name of --out.")
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of applying only the new events.")
 @workers_option("Processes that work the rows out (0: this one).", "every core for 20,000 new events or more")
 @click.pass_context
-def export(ctx: click.Context, to: str, rebuild: bool, workers: int | None) -> None:
+def export(ctx: click.Context, out: str | None, to_alias: str | None, rebuild: bool, workers: int | None) -> None:
     """Write the reporting read model (SQLite tables for dashboards); run again to add new events.
 
     Tables: agreements, events, state_timeline, earnout_schedule, escrow_movements,
-    claims, survival, obligations. Date-dependent tables have valid_from/valid_to:
+    claims, survival, obligations (--out -: a whole new read model on stdout).
+    Date-dependent tables have valid_from/valid_to:
     as of :d is `WHERE valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)`.
     The position is kept in the file's eventsourcing `tracking` table.
 
     \b
     Example:
-      apa-ledger export --to reporting.sqlite
-      apa-ledger export --to reporting.sqlite --rebuild --workers 4
+      apa-ledger export --out reporting.sqlite
+      apa-ledger export --out reporting.sqlite --rebuild --workers 4
       sqlite3 reporting.sqlite "SELECT released_shares FROM state_timeline
         WHERE valid_from <= '2003-12-31' AND ('2003-12-31' < valid_to OR valid_to IS NULL)"
     """
+    import tempfile
+
+    target = out or to_alias or "reporting.sqlite"
+    if target == "-":  # a whole new read model, built beside and then written to stdout
+        with tempfile.TemporaryDirectory() as scratch:
+            _export(ctx, str(Path(scratch) / "reporting.sqlite"), True, workers, "-")
+        return
+    _export(ctx, target, rebuild, workers, target)
+
+
+def _export(ctx: click.Context, to: str, rebuild: bool, workers: int | None, shown: str) -> None:
     from commands.reporting.export import pending_notifications
 
     ledger = ledger_from(ctx)
@@ -106,10 +134,13 @@ def export(ctx: click.Context, to: str, rebuild: bool, workers: int | None) -> N
             workers=workers,
             waiting=lambda: click.echo(f"waiting for another export of {to} to finish ...", err=True),
         )
-    click.echo(
+    if shown == "-":
+        write_out("-", Path(to).read_bytes(), "--out")
+    say_done(
         f"exported {result.notifications} new events ({result.agreements} agreement"
-        f"{'' if result.agreements == 1 else 's'} recomputed) to {to}, "
-        f"position {result.position}"
+        f"{'' if result.agreements == 1 else 's'} recomputed) to {'stdout' if shown == '-' else to}, "
+        f"position {result.position}",
+        shown,
     )
 
 
@@ -124,7 +155,7 @@ def serve(db: str, port: int, host: str) -> None:
 
     \b
     Example:
-      apa-ledger export --to reporting.sqlite && apa-ledger serve --db reporting.sqlite
+      apa-ledger export --out reporting.sqlite && apa-ledger serve --db reporting.sqlite
     """
     import importlib.util
     import json
@@ -135,7 +166,7 @@ def serve(db: str, port: int, host: str) -> None:
     from commands.reporting.datasette_metadata import metadata
 
     if not Path(db).exists():
-        fail(f"--db: no read model at {db} (run `apa-ledger export --to {db}` first)")
+        fail(f"--db: no read model at {db} (run `apa-ledger export --out {db}` first)")
     if importlib.util.find_spec("datasette") is None:
         fail("datasette is not installed: pip install 'apa-ledger[dashboard]'")
     meta = Path(tempfile.mkdtemp()) / "metadata.json"
@@ -152,7 +183,9 @@ def serve(db: str, port: int, host: str) -> None:
 @click.command()
 @click.argument("agreement_id")
 @click.option("--as-of", metavar="DATE", help="The date of the figures (default today).")
-@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--out", default="report.html", show_default=True, metavar="FILE|-", help="Where the page goes (-: stdout)."
+)
 @click.pass_context
 def report(ctx: click.Context, agreement_id: str, as_of: str | None, out: str) -> None:
     """Write a one-file HTML dashboard (works offline): headline figures, charts, obligations.
@@ -165,11 +198,9 @@ def report(ctx: click.Context, agreement_id: str, as_of: str | None, out: str) -
     ledger = ledger_from(ctx)
     with progress_bar(len(ledger.events(agreement_id)), "reporting") as advance:
         page = ledger.report(agreement_id, day, progress=advance)
-    try:
-        Path(out).write_text(page, encoding="utf-8")
-    except OSError as exc:
-        fail(f"--out: cannot write {out}: {exc.strerror}")
-    click.echo(f"wrote {out} ({len(page.encode()) // 1024} KiB) for {agreement_id} as of {day}")
+    data = page.encode("utf-8")
+    where = write_out(out, data, "--out")
+    say_done(f"wrote {where} ({len(data) // 1024} KiB) for {agreement_id} as of {day}", out)
 
 
 def register(cli: click.Group) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from commands.cli.options import workers_option
+from commands.cli.output import chosen, emit, format_option
 
 
 def register(cli: click.Group) -> None:
@@ -19,29 +20,39 @@ def register(cli: click.Group) -> None:
 @click.command()
 @click.option("--as-of", metavar="DATE", help="Valid time: the figures on this date (default today).")
 @click.option("--known-at", metavar="TIMESTAMP", help="Only what was recorded by then (ISO 8601).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable: agreements and totals.")
+@format_option("Machine-readable: a row per agreement.")
 @workers_option(
     "Processes working the agreements out, this one among them (0 or 1: this one).", "every core from 300 agreements"
 )
 @click.pass_context
-def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_json: bool, workers: int | None) -> None:
+def agreements(
+    ctx: click.Context,
+    as_of: str | None,
+    known_at: str | None,
+    output: str | None,
+    as_json: bool,
+    workers: int | None,
+) -> None:
     """List the agreements in the store: status and headline figures on a date.
 
     For each agreement: status, events recorded, Earnout Shares released,
     cancelled and pending (1.5(b), 1.5(c)), escrow balance (8.1(c)) and the
-    Buyer's payable losses (8.1(b)); then the totals.
+    Buyer's payable losses (8.1(b)); then the totals (the table only: json,
+    jsonl and csv are a row per agreement).
 
     \b
     Example:
       apa-ledger agreements
-      apa-ledger --store postgresql://postgres@127.0.0.1:5432/test agreements --as-of 2003-12-31 --json
+      apa-ledger agreements --as-of 2003-12-31 --format json | sqlite-utils memory - "select * from stdin"
+      apa-ledger agreements --store postgresql://postgres@127.0.0.1:5432/test --format csv > agreements.csv
     """
     from commands.cli.options import ledger_from, parse_as_of, parse_known_at
     from commands.portfolio.summary import render_portfolio
 
+    output = chosen(output, as_json)
     day, stamp = parse_as_of(as_of), parse_known_at(known_at)
     view = ledger_from(ctx).agreements(day, stamp, workers)
-    click.echo(view.model_dump_json(indent=2) if as_json else render_portfolio(view))
+    emit(output, lambda: render_portfolio(view), lambda: [row.model_dump(mode="json") for row in view.agreements])
 
 
 @click.command(name="import")
@@ -50,8 +61,16 @@ def agreements(ctx: click.Context, as_of: str | None, known_at: str | None, as_j
 @workers_option(
     "Processes applying files at once, this one among them (0 or 1: this one).", "every core from about 20,000 facts"
 )
+@format_option("A row per file: registered, appended, already applied, error.")
 @click.pass_context
-def import_cmd(ctx: click.Context, sources: tuple[str, ...], dry_run: bool, workers: int | None) -> None:
+def import_cmd(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    dry_run: bool,
+    workers: int | None,
+    output: str | None,
+    as_json: bool,
+) -> None:
     """Import a portfolio: one JSON Lines file per agreement, named AGREEMENT_ID.jsonl.
 
     Each file is applied as `apply AGREEMENT_ID FILE` applies it: all or nothing,
@@ -70,20 +89,36 @@ def import_cmd(ctx: click.Context, sources: tuple[str, ...], dry_run: bool, work
     from commands.cli.reporting import progress_bar
     from commands.portfolio.import_files import agreement_files
 
+    output = chosen(output, as_json)
     files = agreement_files(sources)
     with progress_bar(len(files), "importing") as advance:
         outcomes = ledger_from(ctx).import_files(
             [file.path for file in files], dry_run=dry_run, workers=workers, progress=lambda _: advance(1)
         )
     rejected = [outcome.error for outcome in outcomes if outcome.error]
-    for error in rejected:
-        say(error)
-    click.echo(import_summary(outcomes, dry_run))
+    if output == "table":
+        for error in rejected:
+            say(error)
+        click.echo(import_summary(outcomes, dry_run))
+    else:
+        emit(output, lambda: "", lambda: [file_row(outcome) for outcome in outcomes])
     if rejected:
         fail(
             f"{len(rejected)} of {len(outcomes)} files rejected (each names its line and clause above); "
             "nothing of them was appended"
         )
+
+
+def file_row(outcome: Any) -> dict[str, Any]:
+    """One file's outcome as a row of `import --format json|jsonl|csv`."""
+    return {
+        "file": str(outcome.file.path),
+        "agreement_id": outcome.file.agreement_id,
+        "registered": outcome.registered,
+        "appended": outcome.appended,
+        "already_applied": outcome.already_applied,
+        "error": outcome.error,
+    }
 
 
 def import_summary(outcomes: list[Any], dry_run: bool) -> str:
