@@ -9,7 +9,7 @@ shall be effective (i) if given by facsimile, when transmitted to the applicable
 such communication is deposited in the mails with first class postage prepaid ... or
 (iii) if given by any other means, when actually received at such address."
 
-Readings (docs/readings.md):
+Readings (docs/readings.md, readings 14):
 - "three days" in (ii) are calendar days: where the agreement means business days it
   says so (the definition of "Closing"); 9.11 does not. A notice mailed on a Thursday
   is effective on the Sunday.

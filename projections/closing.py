@@ -2,7 +2,7 @@
 
 One rule (``domain.closing.closing_due``) gives the date; the state's ``closing`` section,
 the calendar's Closing Date obligation (``projections.obligations``) and ``explain``
-(``projections.explain_closing``) all read it through ``closing_of``.
+(``projections.explain_dated``) all read it through ``closing_of`` (readings 13).
 """
 
 from __future__ import annotations
