@@ -4,9 +4,15 @@ queries run with plain sqlite3, and (when datasette is installed) through Datase
 from __future__ import annotations
 
 import asyncio
+import http.client
 import importlib.util
+import json
+import os
 import re
+import socket
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +20,7 @@ import pytest
 from commands.demo import demo_history
 from commands.reporting.datasette_metadata import QUERIES, TABLES, metadata
 from commands.reporting.export import export
-from tests.clirun import run_cli
+from tests.clirun import APA_LEDGER, run_cli
 from tests.ledger import OneAgreement, new_ledger
 
 
@@ -103,3 +109,61 @@ def test_reporting_commands_have_help_with_an_example(command: str, capsys: pyte
     """House style: every command's --help has an Example block."""
     result = run_cli(capsys, command, "--help")
     assert result.code == 0 and "Example:" in result.out and "apa-ledger " + command in result.out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(port: int, path: str, host: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode()
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("datasette") is None, reason="datasette not installed (extra [dashboard])")
+def test_serve_listens_on_loopback_says_where_in_one_line_and_refuses_a_forged_host(
+    reporting: tuple[Path, OneAgreement], tmp_path: Path
+) -> None:
+    """Issue 18 (DNS rebinding): `serve` binds 127.0.0.1, says in one line where it listens,
+    answers a request naming 127.0.0.1 or localhost, refuses one whose Host names another site
+    (400), hides the tracking table and writes no temporary file."""
+    db, _ = reporting
+    port = _free_port()
+    scratch = tmp_path / "tmp"  # the server's temporary directory
+    scratch.mkdir()
+    process = subprocess.Popen(
+        [APA_LEDGER, "serve", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith(f"serving {db} at http://127.0.0.1:{port}/ for Host ")
+        for _ in range(100):  # until it accepts connections
+            try:
+                status, page = _get(port, f"/{db.stem}.json", f"127.0.0.1:{port}")
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.1)
+        assert status == 200 and '"state_timeline"' in page
+        tables = json.loads(page)["tables"]
+        assert [t["hidden"] for t in tables if t["name"] == "tracking"] == [True]
+        assert _get(port, f"/{db.stem}/claims.json", f"localhost:{port}")[0] == 200
+        status, page = _get(port, f"/{db.stem}/claims.json", f"rebound.example:{port}")
+        assert status == 400 and "claims" not in page
+        assert _get(port, "/", "127.0.0.1.rebound.example")[0] == 400
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.stdout.read() == ""  # one line only
+    assert list(scratch.iterdir()) == []

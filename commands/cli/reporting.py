@@ -147,37 +147,37 @@ def _export(ctx: click.Context, to: str, rebuild: bool, workers: int | None, sho
 @click.command()
 @click.option("--db", default="reporting.sqlite", show_default=True, metavar="FILE", help="An exported read model.")
 @click.option("--port", default=8001, show_default=True, type=int)
-@click.option("--host", default="127.0.0.1", show_default=True)
-def serve(db: str, port: int, host: str) -> None:
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--allow-host", "allow", multiple=True, metavar="NAME", help="Another Host name to answer to (repeatable)."
+)
+def serve(db: str, port: int, host: str, allow: tuple[str, ...]) -> None:
     """Browse the read model in Datasette, with titles, clause notes and canned queries.
 
-    Needs the optional extra: pip install 'apa-ledger[dashboard]'. Works offline.
+    Listens on 127.0.0.1 unless told otherwise and answers only requests whose Host header
+    names that address (or localhost, or an --allow-host name). Needs the optional extra:
+    pip install 'apa-ledger[dashboard]'. Works offline.
 
     \b
     Example:
       apa-ledger export --out reporting.sqlite && apa-ledger serve --db reporting.sqlite
     """
     import importlib.util
-    import json
-    import os
-    import subprocess
-    import tempfile
-
-    from commands.reporting.datasette_metadata import metadata
 
     if not Path(db).exists():
         fail(f"--db: no read model at {db} (run `apa-ledger export --out {db}` first)")
     if importlib.util.find_spec("datasette") is None:
         fail("datasette is not installed: pip install 'apa-ledger[dashboard]'")
-    meta = Path(tempfile.mkdtemp()) / "metadata.json"
-    meta.write_text(json.dumps(metadata(Path(db).stem), indent=2))
-    args = [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(meta), "--host", host]
-    args += ["--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
-    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
+    import uvicorn
+
+    from commands.reporting.serve import allowed_names, reporting_app
+
+    names = allowed_names(host, allow)
+    app = reporting_app(db, names)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {db} at http://{shown}:{port}/ for Host {', '.join(sorted(names))} (Ctrl-C to stop)")
     sys.stdout.flush()
-    if os.name == "posix":
-        os.execv(sys.executable, args)  # become Datasette: one process for Ctrl-C and kill
-    raise SystemExit(subprocess.call(args))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @click.command()
