@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from domain.dates import add_months, add_years
+from domain.dates import add_days, add_months, add_years
 from domain.terms import Terms
 
 
@@ -30,14 +31,20 @@ def tax_claim_tail(terms: Terms, resolved_on: date) -> date:
     return add_months(resolved_on, terms.tax_claim_tail_months)
 
 
-def claim_deadline(terms: Terms, section: str, closing_date: date | None, statute: date | None) -> date | None:
-    """7.3: the first date on which a claim citing ``section`` can no longer be asserted,
-    or None when no cut-off applies (yet): indefinite sections, covenants, 2.11 without a
-    recorded statute date, and every representation before Closing."""
-    if not is_representation(terms, section) or is_indefinite(terms, section):
-        return None
-    if section == terms.tax_section:
-        return statute
-    if closing_date is None:
-        return None
-    return representation_expiry(terms, closing_date)
+def tax_survival_end(terms: Terms, statute: date, claims: Iterable[tuple[date, date | None]]) -> date | None:
+    """7.3(ii), DESIGN 6: the first day on which 2.11 (Taxes) no longer survives - for the state's
+    row and for a new 2.11 claim alike - or None while a timely 2.11 claim is pending.
+
+    2.11 "shall continue through the expiration of the applicable statute of limitations" (so a
+    claim on the recorded ``statute`` day itself is timely) "or, if a claim has been asserted prior
+    to such expiration, until three months after the date of its final resolution" (on that day it
+    has expired). A claim asserted while 2.11 is so extended was asserted before its expiration
+    too, and extends it in turn. ``claims``: each 2.11 claim's (asserted_on, closed_on)."""
+    end = add_days(statute, 1)
+    for asserted_on, closed_on in sorted(claims):
+        if asserted_on >= end:
+            continue  # not asserted before the expiration: it keeps nothing alive
+        if closed_on is None:
+            return None
+        end = max(end, tax_claim_tail(terms, closed_on))
+    return end

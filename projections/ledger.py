@@ -47,12 +47,12 @@ from domain.events import (
 from domain.indemnity import escrow_shares_for, payable_losses
 from domain.notices import effect
 from domain.offset import may_withhold, offset_interest
-from domain.survival import claim_deadline
 from projections.cited import Cited
 from projections.earnout import release_schedule, released_by
 from projections.escrow import reserved_shares
 from projections.facts import EFFECTIVE_DATE_MISSING, ZERO, Claim, Facts, Movement, Payment
 from projections.reimbursements import REIMBURSEMENT_HANDLERS
+from projections.survival import new_claim_refusal
 
 ORDER_KEY = attrgetter("occurred_on", "originator_version")  # order_key, read in C (one call per event folded)
 
@@ -284,12 +284,11 @@ def _asserted(facts: Facts, e: ClaimAsserted) -> None:
             raise _reject(e, f"Buyer cannot claim under its own representation {section}", "8.1(a)")
         if e.claimant == "sellers" and article == "2":
             raise _reject(e, f"Sellers cannot claim under their own representation {section}", "8.2(a)")
-        cutoff = claim_deadline(terms, section, facts.closing_date, facts.tax_statute)
-        if cutoff is not None and e.occurred_on >= cutoff:
+        late = new_claim_refusal(facts, section, e.occurred_on)
+        if late is not None:
             given = f"; the claim's notice is effective on {e.occurred_on}: {effect(e.notice)}" if e.notice else ""
-            raise _reject(
-                e, f"the representation in {section} expired on {cutoff}{given}", "7.3, 9.11" if given else "7.3"
-            )
+            clause = "7.3(ii)" if section == terms.tax_section else "7.3"
+            raise _reject(e, f"{late}{given}", f"{clause}, 9.11" if given else clause)
     facts.claims[e.claim_id] = Claim(
         claim_id=e.claim_id,
         claimant=e.claimant,

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from domain.dates import add_days
 from domain.events import base_section
-from domain.survival import is_indefinite, representation_expiry, tax_claim_tail
+from domain.survival import is_indefinite, representation_expiry, tax_claim_tail, tax_survival_end
 from domain.terms import SURVIVAL_NOTES
 from projections.facts import Claim, Facts
 from projections.models import SurvivalRow
@@ -49,15 +50,18 @@ def _timely(citing: dict[str, list[Claim]], section: str, asserted_before: date)
 @dataclass(frozen=True, slots=True)
 class Survival:
     """A representation's survival from the facts, before the date: its row on any date
-    (``at``) and the dates on which that row can change (``bounds``)."""
+    (``at``), the dates on which that row can change (``bounds``) and the first day a new claim
+    citing it is refused (``new_claims_until``) - the state and the check on a claim read this one rule."""
 
     section: str
     title: str
     note: str | None
     status: str  # the status on every date, or "after-expiry": it then follows the dates below
-    expiry: date | None = None
+    expiry: date | None = None  # the first day it no longer survives by its own term
     end: date | None = None  # the last claim's resolution (or 2.11 tail) keeps it alive to this date
     pending: bool = False  # a timely claim citing it is still pending
+    last_day: date | None = None  # 7.3(ii): the statute date 2.11 survives through (expiry is the day after)
+    tax: bool = False  # 7.3(ii): 2.11, where a timely claim keeps it open to new claims as well
 
     def at(self, as_of: date) -> SurvivalRow:
         section, title, note = self.section, self.title, self.note
@@ -65,17 +69,42 @@ class Survival:
             return _row(section=section, title=title, expires_on=None, status=self.status, note=note)
         assert self.expiry is not None and self.end is not None
         if as_of < self.expiry:
-            return _row(section=section, title=title, expires_on=self.expiry, status="surviving", note=note)
+            return _row(
+                section=section, title=title, expires_on=self.last_day or self.expiry, status="surviving", note=note
+            )
         if self.pending:
             return _row(section=section, title=title, expires_on=None, status="extended", note=note)
         if as_of < self.end:
             return _row(section=section, title=title, expires_on=self.end, status="extended", note=note)
-        return _row(section=section, title=title, expires_on=self.end, status="expired", note=note)
+        shown = self.last_day if self.last_day is not None and self.end == self.expiry else self.end
+        return _row(section=section, title=title, expires_on=shown, status="expired", note=note)
 
     def bounds(self) -> tuple[date, ...]:
         if self.expiry is None or self.end is None:
             return ()
         return (self.expiry,) if self.pending else (self.expiry, self.end)
+
+    def new_claims_until(self) -> date | None:
+        """7.3: the first day a new claim citing the section is refused, or None (none applies yet).
+        A representation's own claims keep it alive for themselves only (7.3(iv)); a timely 2.11
+        claim keeps 2.11 open to new claims too (7.3(ii), DESIGN 6)."""
+        if self.status != "after-expiry":
+            return None
+        if self.tax:
+            return None if self.pending else self.end
+        return self.expiry
+
+    def expired_because(self) -> str:
+        """Why a new claim is refused (``new_claims_until`` has passed), in the agreement's words."""
+        if not self.tax:
+            return f"the representation in {self.section} expired on {self.expiry}"
+        if self.end == self.expiry:
+            return (
+                f"the representation in {self.section} continued through the expiration of the statute of "
+                f"limitations on {self.last_day} and expired after it"
+            )
+        tail = "three months after the final resolution of its last claim"
+        return f"the representation in {self.section} expired on {self.end}, {tail}"
 
 
 def _after_expiry(section: str, title: str, note: str | None, expiry: date, end: date, claims: list[Claim]) -> Survival:
@@ -84,9 +113,9 @@ def _after_expiry(section: str, title: str, note: str | None, expiry: date, end:
 
 
 def survival_of(facts: Facts, section: str, title: str, citing: dict[str, list[Claim]] | None = None) -> Survival:
-    """7.3: two years after Closing; (i) some indefinitely; (ii) 2.11 to the statute of
-    limitations, or three months after a timely 2.11 claim's final resolution; (iv) a
-    timely claim keeps its section alive until the claim is finally resolved."""
+    """7.3: two years after Closing; (i) some indefinitely; (ii) 2.11 through the statute of
+    limitations, or three months after a timely 2.11 claim's final resolution (``tax_survival_end``);
+    (iv) a timely claim keeps its section alive until the claim is finally resolved."""
     terms = facts.terms
     citing = claims_citing(facts) if citing is None else citing
     note = SURVIVAL_NOTES.get(section)
@@ -96,15 +125,28 @@ def survival_of(facts: Facts, section: str, title: str, citing: dict[str, list[C
         statute = facts.tax_statute
         if statute is None:
             return Survival(section, title, note, "until-statute-of-limitations")
-        claims = _timely(citing, section, statute)
-        tails = [tax_claim_tail(terms, c.closed_on) for c in claims if c.closed_on is not None]
-        return _after_expiry(section, title, note, statute, max([statute, *tails]), claims)
+        claims = [(c.asserted_on, c.closed_on) for c in citing.get(section, ())]
+        end = tax_survival_end(terms, statute, claims)
+        expiry = add_days(statute, 1)
+        return Survival(section, title, note, "after-expiry", expiry, end or expiry, end is None, statute, tax=True)
     if facts.closing_date is None:
         return Survival(section, title, note, "not-started")
     expiry = representation_expiry(terms, facts.closing_date)
     claims = _timely(citing, section, expiry)
     ends = [c.closed_on for c in claims if c.closed_on is not None]
     return _after_expiry(section, title, note, expiry, max([expiry, *ends]), claims)
+
+
+def new_claim_refusal(facts: Facts, section: str, on: date) -> str | None:
+    """7.3: why a claim citing ``section`` asserted on ``on`` comes too late, or None if it is timely
+    (covenants and the other sections outside Articles II and III have no cut-off, 7.3(iii)).
+    The same ``Survival`` as the state's row decides."""
+    title = facts.terms.representations.get(section)
+    if title is None:
+        return None
+    spec = survival_of(facts, section, title)
+    until = spec.new_claims_until()
+    return spec.expired_because() if until is not None and on >= until else None
 
 
 def survival_row(
@@ -139,7 +181,7 @@ def _bounds(facts: Facts) -> list[date]:
     dates = {c.closed_on for c in facts.claims.values() if c.closed_on is not None}
     dates |= {tax_claim_tail(terms, d) for d in dates}
     if facts.tax_statute is not None:
-        dates.add(facts.tax_statute)
+        dates |= {facts.tax_statute, add_days(facts.tax_statute, 1)}  # 7.3(ii): surviving through that day
     if facts.closing_date is not None:
         dates.add(representation_expiry(terms, facts.closing_date))
     return sorted(dates)

@@ -150,6 +150,18 @@ HISTORIES = [
         ("2003-03-03", "2003-05-31", "2003-06-01", *SETTLEMENT),
     ),
     History(
+        "tax-claims-on-the-statute-date-and-in-the-tail",
+        [
+            *closing("2003-04-10"),
+            fact("TaxLimitationPeriodRecorded", "2004-02-01", expires_on="2006-09-15"),
+            claim("T1", "2006-09-15", "5000.00", sections=["2.11"]),
+            resolve("T1", "2007-02-10", "5000.00"),
+            claim("T2", "2007-05-09", "1000.00", sections=["2.11"]),
+            resolve("T2", "2007-06-30", "1000.00"),
+        ],
+        ("2006-09-15", "2006-09-16", "2007-02-10", "2007-05-09", "2007-05-10", "2007-09-29", "2007-09-30"),
+    ),
+    History(
         "claims-allowance-cap-and-fraction",
         [
             *closing("2003-04-10"),

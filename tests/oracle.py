@@ -178,9 +178,48 @@ def indemnity(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     return out
 
 
+def _three_months_after(day: date) -> date:
+    y, m = _month(day.year, day.month + 3)
+    last = (date(*_month(y, m + 1), 1) - timedelta(days=1)).day
+    return date(y, m, min(day.day, last))
+
+
+def taxes(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
+    """7.3(ii), DESIGN 6, by hand: 2.11 "shall continue through the expiration of the applicable
+    statute of limitations as the same may be extended (or, if a claim has been asserted prior to
+    such expiration, until three months after the date of its final resolution)"."""
+    known = _known(facts, as_of)
+    statutes = [f for f in known if f["type"] == "TaxLimitationPeriodRecorded"]
+    if not statutes:
+        return {"status": "until-statute-of-limitations", "expires_on": None}
+    statute = _day(statutes[-1]["expires_on"])
+    asserted = {
+        f["claim_id"]: _day(f["occurred_on"]) for f in known if f["type"] == "ClaimAsserted" and "2.11" in f["sections"]
+    }
+    closed = {
+        f["claim_id"]: _day(f["occurred_on"])
+        for f in known
+        if f["type"] in ("ClaimResolved", "ClaimWithdrawn") and f["claim_id"] in asserted
+    }
+    alive_through = statute  # the last day on which 2.11 survives; None: until a claim is resolved
+    for claim_id, on in sorted(asserted.items(), key=lambda kv: kv[1]):
+        if alive_through is None or on > alive_through:
+            continue
+        if claim_id not in closed:
+            alive_through = None
+            continue
+        alive_through = max(alive_through, _three_months_after(closed[claim_id]) - timedelta(days=1))
+    if as_of <= statute:
+        return {"status": "surviving", "expires_on": statute.isoformat()}
+    if alive_through is None:
+        return {"status": "extended", "expires_on": None}
+    shown = statute if alive_through == statute else alive_through + timedelta(days=1)
+    return {"status": "extended" if as_of <= alive_through else "expired", "expires_on": shown.isoformat()}
+
+
 def figures(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
     """Every figure the oracle knows, shaped like the matching keys of ``state --json``."""
-    return {"earnout": earnout(facts, as_of), **indemnity(facts, as_of)}
+    return {"earnout": earnout(facts, as_of), **indemnity(facts, as_of), "survival_2_11": taxes(facts, as_of)}
 
 
 # The Closing Date ("Closing", 1.1) and notices (9.11), by hand. The holidays are written out

@@ -4,7 +4,7 @@ and the ten days of 8.3(b)(i); `explain` shows both dates."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,21 +84,23 @@ def test_a_fax_on_the_two_year_date_is_too_late(book: OneAgreement) -> None:
         book.apply(_claim({"by": "fax", "sent_on": EXPIRY, "mailed_copy_on": EXPIRY}))
 
 
-@pytest.mark.parametrize(("mailed_on", "accepted"), [("2008-09-11", True), ("2008-09-13", False)])
+@pytest.mark.parametrize(("mailed_on", "accepted"), [("2008-09-11", True), ("2008-09-12", True), ("2008-09-13", False)])
 def test_a_2_11_claim_runs_to_the_statute_from_the_day_its_notice_is_effective(
     book: OneAgreement, mailed_on: str, accepted: bool
 ) -> None:
     """7.3(ii): 2.11 continues through the recorded statute date (2008-09-15): a claim mailed
-    on the 11th is effective the day before it, one mailed on the 13th the day after. (The
-    statute day itself is left out here: readings 6 lets a claim be asserted on it, the 7.3
-    rule refuses it - a reading for domain.survival, not for 9.11.)"""
+    on the 11th is effective the day before it, one mailed on the 12th on the statute day itself
+    (readings 6: still in time), one mailed on the 13th the day after."""
     book.apply(*closed(), fact("TaxLimitationPeriodRecorded", "2004-01-05", expires_on="2008-09-15"))
     if accepted:
         book.apply(_claim(_mailed(mailed_on), sections=("2.11",)))
-        assert book.json("2008-09-14")["claims"][0]["asserted_on"] == "2008-09-14"
+        effective = date.fromisoformat(mailed_on) + timedelta(days=3)
+        assert book.json("2008-09-15")["claims"][0]["asserted_on"] == effective.isoformat()
         return
     with pytest.raises(
-        RuleViolation, match=r"2.11 expired on 2008-09-15; the claim's notice is effective on 2008-09-16"
+        RuleViolation,
+        match=r"2.11 continued through .* 2008-09-15 and expired after it; "
+        r"the claim's notice is effective on 2008-09-16",
     ):
         book.apply(_claim(_mailed(mailed_on), sections=("2.11",)))
 

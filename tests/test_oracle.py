@@ -42,6 +42,9 @@ def ledger_figures(state: dict[str, Any]) -> dict[str, Any]:
         },
         "escrow": {k: state["escrow"][k] for k in ("surrendered_shares", "balance_shares")},
         **{side: {k: state["indemnity"][side][k] for k in SIDE_KEYS} for side in ("buyer", "sellers")},
+        "survival_2_11": next(
+            {k: r[k] for k in ("status", "expires_on")} for r in state["survival"] if r["section"] == "2.11"
+        ),
     }
 
 

@@ -80,15 +80,27 @@ def test_3_4_is_indefinite_and_3_8_expires_each_with_a_note(book: OneAgreement) 
 
 
 def test_taxes_run_to_the_statute_of_limitations(book: OneAgreement) -> None:
-    """7.3(ii): 2.11 continues through the statute of limitations, whatever the Closing Date."""
+    """7.3(ii): 2.11 "shall continue through the expiration of the applicable statute of
+    limitations", whatever the Closing Date: surviving on the recorded day, expired the day after."""
     book.apply(*closed("2003-04-10"))
     assert row(book, "2.11", "2006-01-01") == ("until-statute-of-limitations", None)
     book.apply(fact("TaxLimitationPeriodRecorded", "2006-02-01", expires_on="2008-04-15"))
     assert row(book, "2.11", "2008-04-14") == ("surviving", "2008-04-15")
-    assert row(book, "2.11", "2008-04-15") == ("expired", "2008-04-15")
-    book.apply(claim("T1", "2008-04-14", "5000.00", sections=["2.11"]))
-    with pytest.raises(RuleViolation, match=r"2\.11 expired on 2008-04-15"):
-        book.apply(claim("T2", "2008-04-15", "5000.00", sections=["2.11"]))
+    assert row(book, "2.11", "2008-04-15") == ("surviving", "2008-04-15")
+    assert row(book, "2.11", "2008-04-16") == ("expired", "2008-04-15")
+
+
+@pytest.mark.parametrize(("on", "accepted"), [("2008-04-14", True), ("2008-04-15", True), ("2008-04-16", False)])
+def test_tax_claim_is_accepted_up_to_and_on_the_statute_date(book: OneAgreement, on: str, accepted: bool) -> None:
+    """7.3(ii), DESIGN 6: a 2.11 claim may be asserted up to and on the recorded expires_on day."""
+    book.apply(*closed("2003-04-10"), fact("TaxLimitationPeriodRecorded", "2006-02-01", expires_on="2008-04-15"))
+    late = claim("T1", on, "5000.00", sections=["2.11"])
+    if accepted:
+        book.apply(late)
+        return
+    with pytest.raises(RuleViolation, match=r"2\.11 continued through .* on 2008-04-15") as err:
+        book.apply(late)
+    assert err.value.clause == "7.3(ii)"
 
 
 def test_timely_tax_claim_extends_2_11_to_three_months_after_resolution(book: OneAgreement) -> None:
@@ -105,6 +117,43 @@ def test_timely_tax_claim_extends_2_11_to_three_months_after_resolution(book: On
     assert row(book, "2.11", "2008-12-20") == ("expired", "2008-12-20")
 
 
+@pytest.mark.parametrize(("on", "accepted"), [("2007-05-09", True), ("2007-05-10", False), ("2007-05-11", False)])
+def test_the_three_month_tail_lets_new_tax_claims_in_as_the_state_shows(
+    book: OneAgreement, on: str, accepted: bool
+) -> None:
+    """7.3(ii), DESIGN 6: after a timely 2.11 claim's resolution (2007-02-10) 2.11 survives, for new
+    claims as well, until three months after it (2007-05-10, on which day it has expired): the state's
+    row and the check on a new claim come from the same rule."""
+    book.apply(
+        *closed("2003-04-10"),
+        fact("TaxLimitationPeriodRecorded", "2006-02-01", expires_on="2006-09-15"),
+        claim("T1", "2006-09-15", "5000.00", sections=["2.11"]),
+        resolve("T1", "2007-02-10", "5000.00"),
+    )
+    status = row(book, "2.11", on)[0]
+    late = claim("T2", on, "1000.00", sections=["2.11"])
+    if accepted:
+        assert status == "extended"
+        book.apply(late)
+        assert row(book, "2.11", on) == ("extended", None)  # the new claim keeps 2.11 alive in turn
+        return
+    assert status == "expired"
+    with pytest.raises(RuleViolation, match=r"2\.11 expired on 2007-05-10, three months after") as err:
+        book.apply(late)
+    assert err.value.clause == "7.3(ii)"
+
+
+def test_pending_tax_claim_keeps_2_11_open_to_new_claims(book: OneAgreement) -> None:
+    """7.3(ii), DESIGN 6: while a timely 2.11 claim is pending, 2.11 has not expired - for new claims too."""
+    book.apply(
+        *closed("2003-04-10"),
+        fact("TaxLimitationPeriodRecorded", "2006-02-01", expires_on="2006-09-15"),
+        claim("T1", "2006-09-01", "5000.00", sections=["2.11"]),
+        claim("T2", "2009-01-01", "1000.00", sections=["2.11"]),
+    )
+    assert row(book, "2.11", "2009-01-01") == ("extended", None)
+
+
 def test_tax_claim_resolved_early_leaves_the_statute_date(book: OneAgreement) -> None:
     """7.3(ii): the later of the statute date and three months after resolution governs."""
     book.apply(
@@ -113,8 +162,8 @@ def test_tax_claim_resolved_early_leaves_the_statute_date(book: OneAgreement) ->
         claim("T1", "2007-01-10", "5000.00", sections=["2.11"]),
         resolve("T1", "2007-02-01", "5000.00"),
     )
-    assert row(book, "2.11", "2008-04-14") == ("surviving", "2008-04-15")
-    assert row(book, "2.11", "2008-04-15") == ("expired", "2008-04-15")
+    assert row(book, "2.11", "2008-04-15") == ("surviving", "2008-04-15")
+    assert row(book, "2.11", "2008-04-16") == ("expired", "2008-04-15")
 
 
 def test_covenants_have_no_survival_cut_off(book: OneAgreement) -> None:
