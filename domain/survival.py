@@ -32,7 +32,7 @@ def tax_claim_tail(terms: Terms, resolved_on: date) -> date:
 
 
 def tax_survival_end(terms: Terms, statute: date, claims: Iterable[tuple[date, date | None]]) -> date | None:
-    """7.3(ii), DESIGN 6: the first day on which 2.11 (Taxes) no longer survives - for the state's
+    """7.3(ii), readings 6: the first day on which 2.11 (Taxes) no longer survives - for the state's
     row and for a new 2.11 claim alike - or None while a timely 2.11 claim is pending.
 
     2.11 "shall continue through the expiration of the applicable statute of limitations" (so a

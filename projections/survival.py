@@ -87,7 +87,7 @@ class Survival:
     def new_claims_until(self) -> date | None:
         """7.3: the first day a new claim citing the section is refused, or None (none applies yet).
         A representation's own claims keep it alive for themselves only (7.3(iv)); a timely 2.11
-        claim keeps 2.11 open to new claims too (7.3(ii), DESIGN 6)."""
+        claim keeps 2.11 open to new claims too (7.3(ii), readings 6)."""
         if self.status != "after-expiry":
             return None
         if self.tax:

@@ -185,7 +185,7 @@ def _three_months_after(day: date) -> date:
 
 
 def taxes(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
-    """7.3(ii), DESIGN 6, by hand: 2.11 "shall continue through the expiration of the applicable
+    """7.3(ii), readings 6, by hand: 2.11 "shall continue through the expiration of the applicable
     statute of limitations as the same may be extended (or, if a claim has been asserted prior to
     such expiration, until three months after the date of its final resolution)"."""
     known = _known(facts, as_of)

@@ -92,7 +92,7 @@ def test_taxes_run_to_the_statute_of_limitations(book: OneAgreement) -> None:
 
 @pytest.mark.parametrize(("on", "accepted"), [("2008-04-14", True), ("2008-04-15", True), ("2008-04-16", False)])
 def test_tax_claim_is_accepted_up_to_and_on_the_statute_date(book: OneAgreement, on: str, accepted: bool) -> None:
-    """7.3(ii), DESIGN 6: a 2.11 claim may be asserted up to and on the recorded expires_on day."""
+    """7.3(ii), readings 6: a 2.11 claim may be asserted up to and on the recorded expires_on day."""
     book.apply(*closed("2003-04-10"), fact("TaxLimitationPeriodRecorded", "2006-02-01", expires_on="2008-04-15"))
     late = claim("T1", on, "5000.00", sections=["2.11"])
     if accepted:
@@ -121,7 +121,7 @@ def test_timely_tax_claim_extends_2_11_to_three_months_after_resolution(book: On
 def test_the_three_month_tail_lets_new_tax_claims_in_as_the_state_shows(
     book: OneAgreement, on: str, accepted: bool
 ) -> None:
-    """7.3(ii), DESIGN 6: after a timely 2.11 claim's resolution (2007-02-10) 2.11 survives, for new
+    """7.3(ii), readings 6: after a timely 2.11 claim's resolution (2007-02-10) 2.11 survives, for new
     claims as well, until three months after it (2007-05-10, on which day it has expired): the state's
     row and the check on a new claim come from the same rule."""
     book.apply(
@@ -144,7 +144,7 @@ def test_the_three_month_tail_lets_new_tax_claims_in_as_the_state_shows(
 
 
 def test_pending_tax_claim_keeps_2_11_open_to_new_claims(book: OneAgreement) -> None:
-    """7.3(ii), DESIGN 6: while a timely 2.11 claim is pending, 2.11 has not expired - for new claims too."""
+    """7.3(ii), readings 6: while a timely 2.11 claim is pending, 2.11 has not expired - for new claims too."""
     book.apply(
         *closed("2003-04-10"),
         fact("TaxLimitationPeriodRecorded", "2006-02-01", expires_on="2006-09-15"),
