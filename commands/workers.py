@@ -4,12 +4,23 @@ Agreements are independent aggregates, so work on a portfolio spreads across cor
 each worker is a fresh interpreter (spawned, so no connection, lock or thread is
 inherited) that opens the same store from its settings (SQLite readers and writers,
 or its own PostgreSQL connections) and keeps it for every task it is given.
+
+A worker dies with the process that started it: on Linux the kernel kills it when its
+parent exits (``PR_SET_PDEATHSIG``), and everywhere it looks for its parent before each
+task it takes and once a ``PARENT_POLL`` from a watching thread, so a killed ``import``
+leaves no worker appending to the store, or blocked on a pipe no one reads.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -34,7 +45,8 @@ def store_pool(store: LedgerStore, workers: int, **state: Any) -> ProcessPoolExe
     # The store is open here, so its tables exist: a worker must not run the library's DDL,
     # which on PostgreSQL collides with another worker's ("tuple concurrently updated").
     env = {**store.env, "CREATE_TABLE": "n"}
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(env, state))
+    initargs = (env, state, os.getpid())
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=initargs)
 
 
 Chunk = TypeVar("Chunk")
@@ -75,7 +87,8 @@ def _each(
 
 
 def _each_there(chunk: Sequence[Any]) -> list[Any]:
-    return _each(_state["store"], _state["work"], _state["arguments"], chunk)
+    state = worker_state()
+    return _each(state["store"], state["work"], state["arguments"], chunk)
 
 
 def here_and_there(
@@ -118,11 +131,40 @@ _state: dict[str, Any] = {}
 
 
 def worker_state() -> dict[str, Any]:
-    """In a worker: the store it opened and the state its pool was given."""
+    """In a worker: the store it opened and the state its pool was given (each task starts
+    here, so a worker whose parent is gone stops before it reads or writes again)."""
+    _exit_if_orphaned(_state.get("parent"))
     return _state
 
 
-def _start(env: dict[str, str], state: dict[str, Any]) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_POLL = 0.25
+"""Seconds between two looks at the parent by a worker's watching thread."""
+
+
+def _exit_if_orphaned(parent: int | None) -> None:
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # no clean-up: an open transaction is rolled back by the database
+
+
+def _die_with(parent: int) -> None:
+    """Make this worker end when ``parent`` does (see the module's docstring)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no prctl in this libc: the thread remains
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _exit_if_orphaned(parent)  # the parent died before the kernel was told
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL)
+            _exit_if_orphaned(parent)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _start(env: dict[str, str], state: dict[str, Any], parent: int) -> None:
+    _die_with(parent)
     tune()
+    _state["parent"] = parent
     _state["store"] = LedgerStore(env=env)
     _state.update(state)
