@@ -126,7 +126,8 @@ def _claims(rng: random.Random, closing: date, count: int) -> list[dict[str, Any
 
 
 def jsonl(facts: list[dict[str, Any]]) -> bytes:
-    return "\n".join(json.dumps(f) for f in facts).encode()
+    """A line a fact, each ended by a newline (so that a line appended later starts a line)."""
+    return "".join(json.dumps(f) + "\n" for f in facts).encode()
 
 
 def revisions_for(events: int) -> int:

@@ -22,7 +22,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
-from commands.idempotency import already_applied
+from commands.idempotency import Pending, pending
 from commands.parsing import Draft, build_event, validation_message
 from commands.store.application import LedgerStore
 from commands.store.waiting import WRITE_TIMEOUT_ENV, write_timeout
@@ -52,6 +52,7 @@ class Outcome:
     appended: tuple[LedgerEvent, ...]
     already_applied: tuple[int, int] | None = None  # positions of an identical earlier batch (nothing appended)
     batch: str = ""  # the batch id the events were (or are) appended with
+    applied_before: int = 0  # facts of a grown file applied by earlier batches (commands.idempotency)
 
 
 def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | None = None) -> Outcome:
@@ -203,24 +204,26 @@ def apply_facts(
 
     With a ``batch`` id (see ``commands.idempotency``) a batch already applied is
     recognised, inside the retry loop so that a racing duplicate is caught too,
-    and nothing is appended."""
+    and nothing is appended; of a file that grew since it was applied, only the new
+    lines are appended."""
     timeout = write_timeout()
     deadline = time.monotonic() + timeout
     attempt = 0
     while True:
         agreement = store.load(agreement_id)
-        done = already_applied(agreement, batch, drafts) if batch else None
-        if done is not None:
-            return Outcome(agreement_id, (), already_applied=done, batch=batch)
-        events = plan(agreement, drafts, store.clock(), batch)
+        todo = pending(agreement, batch, drafts) if batch else Pending(drafts, batch)
+        if todo.already_applied is not None:
+            return Outcome(agreement_id, (), already_applied=todo.already_applied, batch=batch)
+        events = plan(agreement, todo.drafts, store.clock(), todo.batch)
+        done = Outcome(agreement_id, tuple(events), batch=todo.batch, applied_before=todo.applied_before)
         if dry_run:
-            return Outcome(agreement_id, tuple(events), batch=batch)
+            return done
         try:
             store.save(*events)
         except IntegrityError:
             attempt += 1  # another writer appended first: wait, then re-read, re-validate, retry
         else:
-            return Outcome(agreement_id, tuple(events), batch=batch)
+            return done
         pause = backoff(attempt)
         if time.monotonic() + pause > deadline:
             raise ConcurrentWrite(

@@ -52,7 +52,8 @@ def apply_cmd(
 
     Each line is one fact named by its event type; a rejected line is reported
     with its number, the rule and the clause, and nothing is appended. The same
-    batch applied again is recognised and appends nothing.
+    batch applied again is recognised and appends nothing; of a file grown at its
+    end since it was applied, only the new lines are appended.
 
     \b
     Example:
@@ -78,6 +79,8 @@ def apply_cmd(
     n = len(outcome.appended)
     last = outcome.appended[-1].position if outcome.appended else 0
     summary = f"{verb} {n} event{'s' if n != 1 else ''} to {agreement_id} (through position {last})"
+    if outcome.applied_before:
+        summary += f"; the file's first {outcome.applied_before} facts were applied before"
     if dry_run:
         from commands.cli.audit import show_dry_run
 
