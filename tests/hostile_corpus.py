@@ -124,3 +124,34 @@ HOSTILE: dict[str, bytes] = {
     "cr-only-line-endings": _b(VALID + "\r" + VALID),
     "binary-garbage": bytes(range(256)) * 4,
 }
+
+
+TERMINAL_ESCAPES: dict[str, str] = {
+    # what a terminal acts on, or what hides or reorders text (issue 18 item 5), in a user's string
+    "osc-window-title": "\x1b]0;owned\x07",
+    "osc-title-st": "\x1b]2;owned\x1b\\",
+    "osc-8-hyperlink": "\x1b]8;;https://example.invalid/\x1b\\click\x1b]8;;\x1b\\",
+    "csi-colour": "\x1b[31mred\x1b[0m",
+    "csi-clear-screen": "\x1b[2J\x1b[H",
+    "csi-cursor-up-erase-line": "\x1b[1A\x1b[2K",
+    "csi-8-bit": "\x9b31m",
+    "dcs": "\x1bPq#0\x1b\\",
+    "nul": "a\x00b",
+    "bell": "\x07",
+    "backspaces": "paid\x08\x08\x08\x08owed",
+    "carriage-return-overwrite": "approved\rrejected",
+    "vertical-tab-form-feed": "\x0b\x0c",
+    "delete": "\x7f",
+    "right-to-left-override": "\u202eevil.exe",
+    "left-to-right-override": "\u202d",
+    "right-to-left-isolate": "\u2067x\u2069",
+    "first-strong-isolate": "\u2068",
+    "right-to-left-mark": "\u200f",
+    "arabic-letter-mark": "\u061c",
+    "zero-width-space-joiner": "\u200b\u200d",
+    "line-separator": "\u2028",
+    "paragraph-separator": "\u2029",
+    "byte-order-mark": "\ufeff",
+    "soft-hyphen": "\u00ad",
+    "interlinear-annotation": "\ufff9x\ufffb",
+}

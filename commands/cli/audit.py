@@ -208,8 +208,13 @@ def register(cli: click.Group) -> None:
             return
         value = _json(x.value) if isinstance(x.value, dict) else x.value
         known = f", as known at {stamp.isoformat()}" if stamp else ""
-        click.echo(f"{x.figure} = {value}   (as of {day}{known})")
-        click.echo(f"  derivation: {x.formula}")
-        click.echo(f"  clause:     {x.clause}")
-        click.echo(f"  text:       {x.text}")
-        click.echo(f"  events:     {', '.join(map(str, x.positions)) or 'none (the terms alone)'}")
+        from commands.cli.render import terminal_safe
+
+        lines = [
+            f"{x.figure} = {value}   (as of {day}{known})",
+            f"  derivation: {x.formula}",
+            f"  clause:     {x.clause}",
+            f"  text:       {x.text}",
+            f"  events:     {', '.join(map(str, x.positions)) or 'none (the terms alone)'}",
+        ]
+        click.echo(terminal_safe("\n".join(lines)))

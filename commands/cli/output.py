@@ -81,7 +81,9 @@ def emit(
     """Print the command's result in ``output``: ``table()`` for people; ``whole`` (if given: an
     object, or its JSON text) as the json document, else ``rows()`` as json, jsonl or csv."""
     if output == "table":
-        text = table()
+        from commands.cli.render import terminal_safe
+
+        text = terminal_safe(table())  # a user's strings cannot drive the terminal (JSON keeps them)
     elif output == "json" and whole is not None:
         text = whole if isinstance(whole, str) else dumps(whole)
     else:

@@ -148,7 +148,9 @@ def verify(
     output = chosen(output, as_json)
     ok, message = ledger_from(ctx).verify(agreement_id, expect_head, workers, checkpoints=checkpoints, key=key_file)
     if output == "table":
-        click.echo(message, err=not ok)
+        from commands.cli.render import terminal_safe
+
+        click.echo(terminal_safe(message), err=not ok)
     else:
         emit(output, lambda: message, lambda: [{"ok": ok, "message": message}], {"ok": ok, "message": message})
     if not ok:

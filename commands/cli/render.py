@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from domain.notices import Notice, effect
 from projections.models import AgreementState
+
+UNSAFE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f"  # C0 (but the line break) and C1 controls: ESC, CSI, BEL, NUL, CR ...
+    "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"  # invisible, bidi
+    "\ud800-\udfff]"
+)
+"""What a terminal would act on or a reader would not see: controls (escape sequences that
+set the title, move the cursor, clear the screen), the bidirectional overrides and isolates
+that reorder what is shown, zero-width characters, line separators."""
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` for a terminal: each character of UNSAFE shown as its escape (``\\x1b``,
+    ``\\u202e``), so a user's string can neither drive the terminal nor disguise a line. The
+    text views pass through it; JSON, CSV and the store keep the characters as they are."""
+    return UNSAFE.sub(_escaped, text) if UNSAFE.search(text) else text
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _row(label: str, value: Any, clause: str) -> str:

@@ -177,7 +177,9 @@ def compare(ctx: click.Context, other: str, as_of: str | None, as_json: bool, wo
     if as_json:
         click.echo(result.model_dump_json(indent=2))
     else:
+        from commands.cli.render import terminal_safe
+
         for line in render_comparison(result):
-            click.echo(line)
+            click.echo(terminal_safe(line))
     if not result.same_apart_from_recorded_at:
         ctx.exit(1)
