@@ -250,6 +250,32 @@ class Ledger:
             if (low is None or o.due_on >= low) and (high is None or o.due_on <= high)
         ]
 
+    def calendar_ics(
+        self,
+        agreement_ids: Sequence[str] | None = None,
+        as_of: date | str | None = None,
+        due_from: date | str | None = None,
+        due_to: date | str | None = None,
+        remind: Sequence[int] | None = None,
+    ) -> tuple[str, int]:
+        """The iCalendar file of the obligations of ``agreement_ids`` (None: every agreement in
+        the store) on ``as_of``, with reminders ``remind`` days before (default 7 and 1), and
+        how many events it holds (`apa-ledger calendar --ics`)."""
+        from commands.reporting.calendar_ics import REMINDER_DAYS, AgreementCalendar, calendar_ics, revisions
+
+        day = parse_day(as_of, "as_of")
+        chosen = list(self.agreement_ids() if agreement_ids is None else agreement_ids)
+        parts = []
+        for agreement_id in chosen:
+            events = self.events(agreement_id)
+            items = self.calendar(agreement_id, day, due_from, due_to)
+            stamped = max(e.timestamp for e in events)
+            title = "the Asset Purchase Agreement of December 6, 2002"
+            parts.append(AgreementCalendar(agreement_id, items, revisions(events, day), stamped, title))
+        name = f"{chosen[0]} obligations" if len(chosen) == 1 else f"Obligations of {len(chosen)} agreements"
+        text = calendar_ics(parts, day, name, REMINDER_DAYS if remind is None else remind)
+        return text, sum(len(p.obligations) for p in parts)
+
     def agreements(
         self, as_of: date | str | None = None, known_at: datetime | str | None = None, workers: int | None = None
     ) -> Portfolio:

@@ -35,57 +35,76 @@ def progress_bar(length: int, label: str) -> Iterator[Callable[[int], None]]:
 
 
 @click.command()
-@click.argument("agreement_id")
+@click.argument("agreement_ids", metavar="[AGREEMENT_ID]...", nargs=-1)
 @click.option("--as-of", metavar="DATE", help="Statuses as of this date (default today).")
 @click.option("--from", "from_", metavar="DATE", help="Only obligations due on or after this date.")
 @click.option("--to", metavar="DATE", help="Only obligations due on or before this date.")
 @click.option("--out", metavar="FILE.ics|-", help="Also write an iCalendar file people can import (-: stdout).")
 @click.option("--ics", "ics_alias", hidden=True, help="The old name of --out.")
+@click.option(
+    "--remind",
+    type=click.IntRange(0, 366),
+    multiple=True,
+    metavar="DAYS",
+    help="A reminder this many days before each open obligation in the .ics file (repeat for more; default 7 and 1).",
+)
 @format_option("The obligations as JSON.")
 @click.pass_context
 def calendar(
     ctx: click.Context,
-    agreement_id: str,
+    agreement_ids: tuple[str, ...],
     as_of: str | None,
     from_: str | None,
     to: str | None,
     out: str | None,
     ics_alias: str | None,
+    remind: tuple[int, ...],
     output: str | None,
     as_json: bool,
 ) -> None:
-    """The obligations calendar: every dated duty and right, with its status as of a date.
+    """The obligations calendar: every dated duty and right, with its status as of a date,
+    for the agreements named (default: every agreement in the store).
 
     Closing deadline and termination right (7.1), each earnout installment, the BP
     settlement and the cancellation (1.5(b)-(c)), survival cut-offs (7.3), 4.7 and
     8.3(b) reimbursements, 8.6 withheld payments, the Restricted Period (5.1) and
     the redemption lock (5.6). Status is upcoming, due (on the date), overdue or done.
+    In the .ics file a changed deadline carries a higher SEQUENCE, so a calendar that
+    imported the file before updates its copy.
 
     \b
     Example:
       apa-ledger calendar APA-2002 --as-of 2004-03-15
       apa-ledger calendar APA-2002 --from 2004-01-01 --to 2004-12-31 --out apa-2004.ics
       apa-ledger calendar APA-2002 --format csv > obligations.csv
+      apa-ledger calendar --out portfolio.ics --remind 14 --remind 2
     """
-    from commands.reporting.calendar_ics import to_ics
-
     day = parse_as_of(as_of)
     low, high = _day_option(from_, "--from"), _day_option(to, "--to")
     ledger = ledger_from(ctx)
-    items = ledger.calendar(agreement_id, day, low, high)  # type: ignore[arg-type]
+    ids = list(agreement_ids) or ledger.agreement_ids()
+    lists = {agreement_id: ledger.calendar(agreement_id, day, low, high) for agreement_id in ids}
     ics = out or ics_alias
     output = chosen(output, as_json)
 
     def table() -> str:
-        lines = [f"Obligations of {agreement_id} as of {day} ({len(items)}):"]
-        return "\n".join(lines + [f"  {o.due_on}  {o.status:<8}  {o.clause:<10}  {o.description}" for o in items])
+        lines = [] if ids else ["No agreement in this store."]
+        for agreement_id, items in lists.items():
+            lines.append(f"Obligations of {agreement_id} as of {day} ({len(items)}):")
+            lines += [f"  {o.due_on}  {o.status:<8}  {o.clause:<10}  {o.description}" for o in items]
+        return "\n".join(lines)
+
+    def rows() -> list[dict[str, object]]:
+        if len(agreement_ids) == 1:  # one agreement named: its rows as they always were
+            return [o.model_dump(mode="json") for o in lists[agreement_ids[0]]]
+        return [{"agreement_id": a, **o.model_dump(mode="json")} for a, items in lists.items() for o in items]
 
     if ics != "-":  # the calendar itself on stdout is all stdout shows
-        emit(output, table, lambda: [o.model_dump(mode="json") for o in items])
+        emit(output, table, rows)
     if ics:
-        stamped = max(e.timestamp for e in ledger.events(agreement_id))
-        where = write_out(ics, to_ics(agreement_id, items, day, stamped).encode("utf-8"), "--out")
-        say_done(f"wrote {len(items)} events to {where}", ics)
+        text, count = ledger.calendar_ics(ids, day, low, high, remind or None)
+        where = write_out(ics, text.encode("utf-8"), "--out")
+        say_done(f"wrote {count} event{'' if count == 1 else 's'} to {where}", ics)
 
 
 @click.command()
