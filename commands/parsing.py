@@ -7,6 +7,7 @@ with the line number, before any rule is checked.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -111,7 +112,9 @@ def draft_from_mapping(data: Any, line: int | None = None) -> Draft:
         raise InvalidInput(f'{where}missing "type" (the event name, e.g. "ClosingOccurred")', "import format")
     cls = EVENT_TYPES.get(kind)
     if cls is None:
-        raise InvalidInput(f"{where}unknown event type {kind[:60]!r}", "event catalogue")
+        close = difflib.get_close_matches(kind, sorted(USER_EVENT_TYPES), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else " (`apa-ledger record --help` lists them)"
+        raise InvalidInput(f"{where}unknown event type {kind[:60]!r}{hint}", "event catalogue")
     if kind not in USER_EVENT_TYPES:
         reason = (
             "is derived by the ledger from ClaimResolved (8.1(c)); record the ClaimResolved"

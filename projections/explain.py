@@ -276,7 +276,12 @@ def find(explained_figures: dict[str, Explanation], state: AgreementState, figur
         row = ".".join(figure.split(".")[:-1])
         if figure.startswith(prefix) and row in explained_figures:
             return explained_figures[row]
-    known = list(dict.fromkeys([*explained_figures, *flatten(state.model_dump(mode="json"))]))
+    # suggest only keys that have an explanation (a row's field counts: it falls back to its row)
+    flat = flatten(state.model_dump(mode="json"))
+    rows = [key for key in flat if key.startswith(ROW_PREFIXES) and key.rsplit(".", 1)[0] in explained_figures]
+    known = list(dict.fromkeys([*explained_figures, *rows]))
     close = difflib.get_close_matches(figure, known, n=5, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else "; see `apa-ledger state --json --explain` for the keys"
+    if figure in flat:
+        raise InvalidInput(f"{figure[:80]!r} is a figure of the state without an explanation{hint}", "explain")
     raise InvalidInput(f"no explained figure {figure[:80]!r}{hint}", "explain")

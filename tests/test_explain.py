@@ -149,6 +149,24 @@ def test_explain_as_known_at_an_earlier_moment(book: OneAgreement, capsys) -> No
     assert "= 28436" in now.out and "clause:     1.5(b) M" in now.out
 
 
+def test_suggestions_are_keys_that_explain_never_the_key_typed(reference: OneAgreement, capsys) -> None:
+    """A figure of the state that has no explanation (or a typo) is refused; every key
+    suggested has an explanation, and the key typed is never among them."""
+    result, found = explanations(reference.events(), date(2004, 3, 30))
+    flat = flatten(result.model_dump(mode="json"))
+    silent = [key for key in flat if key not in found and key.rsplit(".", 1)[0] not in found]
+    assert silent  # the state has such figures (e.g. a list's items), so the test can bite
+    base = ("--store", str(reference.path), "explain", "APA")
+    for figure in [*silent[:5], "escrow.reserved", "earnout.released"]:
+        refused = run_cli(capsys, *base, figure, "--as-of", "2004-03-30")
+        assert one_clear_line(refused)
+        suggested = re.search(r"did you mean (.*)\? \(explain\)", refused.err)
+        keys = suggested.group(1).split(", ") if suggested else []
+        assert figure not in keys
+        for key in keys:
+            assert run_cli(capsys, *base, key, "--as-of", "2004-03-30").code == 0, key
+
+
 def test_unknown_figure_exits_2_naming_close_matches(reference: OneAgreement, capsys) -> None:
     run = run_cli(capsys, "--store", str(reference.path), "explain", "APA", "escrow.reserved", "--as-of", "2004-03-30")
     assert one_clear_line(run) and "did you mean escrow.reserved_shares" in run.err

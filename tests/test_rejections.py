@@ -218,3 +218,15 @@ def test_a_fact_needing_the_effective_date_says_it_is_not_recorded_and_how_to_re
     fields = {"shares": 25000} if kind == "EscrowDeposited" else {}
     with pytest.raises(RuleViolation, match=r"no Effective Date is recorded.*EffectiveDateReached"):
         book.apply(fact(kind, "2003-04-10", **fields))
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [("ClosingOccured", "ClosingOccurred"), ("ClaimAsserted2", "ClaimAsserted"), ("EscrowRelease", "EscrowReleased")],
+)
+def test_an_unknown_event_type_names_the_closest(tmp_path: Path, capsys, typed: str, named: str) -> None:
+    """The event catalogue: a misspelt type is refused with the closest names, nothing appended."""
+    store = str(tmp_path / "s.sqlite")
+    run(capsys, "--store", store, "new", "APA")
+    code, _, err = run(capsys, "--store", store, "record", "APA", typed, "--occurred-on", "2003-01-01")
+    assert code == 2 and f"unknown event type {typed!r}; did you mean {named}" in err
