@@ -315,6 +315,21 @@ class Ledger:
             ok, message = (False, f"verify FAILED: {problem}") if problem else (True, message + extended)
         return Verification(ok, message)
 
+    @property
+    def encrypted(self) -> bool:
+        """Whether the store keeps its events encrypted ($APA_LEDGER_CIPHER_KEY)."""
+        return self.store.mapper.cipher is not None
+
+    def refuse_plaintext(self, output: str) -> None:
+        """No silent plaintext: raise ``StoreError`` if the store is encrypted, since ``output``
+        (e.g. "the page report.html") would hold its figures in plaintext
+        (``commands.reporting.plaintext``). The CLI calls it unless --plaintext is given."""
+        if self.encrypted:
+            from commands.reporting.plaintext import refuse_plaintext
+            from commands.store.application import describe_store, store_url
+
+            raise refuse_plaintext(describe_store(store_url(self.location)), output)
+
     def export(
         self,
         to: str,
@@ -323,10 +338,15 @@ class Ledger:
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
         waiting: Callable[[], None] | None = None,
+        plaintext: bool = False,
     ) -> ExportResult:
-        """Bring the SQLite read model at ``to`` up to date (`apa-ledger export`)."""
+        """Bring the SQLite read model at ``to`` up to date (`apa-ledger export`). From an
+        encrypted store only with ``plaintext`` (else ``StoreError``, nothing written); the
+        model is then marked so that `serve` asks for --plaintext too."""
         from commands.reporting.export import export
 
+        if not plaintext:
+            self.refuse_plaintext(f"the read model {to}")
         return export(self.store, to, rebuild=rebuild, progress=progress, workers=workers, waiting=waiting)
 
     def report(

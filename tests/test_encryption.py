@@ -12,7 +12,7 @@ import pytest
 
 from commands.store.application import open_store
 from commands.store.cipher import create_key
-from tests.clirun import one_clear_line, run_cli, run_process, stored_count
+from tests.clirun import Run, one_clear_line, run_cli, run_process, stored_count
 from tests.ledger import claim, closed, margin, resolve, to_jsonl
 
 SECRETS = [b"SECRET-CLAIM-77", b"31337", b"2.14", b"8.1(c)", b"271828", b"2003-04-10", b"APA-CONFIDENTIAL"]
@@ -201,8 +201,94 @@ def test_export_workers_read_an_encrypted_store_with_its_key(secret_store: Path,
     """9.9 and the read model: worker processes open the encrypted store with the exporting
     process's key and write the same read model as the exporting process alone."""
     alone, workers = tmp_path / "alone.sqlite", tmp_path / "workers.sqlite"
-    assert run_cli(capsys, "--store", str(secret_store), "export", "--to", str(alone), "--workers", "0").code == 0
-    assert run_cli(capsys, "--store", str(secret_store), "export", "--to", str(workers), "--workers", "2").code == 0
+    for target, count in ((alone, "0"), (workers, "2")):
+        run = run_cli(
+            capsys, "--store", str(secret_store), "export", "--plaintext", "--to", str(target), "--workers", count
+        )
+        assert run.code == 0, run.err
     for table in ("events", "claims", "state_timeline", "obligations"):
         with sqlite3.connect(alone) as a, sqlite3.connect(workers) as w:
             assert a.execute(f"SELECT * FROM {table}").fetchall() == w.execute(f"SELECT * FROM {table}").fetchall()
+
+
+OUTPUTS = {
+    "export": ("export", "--out", "{out}"),
+    "report": ("report", AGREEMENT, "--as-of", "2004-06-30", "--out", "{out}"),
+    "calendar": ("calendar", AGREEMENT, "--as-of", "2004-06-30", "--out", "{out}"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(OUTPUTS))
+def test_an_output_of_an_encrypted_store_is_refused_without_plaintext(
+    secret_store: Path, tmp_path: Path, capsys, command: str
+) -> None:
+    """No silent plaintext (9.9): from an encrypted store, export, report and calendar --out
+    refuse in one line (exit 2) and write nothing, neither the file nor anything beside it,
+    nor anything on stdout (`--out -`)."""
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    for out in (str(outputs / {"export": "m.sqlite", "report": "r.html", "calendar": "c.ics"}[command]), "-"):
+        args = [a.format(out=out) for a in OUTPUTS[command]]
+        run = run_cli(capsys, "--store", str(secret_store), *args)
+        assert one_clear_line(Run(run.code, run.out, run.err)), run
+        assert "is encrypted" in run.err and "--plaintext" in run.err and run.out == ""
+        assert list(outputs.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", sorted(OUTPUTS))
+def test_plaintext_writes_the_output_and_it_is_plaintext(
+    secret_store: Path, tmp_path: Path, capsys, command: str
+) -> None:
+    """With --plaintext each output is written, and it holds the figures in clear (which is
+    why it is asked for): the agreement id and, in the model and the page, the claim."""
+    out = tmp_path / {"export": "out.sqlite", "report": "out.html", "calendar": "out.ics"}[command]
+    run = run_cli(capsys, "--store", str(secret_store), *[a.format(out=out) for a in OUTPUTS[command]], "--plaintext")
+    assert run.code == 0, run.err
+    data = raw_bytes(out)
+    assert AGREEMENT.encode() in data
+    if command != "calendar":
+        assert b"SECRET-CLAIM-77" in data
+
+
+def test_the_calendar_listing_on_the_terminal_is_not_an_output(secret_store: Path, capsys) -> None:
+    """calendar without --out prints on the terminal what `state` prints, file-less: no refusal."""
+    run = run_cli(capsys, "--store", str(secret_store), "calendar", AGREEMENT, "--as-of", "2004-06-30")
+    assert run.code == 0 and f"Obligations of {AGREEMENT}" in run.out
+
+
+def test_a_plaintext_store_needs_no_flag(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without encryption the outputs are written as before, and the model carries no mark."""
+    from commands.reporting.plaintext import from_encrypted_store
+
+    monkeypatch.delenv("APA_LEDGER_CIPHER_KEY", raising=False)
+    store = tmp_path / "plain.sqlite"
+    assert run_cli(capsys, "--store", str(store), "new", AGREEMENT).code == 0
+    assert run_cli(capsys, "--store", str(store), "export", "--out", str(tmp_path / "m.sqlite")).code == 0
+    assert not from_encrypted_store(tmp_path / "m.sqlite")
+
+
+def test_serve_refuses_a_model_of_an_encrypted_store_without_plaintext(
+    secret_store: Path, tmp_path: Path, capsys
+) -> None:
+    """The read model exported (with --plaintext) from an encrypted store is marked in its
+    header; serve refuses to put it on the network in one line unless --plaintext is given
+    again (then it goes on to start: the test stops it at its first line)."""
+    import subprocess
+
+    from commands.reporting.plaintext import from_encrypted_store
+    from tests.clirun import APA_LEDGER
+
+    model = tmp_path / "model.sqlite"
+    assert run_cli(capsys, "--store", str(secret_store), "export", "--out", str(model), "--plaintext").code == 0
+    assert from_encrypted_store(model)
+    run = run_cli(capsys, "serve", "--db", str(model), "--port", "0")
+    assert one_clear_line(Run(run.code, run.out, run.err)) and "--plaintext" in run.err and run.out == ""
+    process = subprocess.Popen(
+        [APA_LEDGER, "serve", "--db", str(model), "--port", "0", "--plaintext"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith(f"serving {model} at http://127.0.0.1:")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,6 +23,15 @@ def _day_option(value: str | None, name: str) -> object:
         return parse_as_of(value)
     except InvalidInput:
         raise InvalidInput(f"{name}: {value[:40]!r} is not a date (YYYY-MM-DD)", "CLI") from None
+
+
+PLAINTEXT_HELP = "From an encrypted store: write it anyway (what it writes is plaintext)."
+
+
+def plaintext_option(what: str = PLAINTEXT_HELP) -> Callable[[Any], Any]:
+    """``--plaintext``: an output of an encrypted store is written only when asked for
+    (``commands.reporting.plaintext``)."""
+    return click.option("--plaintext", is_flag=True, help=what)
 
 
 @contextmanager
@@ -48,6 +58,7 @@ def progress_bar(length: int, label: str) -> Iterator[Callable[[int], None]]:
     metavar="DAYS",
     help="A reminder this many days before each open obligation in the .ics file (repeat for more; default 7 and 1).",
 )
+@plaintext_option("From an encrypted store: write the .ics file anyway (it is plaintext).")
 @format_option("The obligations as JSON.")
 @click.pass_context
 def calendar(
@@ -59,6 +70,7 @@ def calendar(
     out: str | None,
     ics_alias: str | None,
     remind: tuple[int, ...],
+    plaintext: bool,
     output: str | None,
     as_json: bool,
 ) -> None:
@@ -82,9 +94,11 @@ def calendar(
     day = parse_as_of(as_of)
     low, high = _day_option(from_, "--from"), _day_option(to, "--to")
     ledger = ledger_from(ctx)
+    ics = out or ics_alias
+    if ics and not plaintext:
+        ledger.refuse_plaintext(f"the calendar {'on stdout' if ics == '-' else ics}")
     ids = list(agreement_ids) or ledger.agreement_ids()
     lists = {agreement_id: ledger.calendar(agreement_id, day, low, high) for agreement_id in ids}
-    ics = out or ics_alias
     output = chosen(output, as_json)
 
     def table() -> str:
@@ -112,8 +126,11 @@ def calendar(
 @click.option("--to", "to_alias", hidden=True, metavar="FILE", help="The old name of --out.")
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of applying only the new events.")
 @workers_option("Processes that work the rows out (0: this one).", "every core for 20,000 new events or more")
+@plaintext_option("From an encrypted store: write the read model anyway (it is plaintext; serve asks again).")
 @click.pass_context
-def export(ctx: click.Context, out: str | None, to_alias: str | None, rebuild: bool, workers: int | None) -> None:
+def export(
+    ctx: click.Context, out: str | None, to_alias: str | None, rebuild: bool, workers: int | None, plaintext: bool
+) -> None:
     """Write the reporting read model (SQLite tables for dashboards); run again to add new events.
 
     Tables: agreements, events, state_timeline, earnout_schedule, escrow_movements,
@@ -132,6 +149,8 @@ def export(ctx: click.Context, out: str | None, to_alias: str | None, rebuild: b
     import tempfile
 
     target = out or to_alias or "reporting.sqlite"
+    if not plaintext:  # before anything is written, the lock file beside the model too
+        ledger_from(ctx).refuse_plaintext(f"the read model {'on stdout' if target == '-' else target}")
     if target == "-":  # a whole new read model, built beside and then written to stdout
         with tempfile.TemporaryDirectory() as scratch:
             _export(ctx, str(Path(scratch) / "reporting.sqlite"), True, workers, "-")
@@ -152,6 +171,7 @@ def _export(ctx: click.Context, to: str, rebuild: bool, workers: int | None, sho
             progress=advance,
             workers=workers,
             waiting=lambda: click.echo(f"waiting for another export of {to} to finish ...", err=True),
+            plaintext=True,  # asked for, or the store is not encrypted (export)
         )
     if shown == "-":
         write_out("-", Path(to).read_bytes(), "--out")
@@ -170,7 +190,8 @@ def _export(ctx: click.Context, to: str, rebuild: bool, workers: int | None, sho
 @click.option(
     "--allow-host", "allow", multiple=True, metavar="NAME", help="Another Host name to answer to (repeatable)."
 )
-def serve(db: str, port: int, host: str, allow: tuple[str, ...]) -> None:
+@plaintext_option("Serve a read model exported from an encrypted store anyway (over plain HTTP).")
+def serve(db: str, port: int, host: str, allow: tuple[str, ...], plaintext: bool) -> None:
     """Browse the read model in Datasette, with titles, clause notes and canned queries.
 
     Listens on 127.0.0.1 unless told otherwise and answers only requests whose Host header
@@ -185,6 +206,13 @@ def serve(db: str, port: int, host: str, allow: tuple[str, ...]) -> None:
 
     if not Path(db).exists():
         fail(f"--db: no read model at {db} (run `apa-ledger export --out {db}` first)")
+    from commands.reporting.plaintext import from_encrypted_store
+
+    if not plaintext and from_encrypted_store(db):
+        fail(
+            f"the read model {db} was exported from an encrypted store and serve would show its figures "
+            "in plaintext over HTTP; add --plaintext to serve it anyway"
+        )
     if importlib.util.find_spec("datasette") is None:
         fail("datasette is not installed: pip install 'apa-ledger[dashboard]'")
     import uvicorn
@@ -205,8 +233,9 @@ def serve(db: str, port: int, host: str, allow: tuple[str, ...]) -> None:
 @click.option(
     "--out", default="report.html", show_default=True, metavar="FILE|-", help="Where the page goes (-: stdout)."
 )
+@plaintext_option("From an encrypted store: write the page anyway (it is plaintext).")
 @click.pass_context
-def report(ctx: click.Context, agreement_id: str, as_of: str | None, out: str) -> None:
+def report(ctx: click.Context, agreement_id: str, as_of: str | None, out: str, plaintext: bool) -> None:
     """Write a one-file HTML dashboard (works offline): headline figures, charts, obligations.
 
     \b
@@ -215,6 +244,8 @@ def report(ctx: click.Context, agreement_id: str, as_of: str | None, out: str) -
     """
     day = parse_as_of(as_of)
     ledger = ledger_from(ctx)
+    if not plaintext:
+        ledger.refuse_plaintext(f"the page {'on stdout' if out == '-' else out}")
     with progress_bar(len(ledger.events(agreement_id)), "reporting") as advance:
         page = ledger.report(agreement_id, day, progress=advance)
     data = page.encode("utf-8")

@@ -30,6 +30,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingRecorder
 
 from commands.reporting.export_workers import Columns, Page, TupleRows, in_process, in_workers, worker_count
+from commands.reporting.plaintext import mark_encrypted_source
 from commands.store.application import LedgerStore
 from domain.errors import StoreError
 from projections.headline import HEADLINE_COLUMNS, MONEY_COLUMNS
@@ -277,6 +278,8 @@ def _export(
     """The export itself, once it holds the read model (``export``)."""
     path = str(target)
     view = open_view(path, fresh=not target.exists())
+    if store.mapper.cipher is not None:  # before any row: no silent plaintext (commands.reporting.plaintext)
+        mark_encrypted_source(view)
     columns = view.columns()
     app = store.name
     position = view.max_tracking_id(app) or 0
