@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from commands.portfolio.summary import Portfolio
     from commands.reporting.export import ExportResult
     from commands.store.application import LedgerStore
-    from domain.events import LedgerEvent
+    from domain.events import Evidence, LedgerEvent
     from domain.terms import Terms
     from projections.diff import Impact
     from projections.explain import Explanation
@@ -122,9 +122,13 @@ class Ledger:
 
     # -- entering facts ------------------------------------------------------------------
 
-    def register(self, agreement_id: str, terms: Terms | Mapping[str, Any] | None = None) -> Outcome:
-        """Preamble: a new agreement on ``terms`` (default: the December 6, 2002 APA's)."""
+    def register(
+        self, agreement_id: str, terms: Terms | Mapping[str, Any] | None = None, *, recorded_by: str | None = None
+    ) -> Outcome:
+        """Preamble: a new agreement on ``terms`` (default: the December 6, 2002 APA's), recorded
+        by ``recorded_by`` (default: $APA_LEDGER_USER, else the operating-system user)."""
         from commands.handlers import register_agreement
+        from commands.provenance import provenance
         from domain.terms import Terms
 
         if isinstance(terms, Mapping):
@@ -136,29 +140,52 @@ class Ledger:
                 terms = Terms.model_validate(dict(terms))
             except ValidationError as exc:
                 raise InvalidInput(f"terms: {validation_message(exc)}", "terms") from None
-        return register_agreement(self._writer(), agreement_id, terms)
+        by = provenance(recorded_by)
+        return register_agreement(self._writer(), agreement_id, terms, by)
 
     def apply(
-        self, agreement_id: str, facts: Facts, *, dry_run: bool = False, idempotency_key: str | None = None
+        self,
+        agreement_id: str,
+        facts: Facts,
+        *,
+        dry_run: bool = False,
+        idempotency_key: str | None = None,
+        recorded_by: str | None = None,
+        evidence: Sequence[str | Path | Evidence] = (),
     ) -> Outcome:
         """Apply ``facts`` as one batch, all or nothing (`apa-ledger apply`). A batch applied before
         appends nothing (``Outcome.already_applied``); so does an unchanged file, and a file grown
         at its end appends only its new facts (``commands.idempotency``). With ``dry_run``
-        nothing is appended: ``Outcome.appended`` is what would be."""
+        nothing is appended: ``Outcome.appended`` is what would be. Every event carries
+        ``recorded_by`` (default: $APA_LEDGER_USER, else the operating-system user) and the
+        documents ``evidence`` names (files, read for their name, size and SHA-256), besides
+        those a fact names itself (``commands.provenance``)."""
         from commands.handlers import apply_facts
         from commands.idempotency import batch_of
+        from commands.provenance import provenance
 
+        by = provenance(recorded_by, evidence)
         drafts, batch = batch_of(_drafts(facts), idempotency_key)
         store = self._writer() if not dry_run else self.store
-        return apply_facts(store, agreement_id, drafts, dry_run=dry_run, batch=batch)
+        return apply_facts(store, agreement_id, drafts, dry_run=dry_run, batch=batch, by=by)
 
-    def record(self, agreement_id: str, fact: Mapping[str, Any]) -> Outcome:
+    def record(
+        self,
+        agreement_id: str,
+        fact: Mapping[str, Any],
+        *,
+        recorded_by: str | None = None,
+        evidence: Sequence[str | Path | Evidence] = (),
+    ) -> Outcome:
         """Record one fact (`apa-ledger record`); no batch id, so the same fact recorded twice is
-        two facts, for the rules to accept or refuse."""
+        two facts, for the rules to accept or refuse. ``recorded_by`` and ``evidence`` as for
+        ``apply``."""
         from commands.handlers import apply_facts
         from commands.parsing import draft_from_mapping
+        from commands.provenance import provenance
 
-        return apply_facts(self._writer(), agreement_id, [draft_from_mapping(dict(fact))])
+        by = provenance(recorded_by, evidence)
+        return apply_facts(self._writer(), agreement_id, [draft_from_mapping(dict(fact))], by=by)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -198,10 +225,11 @@ class Ledger:
     ) -> Explanation:
         """How one figure (a dotted key of `state --json`) is derived; an unknown key is an
         ``InvalidInput`` naming the closest keys that have an explanation."""
-        from projections.explain import find
+        from projections.explain import explanations, find
 
-        state, found = self.explanations(agreement_id, as_of, known_at)
-        return find(found, state, figure or "")
+        events = self.events(agreement_id)
+        state, found = explanations(events, parse_day(as_of, "as_of"), parse_moment(known_at, "known_at"))
+        return find(found, state, figure or "").with_sources(events)
 
     def explanations(
         self, agreement_id: str, as_of: date | str | None = None, known_at: datetime | str | None = None
@@ -294,10 +322,13 @@ class Ledger:
         *,
         checkpoints: Sequence[str] = (),
         key: str | None = None,
+        evidence: str | None = None,
     ) -> Verification:
         """Check every stored record, chain and derived event (or one agreement's), replay from
         scratch, and prove the store still extends each checkpoint file named (signed ones with
-        the signing key in the file ``key``, default $APA_LEDGER_SIGNING_KEY's)."""
+        the signing key in the file ``key``, default $APA_LEDGER_SIGNING_KEY's). With
+        ``evidence`` (a directory), every recorded document found there is re-hashed and must
+        be the one recorded."""
         from commands.audit import verify_store
         from commands.handlers import check_head_hash
         from domain.errors import UnknownAgreement
@@ -313,6 +344,16 @@ class Ledger:
 
             problem, extended = check_all(store, checkpoints, read_key(key))
             ok, message = (False, f"verify FAILED: {problem}") if problem else (True, message + extended)
+        if ok and evidence is not None:
+            from commands.provenance import check_documents
+
+            ids = [agreement_id] if agreement_id is not None else store.agreement_ids()
+            found = check_documents(((a, store.load(a).events) for a in ids), evidence)
+            ok, message = (
+                (False, f"verify FAILED: {found.mismatch}")
+                if found.mismatch
+                else (True, message + found.summary(evidence))
+            )
         return Verification(ok, message)
 
     @property
@@ -385,7 +426,7 @@ class Ledger:
 def _drafts(facts: Facts) -> list[Draft]:
     """The facts as drafts, each with its line (its place in the batch, from 1)."""
     from commands.parsing import draft_from_mapping, parse_jsonl, read_path
-    from domain.events import ENVELOPE, LedgerEvent
+    from domain.events import ENVELOPE, WRITTEN_BY_USERS, LedgerEvent
 
     if isinstance(facts, bytes | bytearray):
         return parse_jsonl(bytes(facts))
@@ -396,7 +437,10 @@ def _drafts(facts: Facts) -> list[Draft]:
     drafts = []
     for line, fact in enumerate(facts, start=1):
         if isinstance(fact, LedgerEvent):
-            fact = {"type": fact.type, **fact.model_dump(mode="json", exclude=set(ENVELOPE), exclude_defaults=True)}
+            fact = {
+                "type": fact.type,
+                **fact.model_dump(mode="json", exclude=set(ENVELOPE - WRITTEN_BY_USERS), exclude_defaults=True),
+            }
         elif isinstance(fact, BaseModel):
             fact = fact.model_dump(mode="json", exclude_defaults=True)
         drafts.append(draft_from_mapping(dict(fact), line))

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from commands.idempotency import Pending, pending
 from commands.parsing import Draft, build_event, validation_message
+from commands.provenance import UNRECORDED, Provenance
 from commands.store.application import LedgerStore
 from commands.store.waiting import WRITE_TIMEOUT_ENV, write_timeout
 from domain.agreement import Agreement, project_agreement, register
@@ -55,9 +56,12 @@ class Outcome:
     applied_before: int = 0  # facts of a grown file applied by earlier batches (commands.idempotency)
 
 
-def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | None = None) -> Outcome:
-    """Preamble: create an agreement with its terms (this agreement's by default)."""
-    event = _registration(store, agreement_id, terms)
+def register_agreement(
+    store: LedgerStore, agreement_id: str, terms: Terms | None = None, by: Provenance | None = None
+) -> Outcome:
+    """Preamble: create an agreement with its terms (this agreement's by default), recorded by
+    ``by`` (the API gives the user's: ``commands.provenance``)."""
+    event = _registration(store, agreement_id, terms, by or UNRECORDED)
     if store.exists(agreement_id):
         raise RuleViolation(f"agreement {agreement_id!r} already exists in this store", "preamble")
     try:
@@ -67,10 +71,10 @@ def register_agreement(store: LedgerStore, agreement_id: str, terms: Terms | Non
     return Outcome(agreement_id, (event,))
 
 
-def _registration(store: LedgerStore, agreement_id: str, terms: Terms | None) -> AgreementRegistered:
+def _registration(store: LedgerStore, agreement_id: str, terms: Terms | None, by: Provenance) -> AgreementRegistered:
     """Preamble: the sealed first event of a new agreement (the id checked)."""
     try:
-        return register(agreement_id, terms or Terms(), store.clock())
+        return register(agreement_id, terms or Terms(), store.clock(), by.recorded_by)
     except ValidationError as exc:
         raise InvalidInput(f"agreement id {agreement_id[:64]!r}: {validation_message(exc)}", "preamble") from None
 
@@ -78,10 +82,13 @@ def _registration(store: LedgerStore, agreement_id: str, terms: Terms | None) ->
 class _Planner:
     """Checks one batch against one version of the agreement."""
 
-    def __init__(self, agreement: Agreement, recorded_at: datetime, batch: str = "") -> None:
+    def __init__(
+        self, agreement: Agreement, recorded_at: datetime, batch: str = "", by: Provenance = UNRECORDED
+    ) -> None:
         self.agreement = agreement
         self.recorded_at = recorded_at
         self.batch = batch
+        self.by = by
         registered, base = effective_events(agreement.events)
         self.registered = registered
         baseline = Fold(registered).apply_all(base, strict=False)
@@ -91,7 +98,8 @@ class _Planner:
         self.lines: dict[int, Draft] = {}
 
     def _build(self, cls: type[LedgerEvent], fields: dict[str, Any]) -> LedgerEvent:
-        return self.agreement.draft(cls, fields, len(self.accepted) + 1, self.recorded_at, self.batch)
+        values = {**fields, **self.by.fields(fields.get("evidence") or ())}
+        return self.agreement.draft(cls, values, len(self.accepted) + 1, self.recorded_at, self.batch)
 
     def _refold(self, candidate: list[LedgerEvent]) -> Fold:
         """Fold everything again (a back-dated fact or a retraction): new facts must pass,
@@ -189,23 +197,37 @@ class _Planner:
             self._derive(claim, shares[claim_id], cash[claim_id])
 
 
-def plan(agreement: Agreement, drafts: Sequence[Draft], recorded_at: datetime, batch: str = "") -> list[LedgerEvent]:
-    """The sealed events a batch would append, or a LedgerError naming the line and clause."""
-    planner = _Planner(agreement, agreement.recording_time(recorded_at), batch)
+def plan(
+    agreement: Agreement,
+    drafts: Sequence[Draft],
+    recorded_at: datetime,
+    batch: str = "",
+    by: Provenance = UNRECORDED,
+) -> list[LedgerEvent]:
+    """The sealed events a batch would append, or a LedgerError naming the line and clause;
+    every event carries the batch's provenance ``by``."""
+    planner = _Planner(agreement, agreement.recording_time(recorded_at), batch, by)
     for draft in drafts:
         planner.add(draft)
     return agreement.chain(planner.accepted)
 
 
 def apply_facts(
-    store: LedgerStore, agreement_id: str, drafts: Sequence[Draft], dry_run: bool = False, batch: str = ""
+    store: LedgerStore,
+    agreement_id: str,
+    drafts: Sequence[Draft],
+    dry_run: bool = False,
+    batch: str = "",
+    by: Provenance | None = None,
 ) -> Outcome:
-    """Validate and append a batch atomically (or, with ``dry_run``, only validate).
+    """Validate and append a batch atomically (or, with ``dry_run``, only validate), recorded
+    by ``by`` (the API gives the user's and the batch's documents: ``commands.provenance``).
 
     With a ``batch`` id (see ``commands.idempotency``) a batch already applied is
     recognised, inside the retry loop so that a racing duplicate is caught too,
     and nothing is appended; of a file that grew since it was applied, only the new
     lines are appended."""
+    by = by or UNRECORDED
     timeout = write_timeout()
     deadline = time.monotonic() + timeout
     attempt = 0
@@ -214,7 +236,7 @@ def apply_facts(
         todo = pending(agreement, batch, drafts) if batch else Pending(drafts, batch)
         if todo.already_applied is not None:
             return Outcome(agreement_id, (), already_applied=todo.already_applied, batch=batch)
-        events = plan(agreement, todo.drafts, store.clock(), todo.batch)
+        events = plan(agreement, todo.drafts, store.clock(), todo.batch, by)
         done = Outcome(agreement_id, tuple(events), batch=todo.batch, applied_before=todo.applied_before)
         if dry_run:
             return done
@@ -248,6 +270,7 @@ def register_and_apply(
     drafts: Sequence[Draft],
     dry_run: bool = False,
     batch: str = "",
+    by: Provenance | None = None,
 ) -> Outcome | None:
     """Preamble and a batch in one transaction: a new agreement with its first facts, checked
     against the agreement as registered, then appended together or not at all (a rejected batch
@@ -255,10 +278,11 @@ def register_and_apply(
     registered it meanwhile): apply the batch to it with ``apply_facts``."""
     if store.exists(agreement_id):
         return None
-    registered = _registration(store, agreement_id, terms)
+    by = by or UNRECORDED
+    registered = _registration(store, agreement_id, terms, by)
     agreement = project_agreement(None, [registered])
     assert agreement is not None
-    events = plan(agreement, drafts, store.clock(), batch)
+    events = plan(agreement, drafts, store.clock(), batch, by)
     if not dry_run:
         try:
             store.save(registered, *events)

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError
 
 from domain.errors import InvalidInput
-from domain.events import ENVELOPE, EVENT_TYPES, USER_EVENT_TYPES, LedgerEvent, fact_fields
+from domain.events import ENVELOPE, EVENT_TYPES, USER_EVENT_TYPES, WRITTEN_BY_USERS, LedgerEvent, fact_fields
 from domain.notices import Notice, effective_on
 from domain.terms import Terms
 from domain.values import JsonFloat
@@ -38,7 +38,7 @@ LIMIT_ENV = {
 }
 CHUNK = 1 << 16
 SURROGATE = re.compile("[\ud800-\udfff]")
-STAMPED = ENVELOPE | {"recorded_at", "position", "event_type"}
+STAMPED = ENVELOPE - WRITTEN_BY_USERS | {"recorded_at", "position", "event_type"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ _STRICT = json.JSONDecoder(parse_float=JsonFloat, parse_constant=_no_constants, 
 def validation_message(error: ValidationError) -> str:
     """One line from pydantic's errors: the field and what is wrong with it."""
     first = error.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if p not in ENVELOPE) or "fact"
+    loc = ".".join(str(p) for p in first["loc"] if p not in STAMPED) or "fact"
     msg = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown field"
@@ -130,7 +130,7 @@ def draft_from_mapping(data: Any, line: int | None = None) -> Draft:
         if stamped:
             raise InvalidInput(f"{where}{', '.join(stamped)} is set by the store, never by a user", "readings 9")
         unknown = sorted(names - fact_fields(cls))
-        allowed = ", ".join(sorted(fact_fields(cls)))
+        allowed = ", ".join(sorted(fact_fields(cls) - WRITTEN_BY_USERS))
         raise InvalidInput(f"{where}{kind} has no field {unknown[0][:60]!r} (fields: {allowed})", cls.clause)
     if "occurred_on" not in fields:
         if "notice" not in fields or fields["notice"] is None:

@@ -78,8 +78,9 @@ class Agreement(BaseModel):
         return sealed
 
 
-def register(agreement_id: str, terms: Terms, recorded_at: datetime) -> AgreementRegistered:
-    """Preamble: a new agreement, its terms, at position 1 of its own chain."""
+def register(agreement_id: str, terms: Terms, recorded_at: datetime, recorded_by: str = "") -> AgreementRegistered:
+    """Preamble: a new agreement, its terms, at position 1 of its own chain, recorded by
+    ``recorded_by`` (``commands.provenance``)."""
     event = AgreementRegistered(
         originator_id=agreement_uuid(agreement_id),
         originator_version=1,
@@ -87,6 +88,7 @@ def register(agreement_id: str, terms: Terms, recorded_at: datetime) -> Agreemen
         occurred_on=terms.agreement_date,
         agreement_id=agreement_id,
         terms=terms,
+        recorded_by=recorded_by,
     )
     sealed = seal(event, GENESIS)
     assert isinstance(sealed, AgreementRegistered)

@@ -89,7 +89,13 @@ def plan(cls: type[BaseModel]) -> Plan:
     for name, info in cls.model_fields.items():
         convert = _converter(info.annotation, info.metadata, f"{cls.__name__}.{name}")
         fields.append((name, info.alias or name, convert))
-    return Plan(tuple(fields), tuple(omitted_fields(cls).items()))
+    converters = {key: convert for _, key, convert in fields}
+    # each default as written (an empty tuple is the list []), to compare with written values
+    omitted = tuple(
+        (key, default if converters[key] is None else converters[key](default))
+        for key, default in omitted_fields(cls).items()
+    )
+    return Plan(tuple(fields), omitted)
 
 
 def _money_or_number(metadata: list[Any], where: str) -> Convert:

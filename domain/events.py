@@ -26,7 +26,10 @@ from domain.terms import Terms
 from domain.values import LedgerDate, Money, Month, NonNegativeMoney, PositiveShares
 
 M = TypeVar("M", bound=BaseModel)
-ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "prev_hash", "hash", "batch"})
+PROVENANCE = frozenset({"recorded_by", "evidence"})  # who recorded a batch, on what documents
+ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "prev_hash", "hash", "batch"}) | PROVENANCE
+WRITTEN_BY_USERS = frozenset({"evidence"})  # envelope a JSON Lines fact may carry itself
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
 SECTION_RE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})((?:\([a-z0-9]{1,5}\)){0,3})")
 
@@ -50,6 +53,19 @@ def _effective_notice(notice: Notice | None, info: ValidationInfo) -> Notice | N
     return notice
 
 
+def _sha256(value: str) -> str:
+    digest = value.lower()  # Get-FileHash writes it in capitals; the ledger keeps one form
+    if not SHA256_RE.fullmatch(digest):
+        raise ValueError("sha256 must be the 64 hex digits of the document's SHA-256")
+    return digest
+
+
+def _document_name(value: str) -> str:
+    if not value.isprintable() or value.startswith("/") or ".." in value.split("/") or "\\" in value:
+        raise ValueError("a document's name is printable, relative and has no '..' or backslash")
+    return value
+
+
 Identifier = Annotated[str, AfterValidator(_identifier)]
 Section = Annotated[str, AfterValidator(_section)]
 Text = Annotated[str, Field(max_length=2000)]
@@ -60,6 +76,17 @@ def base_section(section: str) -> str:
     """ "8.1(a)(iii)" -> "8.1": the numbered section a citation falls under (pure; cached)."""
     match = SECTION_RE.fullmatch(section)
     return f"{int(match.group(1))}.{int(match.group(2))}" if match else section
+
+
+class Evidence(BaseModel):
+    """A document a fact was recorded on: its name, its SHA-256 and (when the ledger read the
+    file) its size in bytes; never its content. ``verify --evidence DIR`` re-hashes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_document_name)]
+    sha256: Annotated[str, AfterValidator(_sha256)]
+    size: int | None = omitted_at_default(None, ge=0)
 
 
 class LedgerEvent(BaseModel):
@@ -77,6 +104,10 @@ class LedgerEvent(BaseModel):
     prev_hash: str = ""
     hash: str = ""
     batch: str = ""  # the batch it came in with (content digest or idempotency key); see commands.idempotency
+    # Provenance (commands.provenance), hashed with the rest; left out of the stored form when
+    # absent so that events recorded before it keep their bytes and hashes (domain.stored_form).
+    recorded_by: str = omitted_at_default("", max_length=128)  # who recorded the batch
+    evidence: tuple[Evidence, ...] = omitted_at_default(())  # the documents the fact rests on
 
     @property
     def position(self) -> int:
@@ -354,4 +385,5 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 def fact_fields(cls: type[LedgerEvent]) -> frozenset[str]:
     """The names a user may write for a fact of this type (aliases included); asked once per
     imported line, so cached per class."""
-    return frozenset(info.alias or name for name, info in cls.model_fields.items() if name not in ENVELOPE)
+    names = {info.alias or name for name, info in cls.model_fields.items() if name not in ENVELOPE}
+    return frozenset(names | WRITTEN_BY_USERS)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.events import Evidence, LedgerEvent
 from projections.cited import Cited
 from projections.clause_text import QUOTES
 from projections.facts import Facts
@@ -14,9 +17,23 @@ from projections.facts import Facts
 CENT = Decimal("0.01")
 
 
+class Source(BaseModel):
+    """An event a figure rests on, with its provenance: when and by whom it was recorded, and
+    the documents it was recorded on (``commands.provenance``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: int
+    type: str
+    recorded_at: datetime
+    recorded_by: str | None  # None: recorded before the ledger kept who recorded a fact
+    evidence: list[Evidence]
+
+
 class Explanation(BaseModel):
     """How one figure of the state is derived: the formula with its numbers, the clause, a
-    short quotation of the agreement, and the positions of the events it rests on."""
+    short quotation of the agreement, the positions of the events it rests on and (``explain``)
+    those events' provenance."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -26,6 +43,23 @@ class Explanation(BaseModel):
     clause: str
     text: str
     positions: list[int]
+    sources: list[Source] = []
+
+    def with_sources(self, events: Sequence[LedgerEvent]) -> Explanation:
+        """This explanation with the provenance of each event it cites."""
+        cited = set(self.positions)
+        found = [
+            Source(
+                position=e.position,
+                type=e.type,
+                recorded_at=e.recorded_at,
+                recorded_by=e.recorded_by or None,
+                evidence=list(e.evidence),
+            )
+            for e in events
+            if e.position in cited
+        ]
+        return self.model_copy(update={"sources": found})
 
 
 def num(value: Decimal | int | None) -> str:

@@ -36,7 +36,8 @@ def _json(value: Any) -> str:
 
 
 def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
-    """Every recorded event with both times, its clause and its payload as JSON."""
+    """Every recorded event with both times, its clause, its payload as JSON, who recorded it
+    and the documents it rests on."""
     retracted = {e.event_id: e.position for e in events if isinstance(e, EventRetracted)}
     texts: dict[tuple[date, object], str] = {}  # a batch's events share a recording time, many a date
 
@@ -59,9 +60,18 @@ def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
             "retracted_by": retracted.get(e.position),
             "prev_hash": e.prev_hash,
             "hash": e.hash,
+            "recorded_by": e.recorded_by or None,  # provenance (commands.provenance), last as added
+            "evidence": _evidence_json(e),
         }
         for e in events
     ]
+
+
+def _evidence_json(event: LedgerEvent) -> str:
+    """The documents an event rests on as a JSON list of {name, sha256[, size]} ("[]": none)."""
+    if not event.evidence:
+        return "[]"
+    return _json([d.model_dump(mode="json", exclude_none=True) for d in event.evidence])
 
 
 def agreement_row(

@@ -48,10 +48,10 @@ def test_metadata_names_only_real_tables_and_columns(reporting: tuple[Path, OneA
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_canned_query_runs_with_plain_sqlite(reporting: tuple[Path, OneAgreement], name: str) -> None:
-    """The canned SQL is plain SQLite with named date parameters."""
+    """The canned SQL is plain SQLite with named parameters (dates, a recorder's name)."""
     db, _ = reporting
     with sqlite3.connect(db) as conn:
-        params = {"date": "2004-02-01", "as_of": "2004-02-01", "before": "2004-12-31"}
+        params = {"date": "2004-02-01", "as_of": "2004-02-01", "before": "2004-12-31", "name": "clerk"}
         assert conn.execute(QUERIES[name]["sql"], params).fetchall() is not None
 
 

@@ -217,4 +217,8 @@ def register(cli: click.Group) -> None:
             f"  text:       {x.text}",
             f"  events:     {', '.join(map(str, x.positions)) or 'none (the terms alone)'}",
         ]
+        for source in x.sources:
+            by = f" by {source.recorded_by}" if source.recorded_by else ""
+            documents = ", ".join(f"{d.name} (sha256 {d.sha256[:12]})" for d in source.evidence) or "no document"
+            lines.append(f"    {source.position:>5}  {source.type}  recorded{by}, on {documents}")
         click.echo(terminal_safe("\n".join(lines)))

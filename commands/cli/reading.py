@@ -116,6 +116,12 @@ def history(
     help="A checkpoint kept elsewhere (`apa-ledger checkpoint`): fails unless the store still extends it.",
 )
 @click.option("--key", "key_file", metavar="FILE", help="The signing key of signed checkpoints.")
+@click.option(
+    "--evidence",
+    "evidence_dir",
+    metavar="DIR",
+    help="Re-hash every recorded document found in DIR: fails if one is not the document recorded.",
+)
 @workers_option(
     "Processes verifying at once, this one among them (0 or 1: this one).", "every core from 300 agreements"
 )
@@ -127,6 +133,7 @@ def verify(
     expect_head: str | None,
     checkpoints: tuple[str, ...],
     key_file: str | None,
+    evidence_dir: str | None,
     workers: int | None,
     output: str | None,
     as_json: bool,
@@ -144,9 +151,13 @@ def verify(
       apa-ledger verify
       apa-ledger verify --checkpoint checkpoints/2004-06-30.json
       apa-ledger verify APA-2002 --expect-head 9f2c...e1
+      apa-ledger verify APA-2002 --evidence documents/
     """
     output = chosen(output, as_json)
-    ok, message = ledger_from(ctx).verify(agreement_id, expect_head, workers, checkpoints=checkpoints, key=key_file)
+    ledger = ledger_from(ctx)
+    ok, message = ledger.verify(
+        agreement_id, expect_head, workers, checkpoints=checkpoints, key=key_file, evidence=evidence_dir
+    )
     if output == "table":
         from commands.cli.render import terminal_safe
 

@@ -10,11 +10,30 @@ from commands.cli.options import fail, ledger_from, read_input
 from domain.errors import InvalidInput
 
 
+def recorded_by_option(command: Any) -> Any:
+    return click.option(
+        "--recorded-by",
+        metavar="NAME",
+        help="Who records it (default: $APA_LEDGER_USER, else the operating-system user).",
+    )(command)
+
+
+def evidence_option(command: Any) -> Any:
+    return click.option(
+        "--evidence",
+        "evidence",
+        metavar="FILE",
+        multiple=True,
+        help="A document the facts rest on (repeatable): its name, size and SHA-256 are recorded.",
+    )(command)
+
+
 @click.command()
 @click.argument("agreement_id")
 @click.option("--terms", "terms_file", type=click.Path(), help="JSON file of terms (default: this agreement's).")
+@recorded_by_option
 @click.pass_context
-def new(ctx: click.Context, agreement_id: str, terms_file: str | None) -> None:
+def new(ctx: click.Context, agreement_id: str, terms_file: str | None, recorded_by: str | None) -> None:
     """Register a new agreement (its terms default to the December 6, 2002 APA).
 
     \b
@@ -25,7 +44,7 @@ def new(ctx: click.Context, agreement_id: str, terms_file: str | None) -> None:
     from commands.parsing import read_terms
 
     terms = read_terms(read_input(terms_file), "--terms") if terms_file else None
-    outcome = ledger_from(ctx).register(agreement_id, terms)
+    outcome = ledger_from(ctx).register(agreement_id, terms, recorded_by=recorded_by)
     click.echo(f"registered {outcome.agreement_id} (position 1)")
 
 
@@ -37,6 +56,8 @@ def new(ctx: click.Context, agreement_id: str, terms_file: str | None) -> None:
 @click.option("--diff", "with_diff", is_flag=True, help="With --dry-run: show what the file would change.")
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: the state (or the diff) as JSON.")
 @click.option("--idempotency-key", metavar="KEY", help="Recognise a re-sent batch by KEY, not by its exact content.")
+@recorded_by_option
+@evidence_option
 @click.pass_context
 def apply_cmd(
     ctx: click.Context,
@@ -47,17 +68,22 @@ def apply_cmd(
     with_diff: bool,
     as_json: bool,
     idempotency_key: str | None,
+    recorded_by: str | None,
+    evidence: tuple[str, ...],
 ) -> None:
     """Apply a JSON Lines file of facts, all or nothing.
 
     Each line is one fact named by its event type; a rejected line is reported
     with its number, the rule and the clause, and nothing is appended. The same
     batch applied again is recognised and appends nothing; of a file grown at its
-    end since it was applied, only the new lines are appended.
+    end since it was applied, only the new lines are appended. Every event records
+    who recorded it and the documents it rests on (--evidence, and a line's own
+    "evidence": [{"name": ..., "sha256": ...}]).
 
     \b
     Example:
       apa-ledger apply APA-2002 history.jsonl
+      apa-ledger apply APA-2002 claim.jsonl --recorded-by "J. Smith" --evidence notice.pdf
       apa-ledger apply APA-2002 history.jsonl --idempotency-key upload-2004-03-01
       apa-ledger apply APA-2002 late-claim.jsonl --dry-run --diff --as-of 2004-03-31
       echo '{"type": "ClosingOccurred", "occurred_on": "2003-04-10"}' | apa-ledger apply APA-2002 -
@@ -66,7 +92,14 @@ def apply_cmd(
         fail("--as-of, --diff and --json go with --dry-run")
     facts = read_input(file)
     ledger = ledger_from(ctx)
-    outcome = ledger.apply(agreement_id, facts, dry_run=dry_run, idempotency_key=idempotency_key)
+    outcome = ledger.apply(
+        agreement_id,
+        facts,
+        dry_run=dry_run,
+        idempotency_key=idempotency_key,
+        recorded_by=recorded_by,
+        evidence=evidence,
+    )
     if outcome.already_applied:
         from commands.idempotency import positions_text
 
@@ -143,8 +176,17 @@ class RecordCommand(click.Command):
     metavar="DATE",
     help="When it happened under the agreement (for a notice, the day 9.11 makes it effective: filled in if left out).",
 )
+@recorded_by_option
+@evidence_option
 @click.pass_context
-def record(ctx: click.Context, agreement_id: str, event_type: str, occurred_on: str | None) -> None:
+def record(
+    ctx: click.Context,
+    agreement_id: str,
+    event_type: str,
+    occurred_on: str | None,
+    recorded_by: str | None,
+    evidence: tuple[str, ...],
+) -> None:
     """Record one fact, its fields given as --name VALUE.
 
     \b
@@ -154,9 +196,12 @@ def record(ctx: click.Context, agreement_id: str, event_type: str, occurred_on: 
           --claim-id C2 --claimant buyer --sections 2.14 --amount 30000
       apa-ledger record APA-2002 ClaimAsserted --notice-by mail --notice-sent-on 2005-04-06 \\
           --claim-id C3 --claimant buyer --sections 2.7 --amount 40000
+      apa-ledger record APA-2002 ClaimResolved --occurred-on 2004-03-01 \\
+          --claim-id C2 --amount 30000 --evidence settlement.pdf --recorded-by "J. Smith"
     """
     dated = {"occurred_on": occurred_on} if occurred_on is not None else {}
-    outcome = ledger_from(ctx).record(agreement_id, {"type": event_type, **dated, **parse_fields(ctx.args)})
+    fact = {"type": event_type, **dated, **parse_fields(ctx.args)}
+    outcome = ledger_from(ctx).record(agreement_id, fact, recorded_by=recorded_by, evidence=evidence)
     for event in outcome.appended:
         click.echo(f"recorded {event.type} at position {event.position}")
 

@@ -149,6 +149,8 @@ def history_rows(events: list[Any]) -> list[dict[str, Any]]:
             "recorded_at": e.recorded_at.isoformat(),
             "clause": e.clause,
             "payload": e.payload(),
+            "recorded_by": e.recorded_by or None,  # None: recorded before provenance was kept
+            "evidence": [d.model_dump(mode="json", exclude_none=True) for d in e.evidence],
             "prev_hash": e.prev_hash,
             "hash": e.hash,
         }
@@ -164,6 +166,13 @@ def _field(key: str, value: Any) -> str:
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
+def _provenance(row: dict[str, Any]) -> str:
+    """ "  by NAME  evidence NAME (sha256 1234abcd...)": who recorded the event and on what."""
+    text = f"  by {row['recorded_by']}" if row.get("recorded_by") else ""
+    documents = ", ".join(f"{d['name']} (sha256 {d['sha256'][:12]})" for d in row.get("evidence", ()))
+    return text + (f"  evidence {documents}" if documents else "")
+
+
 def render_history(rows: list[dict[str, Any]]) -> str:
     """One line per event; the terms (``new`` shows them) and fields left empty are left out."""
     lines = []
@@ -173,6 +182,6 @@ def render_history(rows: list[dict[str, Any]]) -> str:
         )
         lines.append(
             f"{r['position']:>5}  {r['occurred_on']}  {r['recorded_at'][:19]}Z  {r['hash'][:12]}  "
-            f"{r['type']:<28} {payload}  [{r['clause']}]"
+            f"{r['type']:<28} {payload}  [{r['clause']}]{_provenance(r)}"
         )
     return "\n".join(lines)

@@ -30,6 +30,7 @@ from commands import workers as pool_of
 from commands.handlers import apply_facts, register_and_apply
 from commands.idempotency import read_batch
 from commands.parsing import read_path, read_terms
+from commands.provenance import provenance
 from commands.store.application import LedgerStore
 from domain.errors import InvalidInput, LedgerError, RuleViolation, UnknownAgreement
 from domain.events import LedgerEvent
@@ -167,12 +168,13 @@ def _import(store: LedgerStore, file: AgreementFile, dry_run: bool) -> tuple[Fil
             raise RuleViolation(
                 f"agreement {file.agreement_id!r} is registered with other terms than {file.terms}", "preamble"
             )
+        by = provenance()  # $APA_LEDGER_USER, else the operating-system user (also in a worker process)
         try:
-            outcome = apply_facts(store, file.agreement_id, drafts, dry_run=dry_run, batch=batch)
+            outcome = apply_facts(store, file.agreement_id, drafts, dry_run=dry_run, batch=batch, by=by)
         except UnknownAgreement:
-            new = register_and_apply(store, file.agreement_id, terms, drafts, dry_run, batch)
+            new = register_and_apply(store, file.agreement_id, terms, drafts, dry_run, batch, by)
             if new is None:  # another writer registered it meanwhile
-                outcome = apply_facts(store, file.agreement_id, drafts, dry_run=dry_run, batch=batch)
+                outcome = apply_facts(store, file.agreement_id, drafts, dry_run=dry_run, batch=batch, by=by)
             else:
                 return FileOutcome(file, registered=True, appended=len(new.appended) - 1), new.appended
     except LedgerError as exc:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.events import EVENT_TYPES
+
 AS_OF = "valid_from <= :date AND (:date < valid_to OR valid_to IS NULL)"
 VALID = {
     "valid_from": "First date (valid time) on which this row holds",
@@ -38,6 +40,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "clause": "The clause of the agreement the event records",
             "payload": "The fact's fields as JSON",
             "retracted_by": "Position of the EventRetracted that withdrew this event, if any",
+            "recorded_by": "Who recorded it (--recorded-by, $APA_LEDGER_USER, else the OS user); empty: not kept then",
+            "evidence": 'The documents it rests on, as JSON [{"name", "sha256", "size"}]; [] for none',
         },
     },
     "state_timeline": {
@@ -113,6 +117,11 @@ TABLES: dict[str, dict[str, Any]] = {
     },
 }
 
+DERIVED_TYPES = ", ".join(
+    f"'{name}'" for name, cls in EVENT_TYPES.items() if cls.derived or name == "AgreementRegistered"
+)
+"""The events no user records as a fact: the ledger derives them (8.1(c)) or `new` writes them."""
+
 QUERIES: dict[str, dict[str, Any]] = {
     "state_as_of": {
         "title": "State as of :date",
@@ -138,6 +147,22 @@ QUERIES: dict[str, dict[str, Any]] = {
             "SELECT agreement_id, due_on, status, clause, description FROM obligations "
             "WHERE valid_from <= :as_of AND (:as_of < valid_to OR valid_to IS NULL) "
             "AND status <> 'done' AND due_on < :before ORDER BY due_on, agreement_id, clause"
+        ),
+    },
+    "facts_recorded_by": {
+        "title": "Facts recorded by :name",
+        "description": "Every event a person (or service) recorded, with the documents it rests on.",
+        "sql": (
+            "SELECT agreement_id, position, type, occurred_on, recorded_at, evidence FROM events "
+            "WHERE recorded_by = :name ORDER BY agreement_id, position"
+        ),
+    },
+    "facts_without_evidence": {
+        "title": "Facts recorded on no document",
+        "description": "Facts a user recorded (not derived by the ledger) that name no evidence.",
+        "sql": (
+            "SELECT agreement_id, position, type, occurred_on, recorded_at, recorded_by FROM events "
+            f"WHERE evidence = '[]' AND type NOT IN ({DERIVED_TYPES}) ORDER BY agreement_id, position"
         ),
     },
 }

@@ -55,7 +55,7 @@ DDL = [
     "last_hash TEXT NOT NULL, terms TEXT NOT NULL) STRICT, WITHOUT ROWID",
     f"CREATE TABLE IF NOT EXISTS events ({_FK}, position INTEGER NOT NULL, type TEXT NOT NULL, "
     "clause TEXT NOT NULL, occurred_on TEXT NOT NULL, recorded_at TEXT NOT NULL, payload TEXT NOT NULL, "
-    "retracted_by INTEGER, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, "
+    "retracted_by INTEGER, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, recorded_by TEXT, evidence TEXT NOT NULL, "
     "PRIMARY KEY (agreement_id, position)) STRICT, WITHOUT ROWID",
     f"CREATE TABLE IF NOT EXISTS state_timeline ({_FK}, valid_from TEXT NOT NULL, valid_to TEXT, "
     f"{_HEADLINE_DDL}, PRIMARY KEY (agreement_id, valid_from)) STRICT, WITHOUT ROWID",
@@ -77,8 +77,9 @@ DDL = [
     "valid_to TEXT, clause TEXT NOT NULL, description TEXT NOT NULL, due_on TEXT NOT NULL, "
     "status TEXT NOT NULL, PRIMARY KEY (agreement_id, ref, valid_from)) STRICT, WITHOUT ROWID",
 ]
-SCHEMA_VERSION = 2
-"""The tables' layout (``PRAGMA user_version``): 2 holds money in whole cents. An export finds a
+SCHEMA_VERSION = 3
+"""The tables' layout (``PRAGMA user_version``): 2 holds money in whole cents, 3 each event's
+recorded_by and evidence. An export finds a
 read model of another layout and rebuilds it (beside it, then swapped in)."""
 
 
@@ -104,6 +105,7 @@ SQL compares, sorts and sums the cents)."""
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS events_occurred_on ON events (agreement_id, occurred_on)",
     "CREATE INDEX IF NOT EXISTS events_type ON events (type)",
+    "CREATE INDEX IF NOT EXISTS events_recorded_by ON events (recorded_by)",
     "CREATE INDEX IF NOT EXISTS state_timeline_valid ON state_timeline (valid_from, valid_to)",
     "CREATE INDEX IF NOT EXISTS claims_valid ON claims (agreement_id, valid_from, valid_to)",
     "CREATE INDEX IF NOT EXISTS survival_valid ON survival (agreement_id, valid_from, valid_to)",

@@ -248,12 +248,12 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
             return cls.model_validate
         key = info.alias or name
         read = f"state[{key!r}]"
-        if key in omitted:
-            env[f"default_{n}"] = omitted[key]
-            read = f"state.get({key!r}, default_{n})"
         if convert is not _same:
             env[f"convert_{n}"] = convert
             read = f"convert_{n}({read})"
+        if key in omitted:  # the default as it is (a converter checks written values: () is not a list)
+            env[f"default_{n}"] = omitted[key]
+            read = f"({read} if {key!r} in state else default_{n})"
         items.append(f"{name!r}: {read}")
     # the row holds every field but those omitted at their default: exactly that many keys
     count = " + ".join([str(len(items) - len(omitted)), *(f"({key!r} in state)" for key in omitted)])
