@@ -27,7 +27,7 @@ from typing import Any
 
 from benchmarks import measure, raw
 from benchmarks.portfolio import agreement_ids, history, jsonl, revisions_for
-from commands.runtime import tune
+from commands.runtime import set_gc_and_malloc
 from commands.store.application import open_store
 from commands.store.postgres import connect_direct, postgres_env
 
@@ -283,7 +283,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    tune()  # as every apa-ledger process runs (commands/runtime.py)
+    set_gc_and_malloc()  # as every apa-ledger process runs (commands/runtime.py)
     gen_seconds, batches = build(args.agreements)
     events = sum(data.count(b"\n") + 2 for _, data in batches)  # each file's facts, and its registration
     print(f"generated {len(batches)} agreements, {events:,} facts in {gen_seconds:.2f} s")

@@ -25,7 +25,7 @@ from benchmarks.portfolio import history, jsonl, revisions_for
 from commands.audit import verify_store
 from commands.handlers import apply_facts, register_agreement
 from commands.parsing import parse_jsonl
-from commands.runtime import tune
+from commands.runtime import set_gc_and_malloc
 from commands.store.application import open_store
 
 AGREEMENT = "RACE-15000"
@@ -38,7 +38,7 @@ def _revision(writer: int, on: str) -> bytes:
 
 
 def _writer(url: str, writer: int, on: str, start: Any, results: Any) -> None:
-    tune()
+    set_gc_and_malloc()
     store = open_store(url, create=False)
     drafts = parse_jsonl(_revision(writer, on))
     start.wait()
@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--postgres", metavar="URL", help="Also race on a fresh schema of this server.")
     args = parser.parse_args()
-    tune()
+    set_gc_and_malloc()
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as directory:
         report["sqlite"] = race(str(Path(directory) / "race.sqlite"), args.events, args.writers)

@@ -31,7 +31,7 @@ TOP_PAD = 64 * 1024 * 1024
 """Bytes glibc asks the system for beyond each need, so the heap grows in few steps."""
 
 
-def tune() -> None:
+def set_gc_and_malloc() -> None:
     """Set what every ``apa-ledger`` process runs with (its export workers and the benchmarks too)."""
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(YOUNGEST, middle, oldest)

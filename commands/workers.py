@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from functools import partial
 from typing import Any, TypeVar
 
-from commands.runtime import tune
+from commands.runtime import set_gc_and_malloc
 from commands.store.application import LedgerStore
 
 
@@ -77,7 +77,7 @@ def each_on_every_core(
     here = partial(_each, store, work, arguments)
     if min(workers, len(chunks)) <= 1:
         return (result for chunk in chunks for result in here(chunk))
-    return here_and_there(store, chunks, here, _each_there, workers - 1, work=work, arguments=arguments)
+    return alongside_workers(store, chunks, here, _each_there, workers - 1, work=work, arguments=arguments)
 
 
 def _each(
@@ -91,7 +91,7 @@ def _each_there(chunk: Sequence[Any]) -> list[Any]:
     return _each(state["store"], state["work"], state["arguments"], chunk)
 
 
-def here_and_there(
+def alongside_workers(
     store: LedgerStore,
     chunks: Sequence[Chunk],
     here: Callable[[Chunk], list[Result]],
@@ -164,7 +164,7 @@ def _die_with(parent: int) -> None:
 
 def _start(env: dict[str, str], state: dict[str, Any], parent: int) -> None:
     _die_with(parent)
-    tune()
+    set_gc_and_malloc()
     _state["parent"] = parent
     _state["store"] = LedgerStore(env=env)
     _state.update(state)

@@ -127,7 +127,7 @@ class LedgerEvent(BaseModel):
         What ``model_copy(update=...)`` does for two already-valid strings, without its
         generic copying of private and extra state (none here): half its cost, which
         counted once per appended event (profiled)."""
-        return built(type(self), {**self.__dict__, "prev_hash": prev_hash, "hash": hash})
+        return trusted_model(type(self), {**self.__dict__, "prev_hash": prev_hash, "hash": hash})
 
     def payload(self) -> dict[str, Any]:
         """The fact's own fields, JSON-ready (no envelope, no occurred_on)."""
@@ -356,7 +356,7 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {
 USER_EVENT_TYPES = {name for name, cls in EVENT_TYPES.items() if not cls.derived} - {"AgreementRegistered"}
 
 
-def built(cls: type[M], values: dict[str, Any]) -> M:
+def trusted_model(cls: type[M], values: dict[str, Any]) -> M:
     """A model of ``cls`` (an event, or a part of the state) from values that are already the
     right types, every field present.
 

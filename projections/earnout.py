@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from domain import earnout as rules
 from domain.dates import month_start
-from domain.events import built
+from domain.events import trusted_model
 from domain.terms import Terms
 from projections.facts import ZERO, Facts
 from projections.models import BPEventState, EarnoutState, ScheduleItem
@@ -64,7 +64,7 @@ def _compute_installments(terms: Terms, closing: date | None, governing: date | 
 
 def _item(on: date, shares: int, kind: str) -> ScheduleItem:
     """A schedule item computed here from checked facts: built without re-validation."""
-    return built(ScheduleItem, {"on": on, "shares": shares, "kind": kind})
+    return trusted_model(ScheduleItem, {"on": on, "shares": shares, "kind": kind})
 
 
 def _months_read(terms: Terms, governing: date) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.events import built
+from domain.events import trusted_model
 from domain.indemnity import escrow_shares_for, payable_losses
 from projections.facts import Facts, Losses
 from projections.models import EscrowState
@@ -26,7 +26,7 @@ def reserved_shares(facts: Facts, losses: Losses | None = None) -> int:
 def escrow_state(facts: Facts, losses: Losses | None = None) -> EscrowState:
     """8.1(c): deposited - surrendered - released = balance; balance - reserved = available."""
     reserved = reserved_shares(facts, losses)
-    return built(
+    return trusted_model(
         EscrowState,
         dict(
             deposited_shares=facts.escrow_deposited,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.events import built
+from domain.events import trusted_model
 from domain.indemnity import allowance_exceeded, payable_losses
 from projections.facts import Claim, Facts, Losses
 from projections.models import ClaimState, IndemnitySide, IndemnityState
@@ -17,7 +17,7 @@ def indemnity_side(facts: Facts, claimant: str, losses: Losses | None = None) ->
     pending = losses[claimant, "pending"] if losses is not None else facts.pending_losses(claimant)
     payable = payable_losses(terms, resolved)
     in_shares = facts.escrow_surrendered * terms.liquidation_value if claimant == "buyer" else 0 * payable
-    return built(
+    return trusted_model(
         IndemnitySide,
         dict(
             allowance=terms.allowance,
@@ -32,7 +32,9 @@ def indemnity_side(facts: Facts, claimant: str, losses: Losses | None = None) ->
 
 
 def indemnity_state(facts: Facts) -> IndemnityState:
-    return built(IndemnityState, dict(buyer=indemnity_side(facts, "buyer"), sellers=indemnity_side(facts, "sellers")))
+    return trusted_model(
+        IndemnityState, dict(buyer=indemnity_side(facts, "buyer"), sellers=indemnity_side(facts, "sellers"))
+    )
 
 
 def claims_key(facts: Facts) -> tuple[object, ...]:
@@ -62,9 +64,9 @@ def _claims_state(facts: Facts) -> list[ClaimState]:
 
 def claim_state(c: Claim) -> ClaimState:
     """One claim as ``state --json`` shows it (8.3-8.4), built from the checked facts without
-    validating them again (``built``: the read model asks for every claim at every point where
+    validating them again (``trusted_model``: the read model asks for every claim at every point where
     it changes, and validation was the larger part of the call)."""
-    return built(
+    return trusted_model(
         ClaimState,
         {
             "claim_id": c.claim_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.events import built
+from domain.events import trusted_model
 from domain.indemnity import allowance_exceeded
 from domain.offset import may_withhold
 from projections.facts import ZERO, Facts, Payment
@@ -31,7 +31,7 @@ def payment_state(facts: Facts, payment: Payment) -> PaymentState:
     remaining = payment.withheld - payment.released
     covered = covered_amount(facts, payment)
     offset = ZERO if covered is None else max(ZERO, min(remaining, covered))
-    return built(
+    return trusted_model(
         PaymentState,
         dict(
             payment_id=payment.payment_id,
@@ -52,7 +52,7 @@ def offset_state(facts: Facts) -> OffsetState:
     """8.6: what is withheld, what is offset against resolved claims, and what was paid back
     with 6% interest."""
     payments = [payment_state(facts, p) for p in facts.payments.values()]
-    return built(
+    return trusted_model(
         OffsetState,
         dict(
             withholding_permitted=may_withhold(facts.terms, facts.pending_losses("buyer")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from commands.runtime import YOUNGEST, tune
+from commands.runtime import YOUNGEST, set_gc_and_malloc
 
 
 def test_the_youngest_generation_is_collected_every_50000_allocations() -> None:
@@ -12,9 +12,9 @@ def test_the_youngest_generation_is_collected_every_50000_allocations() -> None:
     every 700 of them (the older generations keep their thresholds)."""
     before = gc.get_threshold()
     try:
-        tune()
+        set_gc_and_malloc()
         assert gc.get_threshold() == (YOUNGEST, before[1], before[2])
-        tune()  # idempotent, and harmless where the allocator is not glibc's
+        set_gc_and_malloc()  # idempotent, and harmless where the allocator is not glibc's
         assert gc.get_threshold()[0] == YOUNGEST
     finally:
         gc.set_threshold(*before)

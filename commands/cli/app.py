@@ -15,7 +15,7 @@ import click
 
 from commands.cli import audit, evidence, reading, recording, reliability, reporting, scale
 from commands.cli.options import EPILOG_STORE, SURROGATE, UserError, fail, fault_line, say
-from commands.runtime import tune
+from commands.runtime import set_gc_and_malloc
 from domain.errors import LedgerError
 
 
@@ -68,7 +68,7 @@ for command in cli.commands.values():  # `apa-ledger state X --store S` as well 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: one line on stderr and exit 2 for any user error."""
     args = sys.argv[1:] if argv is None else argv
-    tune()
+    set_gc_and_malloc()
     if any(SURROGATE.search(arg) or "\x00" in arg for arg in args):  # bytes not UTF-8 arrive as surrogates
         say("an argument is not valid UTF-8 text (CLI)")
         sys.exit(2)

@@ -127,7 +127,7 @@ def _outcomes(store: LedgerStore, files: Sequence[AgreementFile], dry_run: bool,
     if workers <= 1:
         return (outcome for chunk in chunks for outcome in import_together(store, chunk, dry_run))
     here = partial(import_together, store, dry_run=dry_run)
-    return pool_of.here_and_there(store, chunks, here, _import_together, workers - 1, dry_run=dry_run)
+    return pool_of.alongside_workers(store, chunks, here, _import_together, workers - 1, dry_run=dry_run)
 
 
 def _import_together(files: Sequence[AgreementFile]) -> list[FileOutcome]:

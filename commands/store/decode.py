@@ -27,7 +27,7 @@ import orjson
 from pydantic import AfterValidator, BaseModel, BeforeValidator, PlainSerializer
 
 from domain.event_json import model_values
-from domain.events import LedgerEvent, built
+from domain.events import LedgerEvent, trusted_model
 from domain.stored_form import omitted_fields
 from domain.values import format_money
 
@@ -227,7 +227,7 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
     The decoder is written out for the class's fields (one dict display, each field's
     converter named) rather than looping over them: a replay decodes every event once,
     and the loop was the largest cost of a decode after JSON parsing (profiled)."""
-    env: dict[str, Any] = {"built": built, "cls": cls, "validate": cls.model_validate}
+    env: dict[str, Any] = {"trusted_model": trusted_model, "cls": cls, "validate": cls.model_validate}
     items = []  # in the class's field order, as validation sets them
     omitted = omitted_fields(cls)  # left out of the stored JSON at their default (domain.stored_form)
     validated_by_class = {
@@ -266,7 +266,7 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
         "    except (KeyError, ValueError, TypeError):  # a key missing, a value not as written\n"
         "        return otherwise(state)\n"
         + (f"    if {' or '.join(checks)}:\n        return otherwise(state)\n" if checks else "")
-        + "    return built(cls, values)\n"
+        + "    return trusted_model(cls, values)\n"
     )
     exec(source, env)  # the source is made here, from the class's own field names
     # ``otherwise``: what to do with a state this cannot take (default: pydantic's validation;
