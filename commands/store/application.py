@@ -348,7 +348,13 @@ def _sqlite_tables(path: Path, url: str) -> dict[str, list[str]]:
         finally:
             db.close()
     except sqlite3.Error as exc:
-        hint = " (this user may not write the store's directory, which SQLite needs)" if "readonly" in str(exc) else ""
+        hint = (
+            " (this user may not write the store's directory, which SQLite needs)"
+            if "readonly" in str(exc)
+            else " (is the disk full? SQLite needs room beside the store even to read it)"
+            if "disk I/O" in str(exc)
+            else ""
+        )
         raise StoreError(f"cannot read the store {url}: {exc}{hint}", "store") from None
 
 
