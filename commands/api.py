@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from domain.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from commands.backup import Backup
     from commands.compare import StoreComparison
     from commands.handlers import Outcome
     from commands.parsing import Draft
@@ -370,6 +371,17 @@ class Ledger:
             from commands.store.application import describe_store, store_url
 
             raise refuse_plaintext(describe_store(store_url(self.location)), output)
+
+    def backup(self, to: str, *, key: str | None = None) -> Backup:
+        """Back the store up to the new SQLite file ``to`` ("-": stdout) and prove the copy: it
+        must verify and hold the source's checkpoint taken in the same read (signed with the
+        key in the file ``key``, default $APA_LEDGER_SIGNING_KEY's). ``Backup.ok`` says so."""
+        from commands.backup import backup
+        from commands.checkpoint import read_key
+        from commands.store.application import store_url
+
+        store = self.store
+        return backup(store, store_url(self.location), to, store.clock(), read_key(key), self._cipher_key)
 
     def export(
         self,

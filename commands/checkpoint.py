@@ -79,11 +79,15 @@ def _signature(key: bytes, body: dict[str, Any]) -> str:
 def take(store: LedgerStore, where: str, now: datetime, key: bytes | None) -> dict[str, Any]:
     """The checkpoint of ``store`` now: every agreement's events and head, signed with ``key``."""
     heads: dict[str, dict[str, Any]] = {}
-    total = 0
     for agreement_id in store.agreement_ids():
         events = store.load(agreement_id).events
         heads[agreement_id] = {"events": len(events), "head": events[-1].hash}
-        total += len(events)
+    return written(heads, where, now, key)
+
+
+def written(heads: dict[str, dict[str, Any]], where: str, now: datetime, key: bytes | None) -> dict[str, Any]:
+    """The checkpoint of these heads (agreement id -> its count of events and last hash)."""
+    total = sum(head["events"] for head in heads.values())
     body: dict[str, Any] = {
         "format": FORMAT,
         "store": where,
