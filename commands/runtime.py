@@ -3,18 +3,16 @@
 A batch, a replay or a read model rebuild allocates hundreds of thousands of small
 objects (events, their fields, the state's parts) that live until the batch or the
 agreement is done and are then freed by reference counting; almost none are in
-reference cycles. Two settings of the runtime cost them dearly (profiled on the
-benchmark portfolio, ``benchmarks/``):
+reference cycles. So:
 
-- With CPython's default thresholds (a collection every 700 net allocations) the
-  collector ran thousands of times over them for nothing: 12% of an import's time.
-  The youngest generation is now collected every 50,000 allocations; cycles are still
-  collected.
-- glibc's ``malloc`` hands memory back to the system whenever 128 KiB lie free at the
-  top of its heap, and takes it back at the next allocation, one page fault per
-  4 KiB: 113,705 page faults importing the portfolio, against 10,403 once freed
-  memory is kept (and the import 9% faster). Up to 256 MiB of freed heap is now kept
-  for reuse. Elsewhere than on glibc this is left as it is.
+- the youngest generation is collected every 50,000 net allocations instead of 700,
+  because at the default the collector runs thousands of times over objects reference
+  counting frees anyway (cycles are still collected);
+- up to 256 MiB of freed heap is kept for reuse, because glibc's ``malloc`` would hand
+  memory back whenever 128 KiB lie free at the top of its heap and take it back, a page
+  fault per 4 KiB, at the next allocation. Elsewhere than on glibc this is left as it is.
+
+The measurements are in docs/benchmarks.md ("Profile notes").
 """
 
 from __future__ import annotations

@@ -55,8 +55,8 @@ Result = TypeVar("Result")
 CHUNK = 16
 """Items (agreements) a worker is given at a time by ``each_on_every_core``."""
 AGREEMENTS_FROM = 300
-"""Agreements from which listing or verifying a store pays for starting workers (an agreement
-of 150 events takes 2 to 4 ms, a worker a third of a second to start)."""
+"""Agreements from which listing or verifying a store pays for starting workers: a worker takes
+an interpreter's imports to start, an agreement milliseconds (docs/benchmarks.md)."""
 
 
 def each_on_every_core(

@@ -8,9 +8,9 @@ in a JSON Lines import and what ``history --json`` shows as the payload.
 """
 
 # No ``from __future__ import annotations`` here (STYLE habit 5, set aside on purpose): pydantic
-# resolves string annotations one by one when each model class is created, and for this
-# module's models that doubled its import time, paid by every CLI command (profiled:
-# ``python -X importtime``). The annotations below are all valid at run time.
+# resolves string annotations one by one when each model class is created, which would
+# slow this module's import, paid by every CLI command (``python -X importtime``; see
+# docs/benchmarks.md). The annotations below are all valid at run time.
 
 import re
 from datetime import datetime
@@ -125,8 +125,8 @@ class LedgerEvent(BaseModel):
         """This event with its place in the hash chain (``domain.chain.seal``).
 
         What ``model_copy(update=...)`` does for two already-valid strings, without its
-        generic copying of private and extra state (none here): half its cost, which
-        counted once per appended event (profiled)."""
+        generic copying of private and extra state (none here), because it runs once per
+        appended event."""
         return trusted_model(type(self), {**self.__dict__, "prev_hash": prev_hash, "hash": hash})
 
     def payload(self) -> dict[str, Any]:
@@ -361,8 +361,8 @@ def trusted_model(cls: type[M], values: dict[str, Any]) -> M:
     right types, every field present.
 
     What pydantic's ``model_construct`` does when every field is given (it skips
-    validation), at a fraction of its cost (its generic field loop took 8 µs a call in the
-    read model's profile); used only for values the ledger has validated or computed itself:
+    validation), without its generic loop over the fields, because the read model builds
+    a state part at every change point; used only for values the ledger has validated or computed itself:
     a sealed copy of a validated event, a stored event decoded from the ledger's own JSON,
     a figure of the state worked out from checked facts. The instance's four slots are set
     through their descriptors (a quarter cheaper than ``object.__setattr__`` by name)."""

@@ -30,8 +30,8 @@ _SCHEDULES_KEPT = 4096
 def _shared_installments(terms: Terms, closing: date | None, governing: date | None) -> tuple[ScheduleItem, ...]:
     """``_compute_installments``, shared by every fold with the same inputs: the terms it reads
     (first month, number of installments, Earnout Shares), the Closing and the governing date.
-    A portfolio's agreements mostly share them, and a replay folds each agreement once
-    (profiled: the schedule was the costliest step of a fold). Immutable items; bounded."""
+    A portfolio's agreements mostly share them, and working the schedule out is the costliest
+    step of a fold, which a replay runs for each agreement. Immutable items; bounded."""
     key = (terms.earnout_first_month, terms.earnout_installments, terms.earnout_shares, closing, governing)
     held = _SCHEDULES.get(key)
     if held is None:

@@ -38,7 +38,7 @@ from projections.headline import HEADLINE_COLUMNS, MONEY_COLUMNS
 PAGE = 10_000
 """Notifications per transaction (whole agreements: a transaction may hold more). Every commit
 writes each B-tree page its rows touched to the WAL once, so fewer, larger transactions write
-less: writing the portfolio's read model took 25 µs an event in 150 transactions, 19 in 15."""
+less (docs/benchmarks.md, "Profile notes")."""
 WINDOW = 1_000_000
 """Notifications whose agreements are gathered before their rows are worked out: each agreement
 is worked out once per window (memory: one entry per agreement notified in it)."""
@@ -185,10 +185,9 @@ def write_rows(db: sqlite_utils.Database, tables: dict[str, TupleRows]) -> None:
     """Delete these agreements' rows (children first) and insert the new ones (parents first).
 
     One ``DELETE`` and one ``executemany`` per table for the whole page, each row a tuple in
-    the table's column order: ``Table.insert_all`` spent more on its per-value JSON check and
-    per-chunk statement building than SQLite spent writing (profiled on the benchmark
-    portfolio: 0.53 s of 1.4 s for 100 agreements), and every value here is already a plain
-    str, int or None."""
+    the table's column order, because every value here is already a plain str, int or None,
+    which ``Table.insert_all``'s per-value JSON check and per-chunk statements would only
+    check again."""
     agreements = sorted(tables)
     for start in range(0, len(agreements), 500):  # SQLite's limit on bound parameters
         chunk = agreements[start : start + 500]

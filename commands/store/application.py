@@ -206,8 +206,7 @@ class LedgerStore(Application[UUID]):
         """Map ledger events to stored events and insert them through the recorder, in one transaction.
 
         The ledger saves pydantic events, never aggregates, so the library's generic
-        collect step (a runtime Protocol check per event, ~10% of an import's time
-        in the profile) is skipped, and so are the ``Recording`` objects
+        collect step (a runtime Protocol check per event) is skipped, and so are the ``Recording`` objects
         ``EventStore.put`` builds for the application's notification hooks, which the
         ledger does not use. Returns the notification ids the recorder gives."""
         to_stored = self.mapper.to_stored_event

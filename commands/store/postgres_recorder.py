@@ -1,24 +1,19 @@
 """The library's PostgreSQL application recorder, with a lighter ``select_events`` and insert.
 
 Selected through eventsourcing's ``APPLICATION_RECORDER_TOPIC`` (only when the store
-is PostgreSQL, so psycopg stays an optional extra). Profiled on the benchmark portfolio:
+is PostgreSQL, so psycopg stays an optional extra). The measurements behind each point are
+in docs/benchmarks.md ("Profile notes").
 
-- ``select_events`` built each row as a ``dict_row``; every row of one query has the
-  originator id that was asked for, so that ``UUID`` is reused and the rows are plain
-  tuples of the three columns still needed; ``select_rows`` returns those tuples as
-  they are, for ``LedgerStore.load``.
-- The insert passed the batch as one array of the library's composite type, which
-  psycopg writes as text, escaping every field of every row through regular
-  expressions: 75 µs an event, six times the insert itself. The same ``INSERT ...
-  SELECT FROM unnest(...) RETURNING notification_id`` takes one binary array per
-  column instead (12 µs), and its ids are read as tuples.
-- That insert took three round trips and psycopg's pipeline around them (BEGIN, the
-  table lock, NOTIFY and the INSERT, then a sync, then COMMIT): 3.93 ms a save of a
-  batch of 152 events, against 3.16 ms for one call of a server-side function that does
-  the same in one autocommit statement (measured in alternation). ``insert_events`` now
-  calls that function (``insert_function_sql``, created with the library's other DDL):
-  the same ``EXCLUSIVE`` table lock held to the commit, so notification ids still
-  commit in order, the same NOTIFY, the same ``lock_timeout``. The library's own
+- ``select_events`` rows are plain tuples of the three columns still needed, with the one
+  originator id that was asked for reused, because every row of one query has it;
+  ``select_rows`` returns those tuples as they are, for ``LedgerStore.load``.
+- The insert passes one binary array per column (``INSERT ... SELECT FROM unnest(...)
+  RETURNING notification_id``), because psycopg writes the library's array of a composite
+  type as text, escaping every field of every row.
+- ``insert_events`` calls a server-side function (``insert_function_sql``, created with the
+  library's other DDL) in one autocommit statement, because the library's transaction
+  takes three round trips a batch: the same ``EXCLUSIVE`` table lock held to the commit, so
+  notification ids still commit in order, the same NOTIFY, the same ``lock_timeout``. The library's own
   ``ENABLE_DB_FUNCTIONS`` function takes the composite-type array and takes no table
   lock, so it is not used. A store made before the function existed gets it at its
   first append; where the role may not create functions, appends take the library's
@@ -110,7 +105,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
     def _call_insert_function(self, stored_events: Sequence[StoredEvent]) -> list[int]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            if self.insert_query is None:  # rendered once: composing it took 3 % of a save
+            if self.insert_query is None:  # rendered once a connection, not once a save
                 self.insert_query = self.insert_call.as_bytes(conn)
             curs.execute(self.insert_query, _columns(stored_events), prepare=True)
             return [row[0] for row in curs.fetchall()]
@@ -144,8 +139,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[Any], stored_events: Sequence[StoredEvent], **_: Any
     ) -> Sequence[int] | None:
-        """The library's reading of the inserted notification ids, from tuple rows: a
-        ``dict_row`` per id took 1.8 µs of an event's 52 (py-spy, one writer's append)."""
+        """The library's reading of the inserted notification ids, from tuple rows (no
+        ``dict_row`` built per id)."""
         assert curs.statusmessage and curs.statusmessage.startswith("INSERT"), curs.statusmessage
         try:
             return [row[0] for row in curs.fetchall()]

@@ -2,19 +2,16 @@
 
 Selected through eventsourcing's own ``APPLICATION_RECORDER_TOPIC`` setting, so the
 table, the transactions, the notification log and the conflict detection (the
-primary key on agreement and position) are still the library's. Profiled on the
-benchmark portfolio (``benchmarks/``):
+primary key on agreement and position) are still the library's.
 
-- ``_insert_events`` ran one ``execute`` per event to collect each row id: one SQL
-  round trip per event. One ``executemany`` writes the batch; the row ids are the
-  run ending at ``last_insert_rowid()``, because the batch is written inside one
-  write transaction, which holds SQLite's only write lock, so no other row can
-  take an id in between.
-- ``select_events`` built every row as a ``sqlite3.Row`` and parsed the originator
-  id of every row back into a ``UUID``. Every row of one query has the id that was
-  asked for, so that ``UUID`` is reused and the rows are plain tuples of the three
-  columns still needed; ``select_rows`` returns those tuples as they are, for
-  ``LedgerStore.load``, which decodes them without a ``StoredEvent`` per row.
+- ``_insert_events`` writes a batch with one ``executemany`` instead of one ``execute``
+  an event: the row ids are the run ending at ``last_insert_rowid()``, because the batch
+  is written inside one write transaction, which holds SQLite's only write lock, so no
+  other row can take an id in between.
+- ``select_events`` rows are plain tuples of the three columns still needed, with the one
+  ``UUID`` that was asked for reused, because every row of one query has it (no
+  ``sqlite3.Row`` and no UUID parsed a row); ``select_rows`` returns those tuples as they
+  are, for ``LedgerStore.load``, which decodes them without a ``StoredEvent`` per row.
 """
 
 from __future__ import annotations
