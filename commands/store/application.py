@@ -275,7 +275,7 @@ def open_store(
             # the recorder waits for the write lock itself, a try of this long at a time
             "SQLITE_LOCK_TIMEOUT": str(LOCK_POLL),
         }
-        if made:
+        if made and not create:  # a reader runs no DDL: it may not be allowed to write the file
             env["CREATE_TABLE"] = "n"
     key = os.environ.get(CIPHER_ENV) if cipher_key is None else cipher_key
     if key:
@@ -300,8 +300,8 @@ def sqlite_path(url: str, create: bool) -> tuple[Path, bool]:
     not be kept (``:memory:``, a ``file:`` URI, a device), an empty file opened for reading,
     or a database with other tables (a read model, another program's file) is refused with
     a StoreError and left as it is. Only a missing or empty file, or an empty database, is
-    made a store, and only when ``create``. Returns the path and whether the store's table
-    is there already (then the library's DDL is not run: a reader may not write the file)."""
+    made a store, and only when ``create``. Returns the path and whether the store's tables
+    are there already."""
     if ":memory:" in url or "mode=memory" in url or url.startswith("file:"):
         raise StoreError(f"{url[:200]!r} cannot be a store: nothing written there is kept (give a file path)", "store")
     path = Path(url)
