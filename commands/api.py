@@ -291,18 +291,23 @@ class Ledger:
         the store) on ``as_of``, with reminders ``remind`` days before (default 7 and 1), and
         how many events it holds (`apa-ledger calendar --ics`)."""
         from commands.reporting.calendar_ics import REMINDER_DAYS, AgreementCalendar, calendar_ics, revisions
+        from commands.reporting.report import registered_terms
 
         day = parse_day(as_of, "as_of")
         chosen = list(self.agreement_ids() if agreement_ids is None else agreement_ids)
-        parts = []
+        parts, named = [], set()
         for agreement_id in chosen:
             events = self.events(agreement_id)
             items = self.calendar(agreement_id, day, due_from, due_to)
             stamped = max(e.timestamp for e in events)
-            title = "the Asset Purchase Agreement of December 6, 2002"
-            parts.append(AgreementCalendar(agreement_id, items, revisions(events, day), stamped, title))
+            terms = registered_terms(events)
+            named.add(f"the {terms.heading} among {terms.parties}")
+            parts.append(
+                AgreementCalendar(agreement_id, items, revisions(events, day), stamped, f"the {terms.heading}")
+            )
         name = f"{chosen[0]} obligations" if len(chosen) == 1 else f"Obligations of {len(chosen)} agreements"
-        text = calendar_ics(parts, day, name, REMINDER_DAYS if remind is None else remind)
+        about = f"Obligations under {named.pop()}" if len(named) == 1 else f"Obligations under {len(chosen)} agreements"
+        text = calendar_ics(parts, day, name, REMINDER_DAYS if remind is None else remind, about if chosen else "")
         return text, sum(len(p.obligations) for p in parts)
 
     def agreements(

@@ -120,6 +120,14 @@ class Terms(BaseModel):
     # the public holidays of the United States and of Utah (domain.business_days).
     business_calendar: str = omitted_at_default(DEFAULT_CALENDAR)
     closing_business_days: int = omitted_at_default(3, ge=0, le=60)
+    # The names the outputs show (report, calendar, Datasette), from the preamble: "THIS ASSET
+    # PURCHASE AGREEMENT is entered into as of December 6, 2002, among Buyers United Inc. ...
+    # ("Buyer"), I-Link Communications Inc. ... and I-Link Incorporated ... the "Sellers"".
+    title: str = omitted_at_default("Asset Purchase Agreement", min_length=1, max_length=200)
+    buyer: str = omitted_at_default("Buyers United Inc.", min_length=1, max_length=200)
+    sellers: str = omitted_at_default(
+        "I-Link Communications Inc. and I-Link Incorporated", min_length=1, max_length=400
+    )
 
     @field_validator("business_calendar")
     @classmethod
@@ -150,6 +158,17 @@ class Terms(BaseModel):
     def securities_value(self) -> Decimal:
         """1.3: the value of the Buyer Securities ($2,050,000)."""
         return self.securities_shares * self.liquidation_value
+
+    @property
+    def heading(self) -> str:
+        """The agreement as the outputs name it: its title and date (preamble)."""
+        day = self.agreement_date
+        return f"{self.title} of {day:%B} {day.day}, {day.year}"
+
+    @property
+    def parties(self) -> str:
+        """The Parties as the preamble defines them: the Buyer and the Sellers."""
+        return f"{self.buyer} (Buyer); {self.sellers} (Sellers)"
 
     @property
     def restricted_period_end(self) -> date:

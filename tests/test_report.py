@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from datetime import date
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +73,9 @@ def test_every_obligation_of_the_day_is_in_the_table(page: tuple[Path, OneAgreem
     path, book = page
     text = unescape(path.read_text())
     for o in book.json(AS_OF)["obligations"]:
-        assert f'<td>{o["due_on"]}</td><td><span class="badge {o["status"]}">' in text
+        assert (
+            f'<td data-label="Due">{o["due_on"]}</td><td data-label="Status"><span class="badge {o["status"]}">' in text
+        )
         assert o["description"] in text
 
 
@@ -95,12 +99,70 @@ def _chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
+FRAME = """<!doctype html><html><body style="margin:0">
+<iframe id="page" src="report.html" style="display:block;border:0;width:{width}px;height:{height}px"></iframe>
+<script>
+addEventListener("load", () => {{
+  const view = document.getElementById("page").contentWindow, doc = view.document;
+  const wide = [...doc.querySelectorAll("body *")].filter((e) => {{
+    const box = e.getBoundingClientRect();
+    const inBox = e.closest(".chart-wrap") && !e.classList.contains("chart-wrap");
+    return !inBox && box.width > 0 && (box.right > view.innerWidth + 0.5 || box.left < -0.5);
+  }});
+  document.body.dataset.probe = JSON.stringify({{
+    scrollWidth: doc.documentElement.scrollWidth, innerWidth: view.innerWidth,
+    wide: wide.slice(0, 5).map((e) => e.tagName + "." + e.className),
+  }});
+}});
+</script></body></html>"""
+"""The page in a frame of exactly ``width`` px (headless Chromium's window is never narrower
+than 500 px; the frame's viewport is what its media queries see), and a script in the frame
+page that measures it once laid out and names the first elements sticking out of the
+viewport, outside the charts' scrolling boxes. The report itself has no script."""
+
+
+def _framed(path: Path, width: int, height: int, tmp_path: Path) -> Path:
+    where = tmp_path / f"frame-{width}"
+    where.mkdir(exist_ok=True)
+    (where / "report.html").write_text(path.read_text(), encoding="utf-8")
+    frame = where / "frame.html"
+    frame.write_text(FRAME.format(width=width, height=height), encoding="utf-8")
+    return frame
+
+
+def _measured(path: Path, width: int, tmp_path: Path) -> dict[str, Any]:
+    frame = _framed(path, width, 900, tmp_path)
+    dom = _chromium(
+        "--dump-dom", "--allow-file-access-from-files", f"--window-size={max(width, 500)},900", frame.as_uri(),
+        user_dir=tmp_path / f"profile-{width}",
+    )  # fmt: skip
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'data-probe="([^"]*)"', dom.stdout)
+    assert found, dom.stdout[-1000:]
+    return dict(json.loads(unescape(found.group(1))))
+
+
+def _screenshot(path: Path, width: int, tmp_path: Path) -> Path:
+    """artifacts/report-WIDTH.png: the top 2,600 px of the page at that width."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / f"report-{width}.png"
+    shot.unlink(missing_ok=True)
+    frame = _framed(path, width, 2600, tmp_path)
+    taken = _chromium(
+        f"--screenshot={shot}", f"--window-size={width},2600", "--hide-scrollbars", frame.as_uri(),
+        user_dir=tmp_path / f"profile-shot-{width}",
+    )  # fmt: skip
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    return shot
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_page_loads_in_headless_chromium_without_console_errors(
     page: tuple[Path, OneAgreement], tmp_path: Path
 ) -> None:
-    """Real browser: the DOM after load holds the figures of `state --json`, the console
-    reports no errors, and a screenshot is kept under artifacts/ for people to look at."""
+    """Real browser: the DOM after load holds the figures of `state --json` and the console
+    reports no errors."""
     path, book = page
     dom = _chromium("--dump-dom", path.as_uri(), user_dir=tmp_path / "profile-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
@@ -110,14 +172,43 @@ def test_page_loads_in_headless_chromium_without_console_errors(
     assert shown["balance_shares"] == str(state["escrow"]["balance_shares"])
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == []
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+@pytest.mark.parametrize("width", [390, 1400])
+def test_page_is_never_wider_than_the_screen_on_a_phone_or_a_desktop(
+    page: tuple[Path, OneAgreement], tmp_path: Path, width: int
+) -> None:
+    """At 390 px (a phone) and 1400 px the page's scrollWidth is at most innerWidth (no
+    sideways scrolling: only the charts' own boxes scroll), and a screenshot of each width is
+    kept under artifacts/ for people to look at."""
+    path, _ = page
+    measured = _measured(path, width, tmp_path)
+    assert measured["innerWidth"] == width
+    assert measured["scrollWidth"] <= measured["innerWidth"], measured
+    assert measured["wide"] == []
+    _screenshot(path, width, tmp_path)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_page_prints_to_pdf_with_headings_kept_with_what_follows(
+    page: tuple[Path, OneAgreement], tmp_path: Path
+) -> None:
+    """On paper: the print stylesheet forbids a page break after a heading and inside a card,
+    a chart or a table row, and repeats table headers; Chromium prints the page to a PDF of
+    several pages (kept as artifacts/report.pdf)."""
+    path, _ = page
+    html = path.read_text()
+    printed = html[html.index("@media print") :]
+    assert "h1, h2, .eyebrow { break-after: avoid;" in printed and "h2 + * { break-before: avoid;" in printed
+    assert "thead { display: table-header-group; }" in printed
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
-    shot.unlink(missing_ok=True)
-    taken = _chromium(
-        f"--screenshot={shot}", "--window-size=1280,2400", path.as_uri(), user_dir=tmp_path / "profile-shot"
-    )
-    assert taken.returncode == 0, taken.stderr[-2000:]
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    pdf = ARTIFACTS / "report.pdf"
+    pdf.unlink(missing_ok=True)
+    done = _chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", path.as_uri(), user_dir=tmp_path / "pdf")
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-" and len(re.findall(rb"/Type\s*/Page(?!s)", data)) >= 2
 
 
 class _Terminal(io.StringIO):
@@ -139,3 +230,67 @@ def test_progress_bar_shows_on_a_terminal_and_stays_quiet_otherwise(monkeypatch:
     with progress_bar(5000, "exporting") as advance:
         advance(5000)
     assert "exporting" in terminal.getvalue() and "100%" in terminal.getvalue()
+
+
+OTHER_TERMS = {
+    "title": "Share Purchase Agreement",
+    "agreement_date": "2002-11-15",
+    "buyer": "Acme Holdings Ltd.",
+    "sellers": "Widget Works LLC and Widget Parts Inc.",
+    "liquidation_value": "8.00",
+}
+THIS_AGREEMENT = ("Buyers United", "I-Link", "December 6, 2002", "$10.00")
+
+
+def test_another_agreements_terms_name_it_everywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Preamble: the outputs name the agreement from its terms, never this one's: a store made
+    with `new --terms` for another agreement shows that agreement's title, date and Parties in
+    the report, the calendar and the Datasette metadata, and nothing of the December 6, 2002
+    APA (its Parties, its date, its $10 liquidation value, 3.2)."""
+    from commands.reporting.datasette_metadata import metadata, model_terms
+
+    store, terms = str(tmp_path / "other.sqlite"), tmp_path / "terms.json"
+    terms.write_text(json.dumps(OTHER_TERMS))
+    assert run_cli(capsys, "--store", store, "new", "SPA-1", "--terms", str(terms)).code == 0
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text(
+        '{"type": "EffectiveDateReached", "occurred_on": "2002-11-15"}\n'
+        '{"type": "EscrowDeposited", "occurred_on": "2002-11-15", "shares": 25000}\n'
+    )
+    assert run_cli(capsys, "--store", store, "apply", "SPA-1", str(facts)).code == 0
+    page, ics, model = tmp_path / "r.html", tmp_path / "c.ics", tmp_path / "m.sqlite"
+    for args in (
+        ("report", "SPA-1", "--as-of", "2003-01-31", "--out", str(page)),
+        ("calendar", "SPA-1", "--as-of", "2003-01-31", "--out", str(ics)),
+        ("export", "--out", str(model)),
+    ):
+        run = run_cli(capsys, "--store", store, *args)
+        assert run.code == 0, run.err
+    described = metadata(model.stem, model_terms(model))["description"]
+    shown = {
+        "report": unescape(page.read_text()),
+        "calendar": ics.read_text().replace("\r\n ", "").replace("\\,", ","),
+        "datasette": described,
+    }
+    for output, text in shown.items():
+        assert "Share Purchase Agreement of November 15, 2002" in text, output
+        assert [name for name in THIS_AGREEMENT if name in text] == [], output
+    for output in ("report", "datasette"):
+        assert "Acme Holdings Ltd. (Buyer); Widget Works LLC and Widget Parts Inc. (Sellers)" in shown[output]
+    assert "Value at $8.00 liquidation value" in shown["report"]
+    assert described == (
+        "Read model of the Share Purchase Agreement of November 15, 2002 among Acme Holdings Ltd. (Buyer); "
+        "Widget Works LLC and Widget Parts Inc. (Sellers)."
+    )
+
+
+def test_the_default_terms_name_this_agreement(page: tuple[Path, OneAgreement]) -> None:
+    """Preamble: on the default terms the page names the Asset Purchase Agreement of December
+    6, 2002 among Buyers United Inc. (Buyer) and I-Link Communications Inc. and I-Link
+    Incorporated (the Sellers), which the stored terms leave out (they hold the defaults)."""
+    text = unescape(page[0].read_text())
+    assert (
+        "Asset Purchase Agreement of December 6, 2002 · Buyers United Inc. (Buyer); "
+        "I-Link Communications Inc. and I-Link Incorporated (Sellers)"
+    ) in text
+    assert '"title"' not in page[1].events()[0].model_dump_json()

@@ -194,10 +194,15 @@ UTC_ZONE = [
 
 
 def calendar_ics(
-    parts: Sequence[AgreementCalendar], as_of: date, name: str, remind: Sequence[int] = REMINDER_DAYS
+    parts: Sequence[AgreementCalendar],
+    as_of: date,
+    name: str,
+    remind: Sequence[int] = REMINDER_DAYS,
+    description: str = "",
 ) -> str:
-    """A VCALENDAR named ``name`` with one all-day VEVENT per obligation of each part (DTEND
-    the next day, RFC 5545 3.6.1); summaries name the agreement when there are several."""
+    """A VCALENDAR named ``name`` (described by ``description``) with one all-day VEVENT per
+    obligation of each part (DTEND the next day, RFC 5545 3.6.1); summaries name the agreement
+    when there are several."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -205,6 +210,7 @@ def calendar_ics(
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{escape_text(name)}",
+        *([f"X-WR-CALDESC:{escape_text(description)}"] if description else []),
     ]
     prefixed = len(parts) > 1
     events = [line for part in parts for o in part.obligations for line in _event(part, o, as_of, remind, prefixed)]

@@ -7,9 +7,14 @@ JSON file and passes it to ``datasette --metadata``.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 from domain.events import EVENT_TYPES
+from domain.terms import Terms
 
 AS_OF = "valid_from <= :date AND (:date < valid_to OR valid_to IS NULL)"
 VALID = {
@@ -168,11 +173,35 @@ QUERIES: dict[str, dict[str, Any]] = {
 }
 
 
-def metadata(database: str = "reporting") -> dict[str, Any]:
-    """Datasette metadata for the read model file named ``database`` (its stem)."""
+def model_terms(path: str | Path) -> list[Terms]:
+    """The terms of every agreement in the read model at ``path`` (its ``agreements.terms``
+    column; defaults restored), read only; none if it holds no agreement table yet."""
+    try:
+        with closing(sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT terms FROM agreements ORDER BY agreement_id").fetchall()
+    except sqlite3.DatabaseError:
+        return []
+    return [Terms.model_validate_json(terms) for (terms,) in rows]
+
+
+def describe(terms: Sequence[Terms]) -> str:
+    """What the read model holds, named as the agreements' own terms name them (preamble)."""
+    if not terms:
+        return "Read model of an apa-ledger event store (no agreement exported yet)."
+    kinds = sorted({(t.heading, t.parties) for t in terms})
+    if len(kinds) == 1:
+        (heading, parties), count = kinds[0], len(terms)
+        several = f" ({count:,} agreements on its terms)" if count > 1 else ""
+        return f"Read model of the {heading} among {parties}{several}."
+    return f"Read model of {len(terms):,} agreements: " + "; ".join(f"the {h} among {p}" for h, p in kinds) + "."
+
+
+def metadata(database: str = "reporting", terms: Sequence[Terms] = ()) -> dict[str, Any]:
+    """Datasette metadata for the read model file named ``database`` (its stem), described by
+    the ``terms`` of its agreements (``model_terms``)."""
     return {
         "title": "apa-ledger reporting",
-        "description": "Read model of the Buyers United / I-Link Asset Purchase Agreement of December 6, 2002.",
+        "description": describe(terms),
         "databases": {
             database: {
                 "tables": TABLES,

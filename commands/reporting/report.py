@@ -11,7 +11,9 @@ from typing import Any
 
 from commands.reporting.charts import Axis, Marker, Series, step_chart, survival_chart
 from commands.reporting.report_style import CSS
-from domain.events import LedgerEvent
+from domain.earnout import installment_due_on
+from domain.events import AgreementRegistered, LedgerEvent
+from domain.terms import Terms
 from projections.headline import headline_of
 from projections.models import AgreementState
 from projections.state import project
@@ -26,6 +28,12 @@ def _money(value: str) -> str:
     whole, _, cents = value.partition(".")
     sign = "-" if whole.startswith("-") else ""
     return f"{sign}${int(whole.lstrip('-')):,}.{cents or '00'}"
+
+
+def registered_terms(events: Sequence[LedgerEvent]) -> Terms:
+    """The terms the agreement was registered on (its first event), for the names the page shows."""
+    first = events[0] if events else None
+    return first.terms if isinstance(first, AgreementRegistered) else Terms()
 
 
 def card(label: str, figure: str, value: Any, shown: str, clause: str, sub: str = "") -> str:
@@ -63,10 +71,12 @@ def headline_cards(s: dict[str, Any]) -> str:
     )  # fmt: skip
 
 
-def bp_panel(s: dict[str, Any]) -> str:
+def bp_panel(s: dict[str, Any], terms: Terms) -> str:
     bp = s["earnout"]["bp_event"]
     if not bp:
-        return '<p class="muted">No BP Event recorded: installments continue monthly to March 1, 2004 (1.5(b)).</p>'
+        n, closing = terms.earnout_installments, s["closing_date"]
+        until = f" to {installment_due_on(terms, n, date.fromisoformat(closing))}" if closing else ""
+        return f'<p class="muted">No BP Event recorded: the {n} monthly installments continue{until} (1.5(b)).</p>'
     m = bp["settlement_shares"]
     rows = [
         (
@@ -96,12 +106,16 @@ def bp_panel(s: dict[str, Any]) -> str:
     return f'<table class="kv">{body}</table>'
 
 
-def price_panel(s: dict[str, Any]) -> str:
+def price_panel(s: dict[str, Any], terms: Terms) -> str:
     p, e = s["purchase_price"], s["earnout"]
     net = Decimal(p["securities_value"]) - Decimal(p["reduction"])
     rows = [
         ("Buyer Securities", f"{_n(p['securities_shares'])} Series B shares", "1.3"),
-        ("Value at $10 liquidation value", _money(p["securities_value"]), "1.3, 3.2"),
+        (
+            f"Value at {_money(str(terms.liquidation_value))} liquidation value",
+            _money(p["securities_value"]),
+            "1.3, 3.2",
+        ),
         ("Earnout Shares cancelled", _n(e["cancelled_shares"]), "1.5(c)"),
         ("Reduction of the Purchase Price", _money(p["reduction"]), "1.5(c)"),
         ("Buyer Securities value after reduction", _money(f"{net:.2f}"), "1.3, 1.5(c)"),
@@ -111,9 +125,14 @@ def price_panel(s: dict[str, Any]) -> str:
 
 
 def _table(headers: Sequence[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
+    """A table; each cell carries its column's name (``data-label``), which the phone layout
+    shows beside the value when it stacks a row's cells (report_style)."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    labels = [escape(h) for h in headers]
     body = "".join(
-        f'<tr class="{(classes or [""] * len(rows))[i]}">' + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        f'<tr class="{(classes or [""] * len(rows))[i]}">'
+        + "".join(f'<td data-label="{label}">{c}</td>' for label, c in zip(labels, row, strict=True))
+        + "</tr>"
         for i, row in enumerate(rows)
     )
     body = body or f'<tr><td colspan="{len(headers)}" class="muted">none</td></tr>'
@@ -177,7 +196,13 @@ def _charts(points: list[tuple[date, AgreementState]], state: AgreementState, as
         claim_marks.append(Marker(as_of, f"as of {as_of}", "#b00020", "line", 2))
     deposited = max([state.escrow.deposited_shares, *(h["escrow_balance_shares"] for _, h in lines)])
     escrow = step_chart("Escrow shares over time", axis, escrow_series, claim_marks, deposited)
-    return earnout + escrow
+    return _scrolling(earnout) + _scrolling(escrow)
+
+
+def _scrolling(chart: str) -> str:
+    """A chart in a box that scrolls sideways on a narrow screen (the chart keeps a legible
+    width there instead of shrinking its labels to nothing; the page itself never scrolls sideways)."""
+    return f'<div class="chart-wrap">{chart}</div>'
 
 
 def _survival(state: AgreementState, as_of: date) -> str:
@@ -186,7 +211,7 @@ def _survival(state: AgreementState, as_of: date) -> str:
     dates = [r["expires_on"] for r in rows if r["expires_on"]] + [as_of]
     first = start or state.effective_date or as_of
     axis = Axis(first, max(dates) + timedelta(days=120))
-    return survival_chart(rows, axis, start, as_of)
+    return _scrolling(survival_chart(rows, axis, start, as_of))
 
 
 def render_report(
@@ -205,23 +230,24 @@ def render_report(
             folded = reached
     state = project(events, as_of)
     s = state.model_dump(mode="json")
+    terms = registered_terms(events)
     charts = _charts(points, state, as_of) if points else '<p class="muted">No events by this date.</p>'
     last = events[-1]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(agreement_id)} as of {as_of}</title>
+<title>{escape(agreement_id)} as of {as_of} · {escape(terms.heading)}</title>
 <style>{CSS}</style></head>
 <body><main>
-<header><div><div class="eyebrow">Asset Purchase Agreement of December 6, 2002 · Buyers United / I-Link</div>
+<header><div><div class="eyebrow">{escape(terms.heading)} · {escape(terms.parties)}</div>
 <h1>{escape(agreement_id)} <span class="pill {s["status"]}">{s["status"]}</span></h1>
 <div class="meta">State as of <strong id="as-of">{as_of}</strong> · Effective Date {s["effective_date"] or "—"} ·
 Closing {s["closing_date"] or "—"} · {len(events)} events, latest recorded {last.timestamp:%Y-%m-%d %H:%M} UTC ·
 chain head <code>{last.hash[:12]}</code></div></div></header>
 <section class="cards">{headline_cards(s)}</section>
 <section><h2>Earnout and escrow over time</h2>{charts}</section>
-<section class="two"><div><h2>BP Event settlement (1.5(b)-(c))</h2>{bp_panel(s)}</div>
-<div><h2>Purchase Price (1.3, 1.5(c))</h2>{price_panel(s)}</div></section>
+<section class="two"><div><h2>BP Event settlement (1.5(b)-(c))</h2>{bp_panel(s, terms)}</div>
+<div><h2>Purchase Price (1.3, 1.5(c))</h2>{price_panel(s, terms)}</div></section>
 <section><h2>Claims for indemnification (8.1-8.4)</h2>{claims_table(s)}</section>
 <section><h2>Obligations as of {as_of}</h2>{obligations_table(state)}</section>
 <section><h2>Survival (7.3)</h2>{_survival(state, as_of)}</section>

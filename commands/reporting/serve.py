@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-from commands.reporting.datasette_metadata import metadata
+from commands.reporting.datasette_metadata import metadata, model_terms
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -69,7 +69,7 @@ def reporting_app(db: str, names: frozenset[str]) -> App:
 
     from datasette.app import Datasette
 
-    meta = metadata(Path(db).stem)
+    meta = metadata(Path(db).stem, model_terms(db))
     meta["databases"][Path(db).stem]["tables"] = {
         **meta["databases"][Path(db).stem]["tables"],
         "tracking": {"hidden": True},
