@@ -42,6 +42,7 @@ from projections.obligations import (
     closing_duties,
     covenant_duties,
     earnout_duties,
+    indemnity_duties,
     offset_duties,
     reimbursement_duties,
     survival_duties,
@@ -276,7 +277,7 @@ def _first_point(walk: _Walk, representations: dict[str, str]) -> None:
         walk.area_duties(area, _duties(walk, area))
 
 
-AREAS = ("closing", "earnout", "survival", "offset", "reimbursement", "covenant")
+AREAS = ("closing", "earnout", "survival", "offset", "indemnity", "reimbursement", "covenant")
 
 
 def _duties(walk: _Walk, area: str) -> list[Duty]:
@@ -289,6 +290,8 @@ def _duties(walk: _Walk, area: str) -> list[Duty]:
         return survival_duties(facts)
     if area == "offset":
         return offset_duties(walk.offset_now())
+    if area == "indemnity":
+        return indemnity_duties(facts)
     if area == "reimbursement":
         return reimbursement_duties(facts)
     return covenant_duties(facts)
@@ -356,6 +359,8 @@ def _touched_areas(touched: set[str], keyed: set[Cited], offset_touched: bool, s
         areas.add("survival")
     if offset_touched:
         areas.add("offset")
+    if Cited.LOSSES in keyed:  # 8.1(c): Buyer Securities due outside the escrow on a resolution
+        areas.add("indemnity")
     if Cited.REIMBURSEMENT in keyed:
         areas.add("reimbursement")
     if Cited.STATUS in touched:

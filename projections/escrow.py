@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from domain.events import trusted_model
-from domain.indemnity import escrow_shares_for, payable_losses
 from projections.facts import Facts, Losses
+from projections.indemnity import buyer_satisfaction
 from projections.models import EscrowState
 
 
 def reserved_shares(facts: Facts, losses: Losses | None = None) -> int:
-    """readings 5: pending buyer claims reserve the escrow shares they would take if resolved
-    at their claimed amount (8.1(b) Allowance and 8.1(c) cap applied to the aggregate);
-    reserved shares cannot be released. ``losses``: ``facts.losses()``, if already summed."""
-    terms = facts.terms
-    resolved, pending = (
-        (losses["buyer", "resolved"], losses["buyer", "pending"])
-        if losses is not None
-        else (facts.resolved_losses("buyer"), facts.pending_losses("buyer"))
-    )
-    if_resolved = payable_losses(terms, resolved + pending)
-    would_take = escrow_shares_for(terms, if_resolved) - facts.escrow_surrendered
+    """readings 5: pending buyer claims reserve the escrow shares they would take if resolved at
+    their claimed amount (8.1(b) Allowance and 8.1(c) cap applied to the aggregate), less what the
+    payments withheld for them would cover by offset (8.6); reserved shares cannot be released.
+    ``losses``: ``facts.losses()``, if already summed (the pending claims are read from the facts)."""
+    del losses  # the same rule as a resolution's (buyer_satisfaction) reads the claims one by one
+    pending = [(c.claim_id, c.amount) for c in facts.claims_of("buyer", "pending")]
+    if not pending:
+        return 0
+    if_resolved, _ = buyer_satisfaction(facts, pending)
+    would_take = if_resolved.shares - facts.escrow_surrendered - facts.outside_shares
     return max(0, min(facts.escrow_balance, would_take))
 
 

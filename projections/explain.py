@@ -14,13 +14,14 @@ from decimal import Decimal
 
 from domain.errors import InvalidInput
 from domain.events import LedgerEvent, base_section
-from domain.indemnity import escrow_shares_for, payable_losses
 from domain.survival import representation_expiry
+from projections.cited import Cited
 from projections.diff import flatten
 from projections.explain_base import Explanation, cite, explained, num
 from projections.explain_dated import asserted_text, closing_explanations
 from projections.explain_earnout import earnout_explanations
 from projections.facts import Facts
+from projections.indemnity import buyer_satisfaction
 from projections.ledger import fold
 from projections.models import AgreementState
 from projections.state import state_of
@@ -41,22 +42,26 @@ def _escrow(facts: Facts, state: AgreementState) -> list[Explanation]:
         kind: [m for m in facts.escrow_movements if m.kind == kind] for kind in ("deposit", "surrender", "release")
     }
     pos = {kind: sorted(m.position for m in found) for kind, found in moves.items()}
-    payable = payable_losses(terms, facts.resolved_losses("buyer"))
+    buyer = state.indemnity.buyer
+    payable, offset = buyer.payable, buyer.offset
     surrendered = _sum([(m.ref, m.shares) for m in moves["surrender"]], x.surrendered_shares)
-    target = escrow_shares_for(terms, payable)
+    due = x.surrendered_shares + buyer.shares_due_outside_escrow
     pending = facts.claims_of("buyer", "pending")
-    resolved, pending_total = facts.resolved_losses("buyer"), facts.pending_losses("buyer")
-    if_resolved = payable_losses(terms, resolved + pending_total)
-    would_take = escrow_shares_for(terms, if_resolved)
-    claim_pos = cite(facts, *(f"claim:{c.claim_id}" for c in facts.claims_of("buyer")))
+    hypothetical = [(c.claim_id, c.amount) for c in pending]
+    if_resolved = buyer_satisfaction(facts, hypothetical)[0] if pending else None
+    claim_pos = cite(facts, *(Cited.CLAIM.of(c.claim_id) for c in facts.claims_of("buyer")))
     cap, value = num(terms.escrow_cap), num(terms.liquidation_value)
-    reserved = (
-        f"reserved = min(balance, floor(min(payable if pending claims resolved as claimed, {cap}) / {value}) − "
-        f"surrendered); pending {', '.join(f'{c.claim_id} {num(c.amount)}' for c in pending) or 'none'}: "
-        f"payable({num(resolved)} resolved + {num(pending_total)} pending) = {num(if_resolved)} (Allowance "
-        f"{num(terms.allowance)}); floor(min({num(if_resolved)}, {cap}) / {value}) = {would_take}; "
-        f"min({x.balance_shares}, {would_take} − {x.surrendered_shares}) = {x.reserved_shares}"
-    )
+    if if_resolved is None:
+        reserved = f"reserved = 0: no buyer claim is pending (readings 5) = {x.reserved_shares}"
+    else:
+        total = if_resolved.offset + if_resolved.shares * terms.liquidation_value + if_resolved.cash
+        reserved = (
+            f"reserved = min(balance, Buyer Securities due if the pending claims were resolved as claimed − those "
+            f"due already); pending {', '.join(f'{c.claim_id} {num(c.amount)}' for c in pending)}: payable "
+            f"{num(total)}, offset against the payments withheld for them {num(if_resolved.offset)} (8.6), "
+            f"floor(min({num(total)} − {num(if_resolved.offset)}, {cap}) / {value}) = {if_resolved.shares}; "
+            f"min({x.balance_shares}, {if_resolved.shares} − {due}) = {x.reserved_shares}"
+        )
     return [
         explained(
             "escrow.deposited_shares",
@@ -67,8 +72,9 @@ def _escrow(facts: Facts, state: AgreementState) -> list[Explanation]:
         ),
         explained(
             "escrow.surrendered_shares",
-            f"surrendered = {surrendered}; cumulative target floor(min(payable, {cap}) / {value}) = "
-            f"floor(min({num(payable)}, {cap}) / {value}) = {target}, limited to the escrow balance",
+            f"surrendered = {surrendered}; Buyer Securities due = floor(min(payable − offset, {cap}) / {value}) = "
+            f"floor(min({num(payable)} − {num(offset)}, {cap}) / {value}) = {due}, taken from the escrow while it "
+            f"holds them ({buyer.shares_due_outside_escrow} due outside it)",
             "8.1(c)",
             "8.1(c)",
             sorted({*pos["surrender"], *cite(facts, "losses:buyer", "derived:")}),
@@ -122,13 +128,27 @@ def _indemnity(facts: Facts, state: AgreementState, side: str) -> list[Explanati
     allowance, r = num(i.allowance), num(i.resolved_losses)
     tipped = i.allowance_exceeded
     if side == "buyer":
+        escrow, outside = state.escrow.surrendered_shares, i.shares_due_outside_escrow
+        offset = (
+            f"offset = Σ withheld payments offset against the resolved claims they were withheld for = "
+            f"{_sum([(p.payment_id, p.offset) for p in state.offset.payments if p.offset], i.offset)}; satisfied "
+            "first, up to what was withheld (readings 5)"
+        )
         in_shares = (
-            f"surrendered escrow shares × liquidation value = {state.escrow.surrendered_shares} × "
-            f"{num(terms.liquidation_value)} = {num(i.satisfied_in_shares)}"
+            f"(escrow shares surrendered + Buyer Securities due outside the escrow) × liquidation value = "
+            f"({escrow} + {outside}) × {num(terms.liquidation_value)} = {num(i.satisfied_in_shares)}; "
+            f"floor(min(payable − offset, {num(terms.escrow_cap)}) / {num(terms.liquidation_value)}) shares"
+        )
+        outside_text = (
+            f"due outside the escrow = Buyer Securities due − escrow shares surrendered = {escrow + outside} − "
+            f"{escrow} = {outside}: what the escrow no longer held (or never received) when they fell due"
         )
         cash = "; 8.1(c): Losses above $250,000, and any fraction of a $10 share, are satisfied in cash"
     else:
-        in_shares, cash = "0.00: Buyer's Losses to Sellers under 8.2 are paid in cash, not in escrow shares", ""
+        offset = "0.00: 8.6 lets only the Buyer withhold payments against its claims"
+        in_shares = "0.00: Buyer's Losses to Sellers under 8.2 are paid in cash, not in Buyer Securities"
+        outside_text = "0: Buyer's Losses to Sellers under 8.2 are paid in cash"
+        cash = ""
     return [
         explained(f"{key}.allowance", f"Allowance = {allowance} (terms)", f"{clause}(b)", f"{clause}(b)", []),
         explained(
@@ -160,11 +180,25 @@ def _indemnity(facts: Facts, state: AgreementState, side: str) -> list[Explanati
             f"{clause}(b)",
             pos,
         ),
+        explained(
+            f"{key}.offset",
+            offset,
+            "8.6, readings 5" if side == "buyer" else "8.6",
+            "8.6",
+            sorted({*pos, *cite(facts, Cited.OFFSET)}) if side == "buyer" else [],
+        ),
         explained(f"{key}.satisfied_in_shares", in_shares, "8.1(c)" if side == "buyer" else "8.2(b)", "8.1(c)", pos),
         explained(
+            f"{key}.shares_due_outside_escrow",
+            outside_text,
+            "8.1(c), readings 5" if side == "buyer" else "8.2(b)",
+            "8.1(c)",
+            sorted({*pos, *cite(facts, Cited.ESCROW)}) if side == "buyer" else [],
+        ),
+        explained(
             f"{key}.cash_due",
-            f"cash due = payable − satisfied in shares = {num(i.payable)} − {num(i.satisfied_in_shares)} = "
-            f"{num(i.cash_due)}{cash}",
+            f"cash due = payable − offset − satisfied in shares = {num(i.payable)} − {num(i.offset)} − "
+            f"{num(i.satisfied_in_shares)} = {num(i.cash_due)}{cash}",
             "8.1(c)" if side == "buyer" else "8.2(b)",
             "8.1(c)" if side == "buyer" else "8.2(b)",
             sorted({*pos, *cite(facts, "escrow")}) if side == "buyer" else pos,

@@ -45,7 +45,10 @@ class Claim:
     resolved_amount: Decimal | None = None
     closed_on: date | None = None
     surrendered_shares: int = 0  # 8.1(c): escrow shares its resolution surrendered
+    outside_shares: int = 0  # 8.1(c): Buyer Securities its resolution made due outside the escrow
+    offset: Decimal = ZERO  # 8.6: what its resolution offset against withheld payments
     cash_due: Decimal = ZERO  # 8.1(c): change in cash due its resolution caused
+    settled: bool = False  # readings 5: its amount has been counted in the Buyer's payable Losses
     positions: list[int] = field(default_factory=list)
     notice: Notice | None = None  # 9.11: how it was given; asserted_on is the day the notice is effective
 
@@ -62,7 +65,14 @@ class Payment:
     released: Decimal = ZERO
     released_on: date | None = None
     interest: Decimal = ZERO
+    offset: Decimal = ZERO  # 8.6: offset against the claims it was withheld for, once resolved
+    covers: set[str] = field(default_factory=set)  # 8.6: the buyer claims pending when it was withheld
     positions: list[int] = field(default_factory=list)
+
+    @property
+    def held(self) -> Decimal:
+        """8.6: what is still withheld and not offset - the remainder owed back to Sellers."""
+        return self.withheld - self.released - self.offset
 
 
 @dataclass
@@ -110,6 +120,7 @@ class Facts:
     escrow_deposited: int = 0
     escrow_surrendered: int = 0
     escrow_released: int = 0
+    outside_shares: int = 0  # 8.1(c), readings 5: Buyer Securities due from Sellers outside the escrow
     escrow_movements: list[Movement] = field(default_factory=list)
     deliveries: list[Movement] = field(default_factory=list)
     tax_statute: date | None = None

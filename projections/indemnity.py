@@ -2,21 +2,87 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from domain.events import trusted_model
-from domain.indemnity import allowance_exceeded, payable_losses
-from projections.facts import Claim, Facts, Losses
+from domain.indemnity import Satisfaction, allowance_exceeded, escrow_part, payable_losses, satisfaction
+from domain.offset import offsets
+from projections.facts import ZERO, Claim, Facts, Losses
 from projections.models import ClaimState, IndemnitySide, IndemnityState
 
 
+def buyer_satisfaction(
+    facts: Facts, hypothetical: list[tuple[str, Decimal]] | None = None
+) -> tuple[Satisfaction, list[Decimal]]:
+    """8.1(c), 8.6, readings 5: how the Buyer's payable Losses are satisfied, each dollar once -
+    offset against the payments withheld for them, then Buyer Securities, then cash - with what
+    each payment gives to the offset beyond what it gave already.
+
+    As the facts stand, the resolved claims not yet counted (all of them once the Allowance is
+    first exceeded) are offset now; with ``hypothetical`` (claim id, amount) pairs - the pending
+    claims at their claimed amounts, for the escrow reserve - as if those were resolved too."""
+    terms = facts.terms
+    resolved = facts.resolved_losses("buyer")
+    unsettled = [c for c in facts.claims_of("buyer", "resolved") if not c.settled]
+    unsettled.sort(key=lambda c: (c.closed_on, c.positions[-1]))
+    claims = [(c.claim_id, c.resolved_amount or ZERO) for c in unsettled]
+    if hypothetical is not None:
+        claims += hypothetical
+        resolved += sum((amount for _, amount in hypothetical), ZERO)
+    payable = payable_losses(terms, resolved)
+    payments = list(facts.payments.values())
+    taken = offsets(claims, [(p.held, frozenset(p.covers)) for p in payments]) if payable > 0 else []
+    offset = sum((p.offset for p in payments), ZERO) + sum(taken, ZERO)
+    return satisfaction(terms, payable, offset), taken
+
+
+def settle_buyer_losses(facts: Facts, claim: Claim) -> None:
+    """8.1(c), 8.6, readings 5: at the resolution of the Buyer's ``claim``, what became payable
+    is satisfied in order - offset against the withheld payments, then escrow shares at $10,
+    then Buyer Securities due outside the escrow when it holds too few, then cash - and the
+    change is the claim's (what its derived SharesSurrendered and CashIndemnityDue record).
+    Nothing is satisfied twice: the figures only grow, from what earlier resolutions took."""
+    before = _current(facts)
+    now, taken = buyer_satisfaction(facts)
+    if not allowance_exceeded(facts.terms, facts.resolved_losses("buyer")):
+        return  # 8.1(b): nothing is payable yet
+    for payment, amount in zip(facts.payments.values(), taken, strict=True):
+        payment.offset += amount
+    for c in facts.claims_of("buyer", "resolved"):
+        c.settled = True
+    from_escrow, outside = escrow_part(now.shares - before.shares, facts.escrow_balance)
+    facts.escrow_surrendered += from_escrow
+    facts.outside_shares += outside
+    claim.surrendered_shares, claim.outside_shares = from_escrow, outside
+    claim.offset = now.offset - before.offset
+    claim.cash_due = now.cash - before.cash
+
+
+def _current(facts: Facts) -> Satisfaction:
+    """What the earlier resolutions satisfied: the offset taken, the shares surrendered in and
+    outside the escrow, and the cash that leaves of the payable amount they counted."""
+    terms = facts.terms
+    counted = sum((c.resolved_amount or ZERO for c in facts.claims_of("buyer", "resolved") if c.settled), ZERO)
+    payable = payable_losses(terms, counted)
+    offset = sum((p.offset for p in facts.payments.values()), ZERO)
+    shares = facts.escrow_surrendered + facts.outside_shares
+    return Satisfaction(offset, shares, payable - offset - shares * terms.liquidation_value)
+
+
 def indemnity_side(facts: Facts, claimant: str, losses: Losses | None = None) -> IndemnitySide:
-    """8.1(b)/8.2(b): tipping Allowance; 8.1(c): Buyer's payable Losses are satisfied in
-    escrow shares at $10 (up to $250,000), the rest in cash. Sellers' claims against
-    Buyer under 8.2 are paid in cash. ``losses``: ``facts.losses()``, if already summed."""
+    """8.1(b)/8.2(b): tipping Allowance. 8.1(c), 8.6, readings 5: the Buyer's payable Losses are
+    satisfied by offset, then in Buyer Securities at $10 (in the escrow, or due outside it), then
+    in cash; payable = offset + satisfied_in_shares + cash_due. Sellers' claims against Buyer
+    under 8.2 are paid in cash. ``losses``: ``facts.losses()``, if already summed."""
     terms = facts.terms
     resolved = losses[claimant, "resolved"] if losses is not None else facts.resolved_losses(claimant)
     pending = losses[claimant, "pending"] if losses is not None else facts.pending_losses(claimant)
     payable = payable_losses(terms, resolved)
-    in_shares = facts.escrow_surrendered * terms.liquidation_value if claimant == "buyer" else 0 * payable
+    offset, outside, in_shares = ZERO, 0, ZERO
+    if claimant == "buyer":
+        offset = sum((p.offset for p in facts.payments.values()), ZERO)
+        outside = facts.outside_shares
+        in_shares = (facts.escrow_surrendered + outside) * terms.liquidation_value
     return trusted_model(
         IndemnitySide,
         dict(
@@ -25,8 +91,10 @@ def indemnity_side(facts: Facts, claimant: str, losses: Losses | None = None) ->
             pending_losses=pending,
             allowance_exceeded=allowance_exceeded(terms, resolved),
             payable=payable,
+            offset=offset,
             satisfied_in_shares=in_shares,
-            cash_due=payable - in_shares,
+            shares_due_outside_escrow=outside,
+            cash_due=payable - offset - in_shares,
         ),
     )
 
@@ -55,7 +123,7 @@ def _claim_key(c: Claim) -> tuple[object, ...]:
 
 
 def _closed(c: Claim) -> tuple[object, ...]:
-    return (c.closed_on, c.surrendered_shares)
+    return (c.closed_on, c.surrendered_shares, c.outside_shares, str(c.offset))
 
 
 def _claims_state(facts: Facts) -> list[ClaimState]:

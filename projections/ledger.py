@@ -44,13 +44,14 @@ from domain.events import (
     WithheldPaymentReleased,
     base_section,
 )
-from domain.indemnity import escrow_shares_for, payable_losses
+from domain.indemnity import payable_losses
 from domain.notices import effect
 from domain.offset import may_withhold, offset_interest
 from projections.cited import Cited
 from projections.earnout import release_schedule, released_by
 from projections.escrow import reserved_shares
 from projections.facts import EFFECTIVE_DATE_MISSING, ZERO, Claim, Facts, Movement, Payment
+from projections.indemnity import settle_buyer_losses
 from projections.reimbursements import REIMBURSEMENT_HANDLERS
 from projections.survival import new_claim_refusal
 
@@ -320,12 +321,12 @@ def _revised(facts: Facts, e: ClaimRevised) -> None:
 
 
 def _resolved(facts: Facts, e: ClaimResolved) -> None:
-    """8.3, 8.4: a claim is finally resolved at an amount of Losses. For Buyer's claims,
-    8.1(c) surrenders escrow shares for the payable amount up to the cap; the rest is cash."""
+    """8.3, 8.4: a claim is finally resolved at an amount of Losses. For Buyer's claims, what
+    becomes payable is satisfied once, in the order of readings 5 (``settle_buyer_losses``):
+    offset (8.6), escrow shares, Buyer Securities outside the escrow, cash (8.1(c))."""
     terms = facts.terms
     claim = _pending_claim(facts, e)
     before_payable = payable_losses(terms, facts.resolved_losses(claim.claimant))
-    before_cash = before_payable - facts.escrow_surrendered * terms.liquidation_value
     claim.status, claim.resolved_amount, claim.closed_on = "resolved", e.amount, e.occurred_on
     claim.positions.append(e.position)
     facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
@@ -333,15 +334,15 @@ def _resolved(facts: Facts, e: ClaimResolved) -> None:
     if claim.claimant != "buyer":
         claim.cash_due = payable_losses(terms, facts.resolved_losses("sellers")) - before_payable
         return
-    payable = payable_losses(terms, facts.resolved_losses("buyer"))
-    target = escrow_shares_for(terms, payable)
-    surrender = max(0, min(target - facts.escrow_surrendered, facts.escrow_balance))
-    if surrender:
-        facts.escrow_surrendered += surrender
-        facts.escrow_movements.append(Movement(e.occurred_on, "surrender", surrender, e.claim_id, e.position))
+    surrendered = facts.escrow_surrendered
+    settle_buyer_losses(facts, claim)
+    if facts.escrow_surrendered != surrendered:
+        facts.escrow_movements.append(
+            Movement(e.occurred_on, "surrender", facts.escrow_surrendered - surrendered, e.claim_id, e.position)
+        )
         facts.cite(Cited.ESCROW, e.position)
-    claim.surrendered_shares = surrender
-    claim.cash_due = (payable - facts.escrow_surrendered * terms.liquidation_value) - before_cash
+    if claim.offset:
+        facts.cite(Cited.OFFSET, e.position)
 
 
 def _withdrawn(facts: Facts, e: ClaimWithdrawn) -> None:
@@ -396,29 +397,39 @@ def _payment(facts: Facts, e: PaymentWithheld | WithheldPaymentReleased) -> Paym
 
 
 def _withheld(facts: Facts, e: PaymentWithheld) -> None:
-    """8.6: Buyer may withhold up to the amount of its pending claims, once they exceed the Allowance."""
+    """8.6, readings 7: Buyer may withhold, up to the total of its pending claims, once its potential
+    claims - resolved and pending Losses together - exceed the Allowance of 8.1(b)."""
     terms = facts.terms
     payment = _payment(facts, e)
-    pending = facts.pending_losses("buyer")
-    if not may_withhold(terms, pending):
-        raise _reject(e, f"pending buyer claims total {pending}, not above the {terms.allowance} Allowance", "8.6")
+    resolved, pending = facts.resolved_losses("buyer"), facts.pending_losses("buyer")
+    if not may_withhold(terms, resolved, pending):
+        raise _reject(
+            e,
+            f"the Buyer's potential claims total {resolved + pending} ({resolved} resolved, {pending} pending), "
+            f"not above the {terms.allowance} Allowance of 8.1(b)"
+            if pending
+            else "no buyer claim is pending",
+            "8.6",
+        )
     if payment.withheld + e.amount > payment.amount:
         raise _reject(e, f"cannot withhold more than the {payment.amount} payment", "8.6")
-    outstanding = sum((p.withheld - p.released for p in facts.payments.values()), ZERO)
+    outstanding = sum((p.held for p in facts.payments.values()), ZERO)
     if outstanding + e.amount > pending:
         raise _reject(e, f"withholding would total {outstanding + e.amount}, above the {pending} pending claims", "8.6")
     payment.withheld += e.amount
     payment.withheld_on = payment.withheld_on or e.occurred_on
+    payment.covers.update(c.claim_id for c in facts.claims_of("buyer", "pending"))
     payment.positions.append(e.position)
     facts.cite(Cited.OFFSET, e.position)
 
 
 def _withheld_released(facts: Facts, e: WithheldPaymentReleased) -> None:
-    """8.6: the part not offset is paid with 6% simple interest from withholding to payment."""
+    """8.6: the part not offset ("the remainder") is paid with 6% simple interest from withholding
+    to payment; what was offset against a resolved claim satisfied it and is not paid back."""
     payment = _payment(facts, e)
-    outstanding = payment.withheld - payment.released
-    if e.amount > outstanding:
-        raise _reject(e, f"only {outstanding} of payment {e.payment_id} is withheld", "8.6")
+    if e.amount > payment.held:
+        offset = f" ({payment.offset} was offset against resolved claims)" if payment.offset else ""
+        raise _reject(e, f"only {payment.held} of payment {e.payment_id} is withheld{offset}", "8.6")
     payment.released += e.amount
     payment.released_on = e.occurred_on
     if payment.withheld_on is not None:

@@ -67,7 +67,9 @@ class IndemnitySide(Frozen):
     pending_losses: Figure
     allowance_exceeded: bool
     payable: Figure
+    offset: Figure  # 8.6, readings 5: satisfied by offset against withheld payments
     satisfied_in_shares: Figure
+    shares_due_outside_escrow: int  # 8.1(c), readings 5: Buyer Securities due beyond what the escrow held
     cash_due: Figure
 
 

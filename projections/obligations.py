@@ -239,6 +239,21 @@ def reimbursement_duties(facts: Facts) -> list[Duty]:
     return duties
 
 
+def indemnity_duties(facts: Facts) -> list[Duty]:
+    """8.1(c), readings 5: Buyer Securities a resolution made due beyond what the escrow held - due
+    from Sellers outside the escrow until the Buyer has them (the ledger records no such surrender)."""
+    duties = []
+    for claim in facts.claims_of("buyer", "resolved"):
+        if claim.outside_shares and claim.closed_on is not None:
+            why = "the escrow held too few" if facts.escrow_deposited else "no escrow deposit is recorded"
+            text = (
+                f"Sellers surrender {claim.outside_shares:,} Buyer Securities outside the escrow for claim "
+                f"{claim.claim_id} ({why})"
+            )
+            duties.append(Duty("8.1(c)", text, claim.closed_on, f"8.1(c):{claim.claim_id}", "fixed"))
+    return duties
+
+
 def covenant_duties(facts: Facts) -> list[Duty]:
     """5.1 and 5.6; 7.2: termination ends the covenants of Article V."""
     if facts.terminated_on is not None:
@@ -263,6 +278,7 @@ def duties(facts: Facts, earnout: EarnoutState, offset: OffsetState) -> list[Dut
         *earnout_duties(facts, earnout.schedule, earnout.bp_event),
         *survival_duties(facts),
         *offset_duties(offset),
+        *indemnity_duties(facts),
         *reimbursement_duties(facts),
         *covenant_duties(facts),
     ]

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from domain.events import trusted_model
-from domain.indemnity import allowance_exceeded
 from domain.offset import may_withhold
 from projections.facts import ZERO, Facts, Payment
 from projections.models import OffsetState, PaymentState
 
 
-def covered_amount(facts: Facts, payment: Payment) -> Decimal | None:
-    """8.6: once the claims pending when the payment was withheld are all resolved, "the amount
-    of such claims may be offset" if "such claims are covered by this Article VIII"; None while
-    any of them is still pending. Losses within the Allowance are not covered: under 8.1(b)
-    Sellers have no liability until all of Buyer's resolved Losses exceed $25,000 (tipping), so
-    until then nothing is offset and the whole withholding is paid back with interest."""
-    if payment.withheld_on is None:
-        return ZERO
-    claims = [c for c in facts.claims_of("buyer") if c.asserted_on <= payment.withheld_on]
-    if any(c.status == "pending" for c in claims):
-        return None
-    if not allowance_exceeded(facts.terms, facts.resolved_losses("buyer")):
-        return ZERO
-    return sum((c.resolved_amount or ZERO for c in claims if c.status == "resolved"), ZERO)
-
-
-def payment_state(facts: Facts, payment: Payment) -> PaymentState:
-    remaining = payment.withheld - payment.released
-    covered = covered_amount(facts, payment)
-    offset = ZERO if covered is None else max(ZERO, min(remaining, covered))
+def payment_state(payment: Payment) -> PaymentState:
+    """8.6: one payment - withheld, offset against the resolved claims it was withheld for
+    (``settle_buyer_losses``), paid back with interest, and what is still withheld."""
     return trusted_model(
         PaymentState,
         dict(
@@ -42,8 +22,8 @@ def payment_state(facts: Facts, payment: Payment) -> PaymentState:
             released=payment.released,
             released_on=payment.released_on,
             interest=payment.interest,
-            outstanding_withheld=remaining - offset,
-            offset=offset,
+            outstanding_withheld=payment.held,
+            offset=payment.offset,
         ),
     )
 
@@ -51,11 +31,13 @@ def payment_state(facts: Facts, payment: Payment) -> PaymentState:
 def offset_state(facts: Facts) -> OffsetState:
     """8.6: what is withheld, what is offset against resolved claims, and what was paid back
     with 6% interest."""
-    payments = [payment_state(facts, p) for p in facts.payments.values()]
+    payments = [payment_state(p) for p in facts.payments.values()]
     return trusted_model(
         OffsetState,
         dict(
-            withholding_permitted=may_withhold(facts.terms, facts.pending_losses("buyer")),
+            withholding_permitted=may_withhold(
+                facts.terms, facts.resolved_losses("buyer"), facts.pending_losses("buyer")
+            ),
             withheld_outstanding=sum((p.outstanding_withheld for p in payments), ZERO),
             interest_paid=sum((p.interest for p in payments), ZERO),
             payments=payments,

@@ -62,12 +62,14 @@ def _as_of_free(facts: Facts, claims: tuple[object, ...]) -> tuple[EscrowState, 
             p.due_on,
             p.withheld_on,
             p.released_on,
-            *map(str, (p.amount, p.withheld, p.released)),
+            *map(str, (p.amount, p.withheld, p.released, p.offset)),
             str(p.interest),
+            tuple(sorted(p.covers)),
         )
         for p in facts.payments.values()
     )
-    key = (claims, facts.escrow_deposited, facts.escrow_surrendered, facts.escrow_released, payments)
+    escrow = (facts.escrow_deposited, facts.escrow_surrendered, facts.escrow_released, facts.outside_shares)
+    key = (claims, *escrow, payments)
     return facts.recall("as-of-free", key, lambda: (escrow_state(facts), indemnity_state(facts), offset_state(facts)))
 
 

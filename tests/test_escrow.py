@@ -52,13 +52,20 @@ def test_release_of_available_shares_is_accepted_at_the_limit(book: OneAgreement
     assert (state["released_shares"], state["balance_shares"], state["available_shares"]) == (22000, 3000, 0)
 
 
-def test_surrender_after_a_release_is_capped_by_the_balance_and_the_rest_is_cash(book: OneAgreement) -> None:
-    """8.1(c): shares no longer in escrow cannot be surrendered; the payable remainder is cash."""
+def test_surrender_after_a_release_takes_the_rest_in_buyer_securities_outside_the_escrow(book: OneAgreement) -> None:
+    """8.1(c), readings 5: the Losses are satisfied "exclusively by surrender ... of Buyer
+    Securities", not only escrow shares: what the escrow no longer holds is due from Sellers
+    outside it, never turned into cash."""
     book.apply(*closed(), fact("EscrowReleased", "2003-05-01", shares=24000))
     book.apply(claim("C1", "2003-06-01", "30000.00"), resolve("C1", "2003-07-01", "30000.00"))
     state = book.json("2003-07-01")
     assert (state["escrow"]["surrendered_shares"], state["escrow"]["balance_shares"]) == (1000, 0)
-    assert state["indemnity"]["buyer"]["cash_due"] == "20000.00"
+    buyer = state["indemnity"]["buyer"]
+    assert (buyer["shares_due_outside_escrow"], buyer["satisfied_in_shares"], buyer["cash_due"]) == (
+        2000,
+        "30000.00",
+        "0.00",
+    )
 
 
 def test_deposit_beyond_25000_shares_is_rejected(book: OneAgreement) -> None:

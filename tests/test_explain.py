@@ -78,8 +78,8 @@ def test_escrow_reserve_shows_the_pending_claims_and_the_cap(reference: OneAgree
     floor(52,500 / 10) - 4,250 = 1,000 shares."""
     x = explain(reference, "escrow.reserved_shares")
     assert "pending C3 10000.00" in x.formula
-    assert "payable(42500.00 resolved + 10000.00 pending) = 52500.00" in x.formula
-    assert "floor(min(52500.00, 250000.00) / 10.00) = 5250" in x.formula
+    assert "payable 52500.00, offset against the payments withheld for them 0.00 (8.6)" in x.formula
+    assert "floor(min(52500.00 − 0.00, 250000.00) / 10.00) = 5250" in x.formula
     assert x.formula.endswith("min(20750, 5250 − 4250) = 1000") and x.value == 1000
     c3 = next(e.position for e in reference.events() if e.type == "ClaimAsserted" and e.claim_id == "C3")
     assert c3 in x.positions and x.clause == "8.1(c), readings 5"
@@ -92,7 +92,9 @@ def test_cash_due_beyond_the_cap_explains_the_excess(book: OneAgreement) -> None
     """8.1(c): a claim resolved at 260,000 surrenders all 25,000 shares; 52,500.00 in cash."""
     book.apply(*closed(), claim("C1", "2004-01-15", "260000"), resolve("C1", "2004-02-01", "260000"))
     x = explain(book, "indemnity.buyer.cash_due", "2004-02-01")
-    assert x.formula.startswith("cash due = payable − satisfied in shares = 260000.00 − 250000.00 = 10000.00")
+    assert x.formula.startswith(
+        "cash due = payable − offset − satisfied in shares = 260000.00 − 0.00 − 250000.00 = 10000.00"
+    )
     book.apply(claim("C2", "2004-02-15", "42500"), resolve("C2", "2004-03-01", "42500"))
     assert explain(book, "indemnity.buyer.cash_due", "2004-03-01").value == "52500.00"
     payable = explain(book, "indemnity.buyer.payable", "2004-03-01")

@@ -57,7 +57,7 @@ def test_page_shows_the_figures_of_state_json(page: tuple[Path, OneAgreement]) -
         "withheld_outstanding": state["offset"]["withheld_outstanding"],
     }
     text = unescape(path.read_text())
-    assert "71,293" in text and "20,750" in text and "BP Event (a) 2003-09-15" in text
+    assert "71,293" in text and "23,500" in text and "BP Event (a) 2003-09-15" in text
 
 
 def test_page_is_self_contained(page: tuple[Path, OneAgreement]) -> None:

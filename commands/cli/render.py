@@ -110,9 +110,20 @@ def render_state(state: AgreementState) -> str:
             _row("pending losses", i["pending_losses"], "8.3"),
             _row("Allowance exceeded", "yes" if i["allowance_exceeded"] else "no", f"{clause}(b) $25,000"),
             _row("payable", i["payable"], f"{clause}(b)"),
-            _row("satisfied in shares", i["satisfied_in_shares"], "8.1(c)"),
-            _row("cash due", i["cash_due"], "8.1(c)"),
         ]
+        if side == "buyer":  # 8.1(c), 8.6: offset, then Buyer Securities, then cash (readings 5)
+            lines += [
+                _row("satisfied by offset", i["offset"], "8.6"),
+                _row("satisfied in shares", i["satisfied_in_shares"], "8.1(c)"),
+                *(
+                    [_row("shares due outside the escrow", i["shares_due_outside_escrow"], "8.1(c)")]
+                    if i["shares_due_outside_escrow"]
+                    else []
+                ),
+                _row("cash due", i["cash_due"], "8.1(c)"),
+            ]
+        else:  # 8.2: the Buyer's liability to Sellers is paid in cash
+            lines.append(_row("cash due", i["cash_due"], "8.2(b)"))
     if s["claims"]:
         lines += ["", "Claims (8.3)"]
         for c in s["claims"]:
