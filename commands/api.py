@@ -100,7 +100,10 @@ class Ledger:
         return self._store
 
     def _writer(self) -> LedgerStore:
+        """The store opened for writing (created if need be), in place of one opened for reading."""
         if not self._writable:
+            if self._store is not None:
+                self._store.close()
             self._store = self._open(create=True)
             self._writable = True
         assert self._store is not None

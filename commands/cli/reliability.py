@@ -75,12 +75,13 @@ def copy(ctx: click.Context, target: str, plaintext: bool) -> None:
 
 
 @click.command()
-@click.option("--to", "target", required=True, metavar="FILE|-", help="A new SQLite file, or - for stdout.")
+@click.option("--out", "out", metavar="FILE|-", help="A new SQLite file, or - for stdout.")
+@click.option("--to", "to_alias", hidden=True, metavar="FILE|-", help="The old name of --out.")
 @click.option(
     "--key", "key_file", metavar="FILE", help="The signing key of the checkpoint (default: $APA_LEDGER_SIGNING_KEY)."
 )
 @click.pass_context
-def backup(ctx: click.Context, target: str, key_file: str | None) -> None:
+def backup(ctx: click.Context, out: str | None, to_alias: str | None, key_file: str | None) -> None:
     """Back the store up to a new SQLite file, then prove the copy.
 
     SQLite: the source's checkpoint and SQLite's online backup are taken in one read
@@ -91,10 +92,14 @@ def backup(ctx: click.Context, target: str, key_file: str | None) -> None:
 
     \b
     Example:
-      apa-ledger backup --to backups/2004-06-30.sqlite
-      apa-ledger backup --to - | gzip > backups/2004-06-30.sqlite.gz
+      apa-ledger backup --out backups/2004-06-30.sqlite
+      apa-ledger backup --out - | gzip > backups/2004-06-30.sqlite.gz
     """
-    from commands.cli.options import ledger_from
+    from commands.cli.options import fail, ledger_from
+
+    target = out or to_alias
+    if target is None:
+        fail("backup needs --out FILE (or - for stdout)")
 
     done = ledger_from(ctx).backup(target, key=key_file)
     click.echo(done.message, err=target == "-" or not done.ok)
