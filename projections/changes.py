@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from domain.earnout import purchase_price_reduction
 from domain.events import LedgerEvent
-from domain.values import format_money
 from projections.cited import KEYED, Cited
 from projections.earnout import release_schedule, share_counts
 from projections.escrow import escrow_state
 from projections.facts import EARNOUT_FIGURES, Facts
-from projections.headline import headline_row
+from projections.headline import PARTS, headline_part
 from projections.indemnity import claim_state, indemnity_side
 from projections.ledger import Fold, effective_events
 from projections.models import BPEventState, OffsetState, ScheduleItem
@@ -81,9 +81,9 @@ class _Walk:
         self.day = date.min
         self.schedule: list[ScheduleItem] = []
         self.bp: BPEventState | None = None
-        self.earnout_figures: Row = {}
-        self.money: Row = {}
-        self.headline: Row | None = None
+        self.parts: dict[tuple[str, ...], Row] = {}  # headline part -> its columns (``projections.headline``)
+        self.offset_in_part: OffsetState | None = None
+        self.headline_changed = False
         self.offset: OffsetState | None = None  # until a figure it reads is cited again
         self.claims: dict[str, Row] = {}
         self.survival: dict[str, Survival] = {}
@@ -130,33 +130,44 @@ class _Walk:
         terms = self.facts.terms
         terminated = self.facts.terminated_on is not None
         released, cancelled, pending, _ = share_counts(terms, self.schedule, self.day, terminated)
-        self.earnout_figures = {
+        figures = {
             "released_shares": released,
             "cancelled_shares": cancelled,
             "pending_shares": pending,
             "delivered_shares": self.facts.delivered_shares,
-            "purchase_price_reduction": format_money(cancelled * terms.liquidation_value),
         }
+        self.part(("earnout",), figures)
+        reduction = purchase_price_reduction(terms, cancelled)
+        self.part(("purchase_price",), {"reduction": reduction})
 
     def money_figures(self) -> None:
         """8.1-8.2, 8.6 and the Escrow Agreement: the figures that never read the date."""
         facts = self.facts
         losses = facts.losses()
-        self.money = {
-            "status": facts.status,
-            "escrow": escrow_state(facts, losses),
-            "indemnity": {side: indemnity_side(facts, side, losses) for side in ("buyer", "sellers")},
-            "offset": self.offset_now(),
-        }
+        self.part((), {"status": facts.status})
+        self.part(("escrow",), escrow_state(facts, losses))
+        for side in ("buyer", "sellers"):
+            self.part(("indemnity", side), indemnity_side(facts, side, losses))
+        offset = self.offset_now()
+        if offset is not self.offset_in_part:  # worked out again only when a figure it reads was cited
+            self.offset_in_part = offset
+            self.part(("offset",), offset)
+
+    def part(self, part: tuple[str, ...], figures: Any) -> None:
+        """One part of the headline (``projections.headline.PARTS``) worked out from its figures."""
+        columns = headline_part(part, figures)
+        if columns != self.parts.get(part):
+            self.parts[part] = columns
+            self.headline_changed = True
 
     def emit_headline(self) -> None:
-        """The ``state_timeline`` row (``projections.headline``), from the parts as they are now."""
-        e = self.earnout_figures
-        headline = headline_row(
-            {**self.money, "earnout": e, "purchase_price": {"reduction": e["purchase_price_reduction"]}}
-        )
-        if headline != self.headline:
-            self.headline = headline
+        """The ``state_timeline`` row (``projections.headline``), from the parts as they are now
+        (each part's columns were worked out when its figures were), if a part changed."""
+        if self.headline_changed:
+            self.headline_changed = False
+            headline: Row = {}
+            for part in PARTS:
+                headline.update(self.parts[part])
             self.out.headline.append((self.day, headline))
 
     def claim(self, claim_id: str) -> None:

@@ -11,8 +11,9 @@ read the figures through this mapping only, so a new figure is one line here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from domain.values import format_money, money_cents
@@ -64,13 +65,50 @@ def column(path: Path) -> str:
 FIGURE_NAMES: tuple[str, ...] = tuple(figure_name(path) for path in HEADLINE)
 HEADLINE_COLUMNS: tuple[str, ...] = tuple(column(path) for path in HEADLINE)
 MONEY_COLUMNS: frozenset[str] = frozenset(column(path) for path in MONEY_FIGURES)
-_MONEY_AT = tuple(path in MONEY_FIGURES for path in HEADLINE)
 
 
-def _at(value: Any, path: Path) -> Any:
-    for part in path:
-        value = value[part] if isinstance(value, Mapping) else getattr(value, part)
-    return value
+def _step(value: Any, part: str) -> Any:
+    """One step down a path: a mapping's item or an object's attribute."""
+    return value[part] if isinstance(value, Mapping) else getattr(value, part)
+
+
+PARTS: tuple[Path, ...] = tuple(dict.fromkeys(path[:-1] for path in HEADLINE))
+"""Where the headline figures live (each path less its figure's own name: ``()`` for the
+status, ``("indemnity", "buyer")``, ...), in the columns' order: a part's columns are together."""
+_FIGURES: dict[Path, tuple[tuple[str, str, str, bool], ...]] = {
+    part: tuple(
+        (path[-1], figure_name(path), column(path), path in MONEY_FIGURES) for path in HEADLINE if path[:-1] == part
+    )
+    for part in PARTS
+}
+"""Per part: each of its figures' key there, name, column and whether it is money."""
+assert [c for p in PARTS for *_, c, _ in _FIGURES[p]] == list(HEADLINE_COLUMNS), "a part's columns are apart"
+
+
+_GET: dict[Path, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    part: (
+        itemgetter(*(key for key, *_ in figures)) if len(figures) > 1 else lambda m, k=figures[0][0]: (m[k],),
+        attrgetter(*(key for key, *_ in figures)) if len(figures) > 1 else lambda o, k=figures[0][0]: (getattr(o, k),),
+    )
+    for part, figures in _FIGURES.items()
+}
+"""Per part: its figures' values in one call, as a tuple, from a mapping and from an object."""
+_MAPPINGS: dict[type, bool] = {}
+
+
+def _values(part: Path, figures: Any) -> tuple[Any, ...]:
+    """The part's figures from what holds them, in its columns' order (a mapping's items or an
+    object's attributes; which one is asked once per type)."""
+    mapping = _MAPPINGS.get(type(figures))
+    if mapping is None:
+        mapping = _MAPPINGS[type(figures)] = isinstance(figures, Mapping)
+    return _GET[part][0 if mapping else 1](figures)
+
+
+def _part_of(state: Any, part: Path) -> Any:
+    for key in part:
+        state = _step(state, key)
+    return state
 
 
 def headline_of(state: Any) -> dict[str, Any]:
@@ -78,16 +116,43 @@ def headline_of(state: Any) -> dict[str, Any]:
     ``model_dump(mode="json")``, or any tree of objects and mappings with the same paths.
     Money as two-place strings, as ``state --json`` writes it."""
     row = {}
-    for path, name in zip(HEADLINE, FIGURE_NAMES, strict=True):
-        value = _at(state, path)
-        row[name] = format_money(value) if isinstance(value, Decimal) else value
+    for part in PARTS:
+        for (_, name, _, money), value in zip(_FIGURES[part], _values(part, _part_of(state, part)), strict=True):
+            row[name] = format_money(value) if money and isinstance(value, Decimal) else value
     return row
+
+
+_CENTS: dict[Decimal | str, int] = {}
+"""Amounts already turned into cents: a portfolio's walk meets the same few amounts at most of
+its change points (zero above all), and a lookup costs a tenth of the conversion."""
+
+
+def _cents(amount: Decimal | str) -> int:
+    """``domain.values.money_cents``, remembered (equal amounts have equal cents)."""
+    cents = _CENTS.get(amount)
+    if cents is None:
+        if len(_CENTS) >= 1 << 16:  # bounded, for a long-running export
+            _CENTS.clear()
+        cents = _CENTS[amount] = money_cents(amount)
+    return cents
+
+
+def headline_part(part: Path, figures: Any) -> dict[str, Any]:
+    """The ``state_timeline`` columns of the figures of one part (``PARTS``), from what holds
+    them in a state (``state.escrow``, its JSON, or a mapping with the same keys): money in whole
+    cents (``domain.values.money_cents``), every other figure as it is. The part-by-part walk
+    works a part's columns out when its figures change and joins them (``headline_row`` is
+    every part of one state)."""
+    return {
+        column: _cents(value) if money else value
+        for (_, _, column, money), value in zip(_FIGURES[part], _values(part, figures), strict=True)
+    }
 
 
 def headline_row(state: Any) -> dict[str, Any]:
     """The ``state_timeline`` row of a state (the same trees as ``headline_of``): money in
     whole cents (``domain.values.money_cents``), every other figure as it is."""
-    return {
-        name: money_cents(_at(state, path)) if money else _at(state, path)
-        for path, name, money in zip(HEADLINE, HEADLINE_COLUMNS, _MONEY_AT, strict=True)
-    }
+    row: dict[str, Any] = {}
+    for part in PARTS:
+        row.update(headline_part(part, _part_of(state, part)))
+    return row
