@@ -87,6 +87,31 @@ def rebuild_read_model(store: LedgerStore, path: Path, workers: int | None) -> t
     return time.perf_counter() - start, result.notifications, result.agreements, used
 
 
+LATE_BATCH = (
+    b'{"type": "GrossMarginReported", "occurred_on": "2005-06-01", "month": "2004-02", "amount": "101000.00"}\n'
+)
+"""One late revision of a month's Gross Margin (1.5(b)): a batch any portfolio agreement accepts."""
+
+
+def incremental_export(store: LedgerStore, path: Path, agreement_id: str, runs: int) -> dict[str, float]:
+    """`apa-ledger apply` of one small batch to one agreement, then `apa-ledger export --to PATH`
+    into the existing read model (ms of the export only): the agreement's rows worked out again
+    and replaced, the position advanced, in one transaction. Each run appends one more batch
+    (a new revision each time, so none is recognised as applied before)."""
+    from commands.reporting.export import export
+
+    times = []
+    for run in range(runs):
+        drafts, batch = read_batch(LATE_BATCH.replace(b"101000.00", f"{101000 + run}.00".encode()))
+        apply_facts(store, agreement_id, drafts, batch=batch)
+        start = time.perf_counter()
+        result = export(store, str(path), workers=0)
+        times.append((time.perf_counter() - start) * 1000)
+        if result.agreements != 1:
+            raise RuntimeError(f"an export of one batch worked out {result.agreements} agreements")
+    return summary(times)
+
+
 def point_in_time(store: LedgerStore, agreement_id: str, runs: int, as_of: date = AS_OF) -> dict[str, float]:
     """`state` in process: read one agreement's events and project them as of a date (ms)."""
     times = []

@@ -33,6 +33,11 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
     assert rebuild["rows"] > rebuild["events"] and rebuild["one_process_events_per_s"] > 0
     assert rebuild["ceiling_ratio"] > 0 and rebuild["raw_write_of_its_rows_events_per_s"] > 0
     assert rebuild["interleaved_log_events_per_s"] > 0 and rebuild["interleaved_log_ratio"] > 0
+    # issue 16, item 4: the rebuild against its floor, the model's size on disk, one batch's export
+    assert (
+        rebuild["times_floor"] > 1 and rebuild["bytes_per_event"] * rebuild["events"] <= rebuild["bytes_on_disk"] * 1.01
+    )
+    assert rebuild["bytes_on_disk"] > 0 and rebuild["incremental_one_batch"]["runs"] == 5
     assert sqlite["replay"]["anomalies"] == 0
     assert set(sqlite["point_in_time_by_stream"]) == {"150", "1500"}
     assert sqlite["point_in_time_by_stream"]["1500"]["events"] > 1500
@@ -42,6 +47,8 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
         "import_ratio",
         "replay_ratio",
         "rebuild_ratio",
+        "rebuild_times_floor",
+        "incremental_ms",
         "pit_p50_ms_150",
         "pit_flat",
         "cli_s",
@@ -54,5 +61,6 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
         and "import (2 writers)" in printed
         and "read model rebuild" in printed
         and "agreements interleaved" in printed
+        and "an event; an export of one new batch" in printed
         and "CLI state" in printed
     )

@@ -90,6 +90,25 @@ def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: One
         assert isinstance(value, str) == (path in MONEY_FIGURES or path == ("status",)), name
 
 
+def test_the_as_of_query_is_answered_from_an_index(demo: OneAgreement, tmp_path: Path) -> None:
+    """Issue 16, item 4: "as of :d" over the portfolio reads ``state_timeline_valid`` and for one
+    agreement the primary key, never a scan of the table (EXPLAIN QUERY PLAN)."""
+    db = tmp_path / "reporting.sqlite"
+    export(demo.store, str(db))
+    with sqlite3.connect(db) as conn:
+
+        def plan(sql: str) -> str:
+            return " | ".join(r[-1] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, {"d": "2004-04-15", "a": "x"}))
+
+        portfolio = plan(f"SELECT * FROM state_timeline WHERE {AS_OF}")
+        one = plan(f"SELECT * FROM state_timeline WHERE agreement_id = :a AND {AS_OF}")
+        claims = plan(f"SELECT * FROM claims WHERE agreement_id = :a AND {AS_OF}")
+    assert portfolio.startswith("SEARCH state_timeline USING INDEX state_timeline_valid (valid_from<?)"), portfolio
+    assert one.startswith("SEARCH state_timeline USING PRIMARY KEY (agreement_id=? AND valid_from<?)"), one
+    assert claims.startswith("SEARCH claims USING "), claims
+    assert "SCAN" not in portfolio + one + claims
+
+
 def test_every_day_falls_in_exactly_one_interval_with_the_right_figures(demo: OneAgreement, tmp_path: Path) -> None:
     """Change points: between two rows nothing changes, so a sweep of dates every 9 days from
     the Effective Date to 2008 finds one row each, equal to the projection of that day."""
