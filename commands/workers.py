@@ -32,8 +32,8 @@ from commands.store.application import LedgerStore
 
 
 def worker_count(pending: int, threshold: int) -> int:
-    """Every core once ``pending`` work reaches ``threshold`` (starting the workers costs about
-    a third of a second, an interpreter's imports); none below it (work in this process)."""
+    """Every core once ``pending`` work reaches ``threshold`` (starting the workers costs an
+    interpreter's imports each); none below it (work in this process)."""
     cores = os.cpu_count() or 1
     return cores if cores > 1 and pending >= threshold else 0
 
@@ -104,8 +104,8 @@ def alongside_workers(
     ``state`` in ``worker_state()``) alike.
 
     This process starts on the first chunks at once and the workers join as soon as they
-    are up (an interpreter's imports, about a third of a second): on a portfolio that is
-    a tenth of the work, which a pool that only this process fed would lose."""
+    are up (an interpreter's imports), so the work done while they start is not lost, as
+    it would be with a pool that only this process fed."""
     queue = deque(enumerate(chunks))
     done: dict[int, list[Result]] = {}
     running: dict[Future[list[Result]], int] = {}

@@ -137,8 +137,8 @@ def _import_together(files: Sequence[AgreementFile]) -> list[FileOutcome]:
 
 def import_together(store: LedgerStore, files: Sequence[AgreementFile], dry_run: bool = False) -> list[FileOutcome]:
     """Check each file as `apply` checks it, then append every accepted file's events in one
-    transaction: a group commit, one for several agreements instead of one each (the commit's
-    ``fsync`` and the write lock were a tenth of an import's time). Each file is still whole
+    transaction: a group commit, one for several agreements instead of one each, because each
+    commit pays an ``fsync`` and a turn at the write lock. Each file is still whole
     or absent: the transaction holds whole files, a rejected file adds nothing to it, and if
     another writer appended to any of these agreements meanwhile (the store's conflict), each
     file goes again on its own, re-read and re-checked (``import_file``)."""

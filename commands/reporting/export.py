@@ -169,8 +169,7 @@ class FreshReadModelView(ReadModelView):
     """A read model written from scratch: its tables first, its indexes once they are full.
 
     Sorting a full table into an index once costs less than keeping the index in order row by
-    row: writing the benchmark portfolio's 438,531 rows took 2.16 s so, 2.85 s with the indexes
-    there from the start. ``export`` creates them after its last transaction; if it is cut off
+    row (docs/benchmarks.md, "Profile notes"). ``export`` creates them after its last transaction; if it is cut off
     before, the next export opens the file as a ``ReadModelView``, which creates them."""
 
     def construct_create_table_statements(self) -> list[str]:
@@ -349,8 +348,8 @@ def _rebuild_beside(
     deleting the file would leave them on the old, unlinked one until restarted, and a file
     rebuilt in place would show them its tables half written. So the new model is written to
     ``NAME.rebuilding.sqlite`` and copied over the old one with SQLite's online backup, in one
-    write transaction: each reader sees the old model, then the whole new one (110 MB for the
-    benchmark portfolio, 0.25 s). If the rebuild is cut off, the old model stays as it was."""
+    write transaction: each reader sees the old model, then the whole new one. If the rebuild
+    is cut off, the old model stays as it was."""
     beside = target.with_name(f"{target.stem}.rebuilding{target.suffix}")
     remove_database(str(beside))
     try:
