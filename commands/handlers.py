@@ -167,17 +167,18 @@ class _Planner:
         """8.1(c): the escrow shares surrendered and the cash that became due on resolution
         (beyond what derived events already record for it)."""
         base = {"occurred_on": claim.closed_on, "claim_id": claim.claim_id}
-        if claim.surrendered_shares > shares_recorded:
+        if claim.surrendered_shares != shares_recorded:  # readings 5: re-balanced, either way
             shares = claim.surrendered_shares - shares_recorded
             self.accepted.append(self._build(SharesSurrendered, {**base, "shares": shares}))
         if claim.claimant == "buyer" and claim.cash_due != cash_recorded:
             self.accepted.append(self._build(CashIndemnityDue, {**base, "amount": claim.cash_due - cash_recorded}))
 
     def _reconcile(self) -> None:
-        """8.1(c) after a back-dated fact or a retraction: an earlier-dated resolution can change
-        what a recorded one surrenders (e.g. it now tips the Allowance), so the derived events of
-        every resolved buyer claim are topped up to the fold's figures. A fall in shares cannot be
-        recorded as a surrender; the state (the fold) is authoritative either way."""
+        """8.1(c), 8.6 after a back-dated fact or a retraction: an earlier-dated resolution, a
+        withholding or its retraction can change what a recorded resolution takes (it now tips the
+        Allowance, or is offset), so the derived events of every resolved buyer claim are
+        re-balanced to the fold's figures - a fall recorded as a negative SharesSurrendered - and
+        never record a dollar twice (readings 5). The state (the fold) is authoritative."""
         resolved = {
             c.claim_id: c
             for c in self.ledger.facts.claims.values()

@@ -23,7 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from domain.notices import Notice, dated
 from domain.stored_form import omitted_at_default
 from domain.terms import Terms
-from domain.values import LedgerDate, Money, Month, NonNegativeMoney, PositiveShares
+from domain.values import LedgerDate, Money, Month, NonNegativeMoney, PositiveShares, ShareChange
 
 M = TypeVar("M", bound=BaseModel)
 PROVENANCE = frozenset({"recorded_by", "evidence"})  # who recorded a batch, on what documents
@@ -227,10 +227,14 @@ class ClaimWithdrawn(LedgerEvent):
 
 
 class SharesSurrendered(LedgerEvent):
+    """8.1(c): escrow shares surrendered to Buyer on a claim's resolution (derived). Negative after a
+    correction re-balances the claim (readings 5): a surrender recorded earlier that the claim no
+    longer takes, so that what the derived events record always sums to the fold's figure."""
+
     clause: ClassVar[str] = "8.1(c)"
     derived: ClassVar[bool] = True
     claim_id: Identifier
-    shares: PositiveShares
+    shares: ShareChange
 
 
 class CashIndemnityDue(LedgerEvent):

@@ -94,6 +94,15 @@ def parse_shares(value: Any) -> int:
     return value
 
 
+def parse_share_change(value: Any) -> int:
+    """A change in a count of shares: a whole integer, negative for a change that gives shares back."""
+    if isinstance(value, str) and re.fullmatch(r"-[0-9]{1,12}", value.strip()):
+        return -parse_shares(value.strip()[1:])
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return -parse_shares(-value)
+    return parse_shares(value)
+
+
 def parse_date(value: Any) -> date:
     """A calendar date, ISO 8601 (YYYY-MM-DD), between 1900 and 2199."""
     if isinstance(value, str):
@@ -146,6 +155,12 @@ def _positive(shares: int) -> int:
     return shares
 
 
+def _nonzero(shares: int) -> int:
+    if shares == 0:
+        raise ValueError("a change in shares cannot be zero")
+    return shares
+
+
 def _non_negative(amount: Decimal) -> Decimal:
     if amount < 0:
         raise ValueError("amount must not be negative")
@@ -157,6 +172,8 @@ Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(format_
 NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
 Shares = Annotated[int, BeforeValidator(parse_shares)]
 PositiveShares = Annotated[Shares, AfterValidator(_positive)]
+ShareChange = Annotated[int, BeforeValidator(parse_share_change), AfterValidator(_nonzero)]
+"""A non-zero change in shares (a derived re-balancing may be negative)."""
 LedgerDate = Annotated[date, BeforeValidator(parse_date)]
 Month = Annotated[str, BeforeValidator(parse_month)]
 

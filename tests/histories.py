@@ -162,6 +162,32 @@ HISTORIES = [
         ("2006-09-15", "2006-09-16", "2007-02-10", "2007-05-09", "2007-05-10", "2007-09-29", "2007-09-30"),
     ),
     History(
+        "offset-and-surrender-together",
+        [
+            *closing("2003-04-10"),
+            claim("B0", "2003-06-01", "20000.00"),
+            resolve("B0", "2003-07-01", "20000.00"),
+            claim("B1", "2003-12-01", "30000.00"),
+            fact("PaymentDue", "2004-01-15", payment_id="P1", amount="50000.00"),
+            fact("PaymentWithheld", "2004-01-15", payment_id="P1", amount="25000.00"),
+            fact("EscrowReleased", "2003-05-01", shares=24000),
+            resolve("B1", "2005-01-15", "28000.05"),
+        ],
+        ("2003-05-01", "2004-01-15", "2005-01-14", "2005-01-15", "2005-01-20"),
+    ),
+    History(
+        "the-issue-example-offset-not-surrender",
+        [
+            *closing("2003-04-10"),
+            claim("B1", "2003-12-01", "30000.00"),
+            fact("PaymentDue", "2004-01-15", payment_id="P1", amount="50000.00"),
+            fact("PaymentWithheld", "2004-01-15", payment_id="P1", amount="30000.00"),
+            resolve("B1", "2005-01-15", "28000.00"),
+            fact("WithheldPaymentReleased", "2005-01-15", payment_id="P1", amount="2000.00"),
+        ],
+        ("2004-01-15", "2005-01-14", "2005-01-15", "2005-01-16"),
+    ),
+    History(
         "claims-allowance-cap-and-fraction",
         [
             *closing("2003-04-10"),

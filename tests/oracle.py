@@ -149,32 +149,81 @@ def earnout(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
 
 
 def indemnity(facts: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
-    """8.1(b)-(c), readings 4-5, by hand: tipping Allowance, shares at $10 to $250,000, then cash."""
+    """8.1(b)-(c), 8.6, readings 4-5 and 7, by hand, walking the facts in date order.
+
+    8.1(b): nothing until "the aggregate amount of all Losses ... exceeds $25,000", then all.
+    8.6: a payment "withheld ... until such matters are resolved"; "the amount of such claims may
+    be offset against the retained payments and the remainder ... delivered to Sellers". 8.1(c):
+    the rest "satisfied exclusively by surrender ... of Buyer Securities up to a liquidation value
+    of $250,000" - out of the escrow while it holds them, else by the Sellers outside it - and
+    "any Losses in excess of $250,000 ... in cash", with the fraction of a $10 share."""
     known = _known(facts, as_of)
-    claimant = {f["claim_id"]: f["claimant"] for f in known if f["type"] == "ClaimAsserted"}
+    side_of = {f["claim_id"]: f["claimant"] for f in known if f["type"] == "ClaimAsserted"}
+    pending: dict[str, Fraction] = {}
     resolved = {"buyer": Fraction(0), "sellers": Fraction(0)}
+    not_yet_payable: list[tuple[str, Fraction]] = []  # the Buyer's resolved claims within the Allowance
+    withheld: dict[str, list[Any]] = {}  # payment -> [still held, offset so far, the claims it was withheld for]
+    balance = surrendered = outside = 0
+    offset = Fraction(0)
     for f in known:
-        if f["type"] == "ClaimResolved":
-            resolved[claimant[f["claim_id"]]] += Fraction(Decimal(f["amount"]))
-    deposited = sum(f["shares"] for f in known if f["type"] == "EscrowDeposited")
-    released = sum(f["shares"] for f in known if f["type"] == "EscrowReleased")
+        kind = f["type"]
+        if kind == "EscrowDeposited":
+            balance += f["shares"]
+        elif kind == "EscrowReleased":
+            balance -= f["shares"]
+        elif kind == "ClaimAsserted" or kind == "ClaimRevised":
+            pending[f["claim_id"]] = Fraction(Decimal(f["amount"]))
+        elif kind == "ClaimWithdrawn":
+            pending.pop(f["claim_id"], None)
+        elif kind == "PaymentWithheld":
+            held = withheld.setdefault(f["payment_id"], [Fraction(0), Fraction(0), set()])
+            held[0] += Fraction(Decimal(f["amount"]))
+            held[2] |= {c for c in pending if side_of[c] == "buyer"}
+        elif kind == "WithheldPaymentReleased":
+            withheld[f["payment_id"]][0] -= Fraction(Decimal(f["amount"]))
+        elif kind == "ClaimResolved":
+            claim_id, amount = f["claim_id"], Fraction(Decimal(f["amount"]))
+            pending.pop(claim_id, None)
+            side = side_of[claim_id]
+            resolved[side] += amount
+            if side != "buyer":
+                continue
+            not_yet_payable.append((claim_id, amount))
+            if resolved["buyer"] <= ALLOWANCE:
+                continue
+            for paid_for, left in not_yet_payable:  # 8.6 first: offset against what was withheld for it
+                for held in withheld.values():
+                    if paid_for in held[2] and left > 0 and held[0] > 0:
+                        take = min(held[0], left)
+                        held[0] -= take
+                        held[1] += take
+                        left -= take
+                        offset += take
+            not_yet_payable = []
+            shares_due = int(min(resolved["buyer"] - offset, CAP) / PRICE)
+            new = shares_due - surrendered - outside
+            from_escrow = min(new, balance)
+            surrendered, outside, balance = (
+                surrendered + from_escrow,
+                outside + new - from_escrow,
+                balance - from_escrow,
+            )
     out: dict[str, Any] = {}
     for side in ("buyer", "sellers"):
         total = resolved[side]
         payable = total if total > ALLOWANCE else Fraction(0)
-        shares = min(int(min(payable, CAP) / PRICE), deposited - released) if side == "buyer" else 0
+        side_offset = offset if side == "buyer" else Fraction(0)
+        shares = surrendered + outside if side == "buyer" else 0
         out[side] = {
             "resolved_losses": _money(total),
             "allowance_exceeded": total > ALLOWANCE,
             "payable": _money(payable),
+            "offset": _money(side_offset),
             "satisfied_in_shares": _money(shares * PRICE),
-            "cash_due": _money(payable - shares * PRICE),
+            "shares_due_outside_escrow": outside if side == "buyer" else 0,
+            "cash_due": _money(payable - side_offset - shares * PRICE),
         }
-        if side == "buyer":
-            out["escrow"] = {
-                "surrendered_shares": shares,
-                "balance_shares": deposited - released - shares,
-            }
+    out["escrow"] = {"surrendered_shares": surrendered, "balance_shares": balance}
     return out
 
 

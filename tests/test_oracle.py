@@ -24,7 +24,15 @@ BP_KEYS = (
     "settlement_shares",
     "missing_months",
 )
-SIDE_KEYS = ("resolved_losses", "allowance_exceeded", "payable", "satisfied_in_shares", "cash_due")
+SIDE_KEYS = (
+    "resolved_losses",
+    "allowance_exceeded",
+    "payable",
+    "offset",
+    "satisfied_in_shares",
+    "shares_due_outside_escrow",
+    "cash_due",
+)
 
 
 def ledger_figures(state: dict[str, Any]) -> dict[str, Any]:

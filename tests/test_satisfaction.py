@@ -166,3 +166,35 @@ def test_withholding_with_no_claim_pending_is_refused(book: OneAgreement) -> Non
     )
     with pytest.raises(RuleViolation, match=r"no buyer claim is pending"):
         book.apply(fact("PaymentWithheld", "2004-01-15", payment_id="P1", amount="1.00"))
+
+
+def test_a_retraction_rebalances_the_derived_events_to_the_fold(book: OneAgreement) -> None:
+    """readings 5: B0 (20,000) and B1 (10,000) resolved - B1's resolution tips the Allowance and
+    surrenders 3,000 shares. B0's resolution retracted: B1 alone is within the Allowance, so a
+    negative SharesSurrendered gives the 3,000 back and the derived events sum to the fold's 0;
+    the store reads the negative figure back."""
+    book.apply(
+        *signed(),
+        fact("ClosingOccurred", "2003-04-10"),
+        claim("B0", "2003-06-01", "20000.00"),
+        resolve("B0", "2003-07-01", "20000.00"),
+        claim("B1", "2003-08-01", "10000.00"),
+        resolve("B1", "2003-09-01", "10000.00"),
+    )
+    assert derived(book) == [("SharesSurrendered", "B1", 3000)]
+    b0 = next(e.position for e in book.events() if e.type == "ClaimResolved" and e.claim_id == "B0")
+    book.apply(fact("EventRetracted", "2003-10-01", event_id=b0, reason="entered in error"))
+    assert derived(book) == [("SharesSurrendered", "B1", 3000), ("SharesSurrendered", "B1", -3000)]
+    assert satisfied(book, "2003-10-01") == ("0.00", 0, 0, "0.00", "0.00")
+
+
+def test_a_back_dated_withholding_moves_a_surrender_to_the_offset(book: OneAgreement) -> None:
+    """8.6, readings 5: the withholding of 30,000 for B1 recorded late, dated before the resolution:
+    the 2,800 shares first surrendered are given back and the 28,000 is offset instead."""
+    facts = issue_history("30000.00", "28000.00")
+    withheld = facts.pop(5)
+    book.apply(*facts)
+    assert derived(book) == [("SharesSurrendered", "B1", 2800)]
+    book.apply(withheld)
+    assert derived(book) == [("SharesSurrendered", "B1", 2800), ("SharesSurrendered", "B1", -2800)]
+    assert satisfied(book, "2005-01-15") == ("28000.00", 0, 0, "0.00", "28000.00")
