@@ -11,12 +11,11 @@ No row depends on the wall clock, so a rebuild reproduces the tables exactly.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from domain.event_json import payload_json
+from domain.event_json import canonical_json, payload_json
 from domain.events import ENVELOPE, AgreementRegistered, EventRetracted, LedgerEvent
 from domain.values import money_cents
 from projections.changes import Row, changes
@@ -32,7 +31,8 @@ def _iso(day: date | None) -> str | None:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """A JSON-ready value as the ledger writes JSON (``domain.event_json``: sorted keys, no spaces)."""
+    return canonical_json(value).decode()
 
 
 def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
@@ -56,7 +56,7 @@ def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
             "clause": e.clause,
             "occurred_on": iso(e.occurred_on),
             "recorded_at": iso(e.timestamp),
-            "payload": payload_json(e, PAYLOAD_EXCLUDED) or _json(e.payload()),
+            "payload": payload_json(e, PAYLOAD_EXCLUDED),
             "retracted_by": retracted.get(e.position),
             "prev_hash": e.prev_hash,
             "hash": e.hash,
