@@ -34,6 +34,8 @@ HEADLINE: tuple[Path, ...] = (
     ("indemnity", "buyer", "pending_losses"),
     ("indemnity", "buyer", "resolved_losses"),
     ("indemnity", "buyer", "payable"),
+    ("indemnity", "buyer", "offset"),
+    ("indemnity", "buyer", "shares_due_outside_escrow"),
     ("indemnity", "buyer", "cash_due"),
     ("indemnity", "sellers", "pending_losses"),
     ("indemnity", "sellers", "payable"),
@@ -47,14 +49,16 @@ _PLACES = frozenset({"earnout", "indemnity", "offset"})
 """Groups of ``state --json`` whose figures' names say enough without them."""
 
 MONEY_FIGURES: frozenset[Path] = frozenset(
-    path for path in HEADLINE if path[-1].endswith(("_losses", "payable", "cash_due", "reduction", "_outstanding"))
+    path
+    for path in HEADLINE
+    if path[-1].endswith(("_losses", "payable", "offset", "cash_due", "reduction", "_outstanding"))
 )
 """The headline figures that are money (Decimal in ``state``, two-place strings in its JSON)."""
 
 
 def figure_name(path: Path) -> str:
     """The figure at ``path`` of ``state --json`` named as the headline names it."""
-    return "_".join(part for part in path if part not in _PLACES)
+    return "_".join([*(part for part in path[:-1] if part not in _PLACES), path[-1]])  # a figure keeps its name
 
 
 def column(path: Path) -> str:

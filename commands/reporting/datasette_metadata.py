@@ -63,6 +63,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "escrow_available_shares": "Escrow balance less reserved shares (8.1(c))",
             "buyer_pending_losses_cents": "Buyer's Losses in pending claims, in cents (8.1, 8.3)",
             "buyer_payable_cents": "Buyer's payable Losses after the $25,000 Allowance, in cents (8.1(b))",
+            "buyer_offset_cents": "Buyer's payable Losses offset against withheld payments, in cents (8.6)",
+            "buyer_shares_due_outside_escrow": "Buyer Securities due for Losses beyond what the escrow held (8.1(c))",
             "buyer_cash_due_cents": "Buyer's Losses payable in cash beyond the $250,000 in shares, in cents (8.1(c))",
             "sellers_pending_losses_cents": "Sellers' Losses in pending claims, in cents (8.2, 8.3)",
             "sellers_payable_cents": "Sellers' payable Losses after the Allowance, in cents (8.2(b))",

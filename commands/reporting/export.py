@@ -77,9 +77,9 @@ DDL = [
     "valid_to TEXT, clause TEXT NOT NULL, description TEXT NOT NULL, due_on TEXT NOT NULL, "
     "status TEXT NOT NULL, PRIMARY KEY (agreement_id, ref, valid_from)) STRICT, WITHOUT ROWID",
 ]
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The tables' layout (``PRAGMA user_version``): 2 holds money in whole cents, 3 each event's
-recorded_by and evidence. An export finds a
+recorded_by and evidence, 4 the Buyer's offset and shares due outside the escrow. An export finds a
 read model of another layout and rebuilds it (beside it, then swapped in)."""
 
 
