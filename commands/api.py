@@ -380,6 +380,23 @@ class Ledger:
 
             raise refuse_plaintext(describe_store(store_url(self.location)), output)
 
+    def checkpoint(self, *, key: str | None = None) -> dict[str, Any]:
+        """The store's heads now (`apa-ledger checkpoint`): every agreement's count of events and
+        last hash, signed with the key in the file ``key`` (default $APA_LEDGER_SIGNING_KEY's)."""
+        from commands.checkpoint import read_key, take
+        from commands.store.application import describe_store, store_url
+
+        store = self.store
+        return take(store, describe_store(store_url(self.location)), store.clock(), read_key(key))
+
+    def copy_to(self, target: str, *, cipher_key: str = "") -> tuple[int, str]:
+        """Every event into the new, empty store ``target`` (`apa-ledger copy`), encrypted with
+        ``cipher_key`` (empty: not encrypted); the events copied and the copy's verify message."""
+        from commands.store.application import open_store
+        from commands.store.copy import copy_store
+
+        return copy_store(self.store, open_store(target, cipher_key=cipher_key))
+
     def backup(self, to: str, *, key: str | None = None) -> Backup:
         """Back the store up to the new SQLite file ``to`` ("-": stdout) and prove the copy: it
         must verify and hold the source's checkpoint taken in the same read (signed with the

@@ -28,12 +28,9 @@ def checkpoint(ctx: click.Context, out: str, key_file: str | None) -> None:
       apa-ledger checkpoint --out checkpoints/2004-06-30.json
       apa-ledger verify --checkpoint checkpoints/2004-06-30.json
     """
-    from commands.checkpoint import read_key, take
-    from commands.store.application import describe_store, store_url
     from domain.errors import InvalidInput
 
-    store = ledger_from(ctx).store
-    body = take(store, describe_store(store_url(ctx.obj["store"])), store.clock(), read_key(key_file))
+    body = ledger_from(ctx).checkpoint(key=key_file)
     text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     if out == "-":
         click.echo(text, nl=False)

@@ -62,14 +62,11 @@ def copy(ctx: click.Context, target: str, plaintext: bool) -> None:
       export APA_LEDGER_CIPHER_KEY=$APA_LEDGER_NEW_CIPHER_KEY  # then use new.sqlite
     """
     from commands.cli.options import fail, ledger_from
-    from commands.store.application import open_store
-    from commands.store.copy import copy_store
 
     new_key = os.environ.get(NEW_KEY_ENV, "")
     if not new_key and not plaintext:
         fail(f"set {NEW_KEY_ENV} to the new key (`apa-ledger keygen`), or pass --plaintext for an unencrypted copy")
-    source = ledger_from(ctx).store
-    count, verified = copy_store(source, open_store(target, cipher_key=new_key))
+    count, verified = ledger_from(ctx).copy_to(target, cipher_key=new_key)
     mode = "encrypted with the new key" if new_key else "NOT encrypted"
     click.echo(f"copied {count} events to {target} ({mode}); {verified}")
 
