@@ -341,3 +341,89 @@ def test_a_read_of_an_empty_postgres_database_creates_nothing(
             (schema, schema, schema),
         ).fetchone()[0]
         assert objects == 0
+
+
+def _hold_postgres_lock(url: str, statement: str, seconds: float, held: threading.Event) -> None:
+    """Another session's transaction holding ``statement``'s lock for ``seconds`` (as psql's
+    ``BEGIN; LOCK TABLE ...;`` left open), then rolled back."""
+    from commands.store.postgres import connect_direct, postgres_env
+
+    with connect_direct(postgres_env(url)) as other, other.transaction(force_rollback=True):
+        other.execute(statement)
+        held.set()
+        time.sleep(seconds)
+
+
+def _postgres_count(url: str) -> int:
+    """Rows in the PostgreSQL store's event table, read directly (no ledger code involved)."""
+    from tests.postgres import require_postgres
+
+    return int(require_postgres().execute(f"SELECT count(*) FROM {_postgres_table(url)}").fetchone()[0])
+
+
+def _postgres_table(url: str) -> str:
+    return f'"{url.rsplit("schema=", 1)[1]}".ledgerstore_events'
+
+
+@pytest.fixture
+def postgres_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[str]:
+    """A PostgreSQL store (a fresh schema) holding agreement APA with a short valid history."""
+    from tests.postgres import fresh_schema
+
+    with fresh_schema() as url:
+        assert run_cli(capsys, "--store", url, "new", "APA").code == 0
+        source = tmp_path / "history.jsonl"
+        source.write_bytes(HISTORY)
+        assert run_cli(capsys, "--store", url, "apply", "APA", str(source)).code == 0
+        yield url
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "lock",
+    [
+        "LOCK TABLE {table} IN EXCLUSIVE MODE",  # a table lock left open in psql
+        "SELECT 1 FROM {table} FOR UPDATE",  # row locks: their ROW SHARE holds the insert's table lock
+    ],
+)
+def test_a_locked_postgres_store_is_waited_for_within_the_timeout_then_one_line(
+    postgres_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], lock: str
+) -> None:
+    """readings 20. As on SQLite: while another session holds a lock the append needs, a writer
+    says that it waits, gives up after $APA_LEDGER_WRITE_TIMEOUT seconds with one line, appends
+    nothing, and the store still verifies."""
+    source = tmp_path / "more.jsonl"
+    source.write_bytes(MORE)
+    before = _postgres_count(postgres_store)
+    held = threading.Event()
+    statement = lock.format(table=_postgres_table(postgres_store))
+    holder = threading.Thread(target=_hold_postgres_lock, args=(postgres_store, statement, 6, held))
+    holder.start()
+    held.wait()
+    started = time.monotonic()
+    run = run_process("--store", postgres_store, "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "2"})
+    waited = time.monotonic() - started
+    holder.join()
+    lines = run.err.splitlines()
+    assert run.code == 2 and len(lines) == 2 and "Traceback" not in run.err, run
+    assert "waiting up to 2 s" in lines[0] and "stayed locked" in lines[1] and "nothing was appended" in lines[1]
+    assert 2 <= waited < 6
+    assert _postgres_count(postgres_store) == before
+    assert run_cli(capsys, "--store", postgres_store, "verify").code == 0
+
+
+@pytest.mark.postgres
+def test_a_postgres_writer_lands_once_the_lock_is_released(postgres_store: str, tmp_path: Path) -> None:
+    """A table lock held for less than the timeout only delays the batch."""
+    source = tmp_path / "more.jsonl"
+    source.write_bytes(MORE)
+    before = _postgres_count(postgres_store)
+    held = threading.Event()
+    statement = f"LOCK TABLE {_postgres_table(postgres_store)} IN EXCLUSIVE MODE"
+    holder = threading.Thread(target=_hold_postgres_lock, args=(postgres_store, statement, 2.5, held))
+    holder.start()
+    held.wait()
+    run = run_process("--store", postgres_store, "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "20"})
+    holder.join()
+    assert run.code == 0 and "waiting up to 20 s" in run.err, run
+    assert _postgres_count(postgres_store) == before + 1

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from commands.store.waiting import LOCK_POLL
 from domain.errors import StoreError
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -61,6 +62,9 @@ def postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_CONNECT_TIMEOUT": CONNECT_TIMEOUT,
+        # An append waits for the table lock this long at a try (the library's default, 0, is
+        # for ever), then tries again until $APA_LEDGER_WRITE_TIMEOUT (``waiting.while_locked``).
+        "POSTGRES_LOCK_TIMEOUT": str(LOCK_POLL),
     }
     if query.get("schema", [""])[0]:
         env["POSTGRES_SCHEMA"] = query["schema"][0]

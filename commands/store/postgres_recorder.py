@@ -13,7 +13,9 @@ in docs/benchmarks.md ("Profile notes").
 - ``insert_events`` calls a server-side function (``insert_function_sql``, created with the
   library's other DDL) in one autocommit statement, because the library's transaction
   takes three round trips a batch: the same ``EXCLUSIVE`` table lock held to the commit, so
-  notification ids still commit in order, the same NOTIFY, the same ``lock_timeout``. The library's own
+  notification ids still commit in order, the same NOTIFY, the same ``lock_timeout``
+  (``waiting.LOCK_POLL``, through ``postgres_env``: a lock another session holds is waited for
+  in short tries, so the writer can say that it waits and give up in time). The library's own
   ``ENABLE_DB_FUNCTIONS`` function takes the composite-type array and takes no table
   lock, so it is not used. A store made before the function existed gets it at its
   first append; where the role may not create functions, appends take the library's
@@ -31,16 +33,18 @@ from eventsourcing.persistence import DatabaseError, InterfaceError, Operational
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.errors import UndefinedFunction
+from psycopg.errors import LockNotAvailable, UndefinedFunction
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+from commands.store import waiting
 from commands.store.recorder_sql import select_params, select_tail
 
 
 def insert_function_name(events_table: str) -> str:
-    """The server-side insert of ``events_table``, versioned: a new body gets a new name."""
-    return f"{events_table}_insert_v1"
+    """The server-side insert of ``events_table``, versioned: a new body gets a new name (v2:
+    a ``lock_timeout`` of ``waiting.LOCK_POLL``, where v1 waited for the lock for ever)."""
+    return f"{events_table}_insert_v2"
 
 
 def insert_function_sql(datastore: PostgresDatastore, events_table: str) -> Composed:
@@ -87,6 +91,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self.has_insert_function = True  # until the server says otherwise (a store made before it)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @waiting.while_locked(lambda exc: isinstance(exc.__cause__, LockNotAvailable))  # inside: never 10 waits
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """One autocommit call of the server-side insert (see the module's docstring); the
         library's transaction where the function does not exist yet. A duplicate position is

@@ -1,7 +1,7 @@
 """How long a writer waits for the store, and what it says while it waits.
 
-A writer can be held up two ways: another process holds SQLite's write lock (a long
-import, or a ``BEGIN EXCLUSIVE`` left open), or other writers keep appending to the
+A writer can be held up two ways: another process holds the store's write lock (a long
+import; SQLite's ``BEGIN EXCLUSIVE`` or PostgreSQL's ``LOCK TABLE`` left open), or other writers keep appending to the
 same agreement first (the optimistic check in ``commands.handlers``). Either wait is
 bounded by one setting, ``$APA_LEDGER_WRITE_TIMEOUT`` (seconds, default 30), so an
 operator knows how long a command can take before it gives up with one line, and a
@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, StoreError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 WRITE_TIMEOUT_ENV = "APA_LEDGER_WRITE_TIMEOUT"
 DEFAULT_WRITE_TIMEOUT = 30.0
 """Seconds a writer waits for the lock or for a quiet moment on its agreement."""
 LOCK_POLL = 1
-"""Seconds SQLite's own busy handler waits at each try, between two checks of the deadline."""
+"""Seconds the store's own wait for its lock lasts at each try (SQLite's busy handler,
+PostgreSQL's ``lock_timeout``), between two checks of the deadline."""
 
 
 def write_timeout() -> float:
@@ -43,3 +49,34 @@ def _to_stderr(message: str) -> None:
 
 notice: Callable[[str], None] = _to_stderr
 """Where a writer says that it is waiting (once a wait); a caller of the API may replace it."""
+
+
+def while_locked(locked: Callable[[Exception], bool]) -> Callable[[F], F]:
+    """An append tried again while ``locked(error)`` says another process holds the store's
+    lock (each try waits ``LOCK_POLL`` seconds for it), up to ``write_timeout()``: said once
+    when the wait begins, then one line (a ``StoreError``) if the lock is still held."""
+
+    def decorate(append: F) -> F:
+        @wraps(append)
+        def waiting_append(*args: Any, **kwargs: Any) -> Any:
+            deadline = timeout = None
+            while True:
+                try:
+                    return append(*args, **kwargs)
+                except Exception as exc:
+                    if not locked(exc):
+                        raise
+                if deadline is None or timeout is None:
+                    timeout = write_timeout()
+                    deadline = time.monotonic() + timeout - LOCK_POLL  # the first try waited LOCK_POLL
+                    notice(f"the store is locked by another process; waiting up to {timeout:g} s")
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"the store stayed locked by another process for {timeout:g} s "
+                        f"(${WRITE_TIMEOUT_ENV}); nothing was appended",
+                        "store",
+                    )
+
+        return waiting_append  # type: ignore[return-value]
+
+    return decorate
