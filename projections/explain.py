@@ -236,7 +236,13 @@ def _survival(facts: Facts, state: AgreementState) -> list[Explanation]:
             formula, quote, clause = f"{row.section} survives indefinitely", "7.3(i)", "7.3(i)"
         elif row.section == terms.tax_section:
             statute = facts.tax_statute
-            formula = f"runs to the statute of limitations: {statute or 'no TaxLimitationPeriodRecorded yet'}"
+            formula = (
+                f"continues through the expiration of the statute of limitations on {statute} (a 2.11 claim may be "
+                "asserted that day); a claim asserted by then keeps 2.11 alive, for new claims too, until three "
+                "months after its final resolution (readings 6)"
+                if statute
+                else "continues through the statute of limitations: no TaxLimitationPeriodRecorded yet"
+            )
             quote, clause = "7.3(ii)", "7.3(ii)"
             pos = sorted({*pos, *cite(facts, "survival:2.11")})
         elif closing is None:
