@@ -347,11 +347,12 @@ class Ledger:
             raise UnknownAgreement(f"no agreement {agreement_id!r} in this store")  # a user error, not a break
         if expect_head is not None:
             check_head_hash(agreement_id, expect_head)
-        ok, message = verify_store(store, agreement_id, expect_head, workers)
-        if ok and checkpoints:
-            from commands.checkpoint import check_all, read_key
+        from commands.checkpoint import check_all, read_key
 
-            problem, extended = check_all(store, checkpoints, read_key(key))
+        signing_key = read_key(key)
+        ok, message = verify_store(store, agreement_id, expect_head, workers, signing_key)
+        if ok and checkpoints:
+            problem, extended = check_all(store, checkpoints, signing_key)
             ok, message = (False, f"verify FAILED: {problem}") if problem else (True, message + extended)
         if ok and evidence is not None:
             from commands.provenance import check_documents

@@ -10,6 +10,7 @@ from commands import workers as pool_of
 from commands.handlers import plan
 from commands.parsing import Draft
 from commands.store.application import LedgerStore
+from commands.store.seals import check_store_chain
 from domain.agreement import agreement_uuid, project_agreement
 from domain.chain import first_break
 from domain.errors import LedgerError
@@ -129,11 +130,18 @@ def log_break(store: LedgerStore, ids: list[str]) -> str | None:
 
 
 def verify_store(
-    store: LedgerStore, agreement_id: str | None = None, expect_head: str | None = None, workers: int | None = None
+    store: LedgerStore,
+    agreement_id: str | None = None,
+    expect_head: str | None = None,
+    workers: int | None = None,
+    key: bytes | None = None,
 ) -> tuple[bool, str]:
     """Verify one agreement or every agreement in the store (on every core for a large store:
     ``workers`` as ``commands.workers.each_on_every_core``), reporting the first break in the
     order the agreements were registered.
+
+    The whole store is also checked as one chain of seals, one per agreement per append
+    (``commands.store.seals``; their HMACs with the signing ``key``, when given).
 
     The chain alone cannot show that its *last* events were deleted; ``expect_head`` (a hash
     kept elsewhere, e.g. from ``history --json``) must then be the hash of some event of the
@@ -163,5 +171,10 @@ def verify_store(
         extra = len(events) - positions[expect_head]
         since = f"; {extra} event{'s' if extra != 1 else ''} appended since that head" if extra else "; head matches"
         return True, f"verified 1 {noun}, {total} events: hash chains intact, replay clean{since}"
+    chain = ""
+    if not agreement_id:  # the store as a whole: every append sealed, in order (commands.store.seals)
+        problem, chain = check_store_chain(store, ids, key)
+        if problem is not None:
+            return False, f"verify FAILED: {problem}"
     noun = "agreement" if len(ids) == 1 else "agreements"
-    return True, f"verified {len(ids)} {noun}, {total} events: hash chains intact, replay clean"
+    return True, f"verified {len(ids)} {noun}, {total} events: hash chains intact, replay clean{chain}"

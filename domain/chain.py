@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from domain.event_json import canonical_json, hashed_json, hashed_values
 from domain.events import LedgerEvent
 
 GENESIS = "0" * 64
 
-__all__ = ["GENESIS", "canonical_bytes", "canonical_json", "digest", "first_break", "seal"]
+__all__ = ["GENESIS", "canonical_bytes", "canonical_json", "digest", "first_break", "seal", "store_seal"]
 
 
 def canonical_bytes(event: LedgerEvent) -> bytes:
@@ -49,3 +50,29 @@ def first_break(events: list[LedgerEvent]) -> tuple[int, str] | None:
             return event.position, "the stored event does not match its hash"
         prev = event.hash
     return None
+
+
+def store_seal(
+    seq: int,
+    agreement: str,
+    position: int,
+    count: int,
+    last_hash: str,
+    prev: str,
+    db_user: str | None,
+    key: bytes | None,
+) -> str:
+    """The seal of one row of the store chain (``commands.store.seals``): SHA-256 over the
+    canonical JSON of the row and the previous seal, or HMAC-SHA-256 with the signing ``key``,
+    so that with a key the store chain cannot be sealed again by someone without it."""
+    body = {
+        "seq": seq,
+        "agreement": agreement,
+        "position": position,
+        "count": count,
+        "hash": last_hash,
+        "prev": prev,
+        "db_user": db_user,
+    }
+    data = canonical_json(body)
+    return hmac.new(key, data, hashlib.sha256).hexdigest() if key is not None else hashlib.sha256(data).hexdigest()

@@ -50,10 +50,16 @@ def test_a_checkpoint_of_an_untouched_store_is_extended(store: Path, capsys, tmp
 
 
 def test_a_deleted_agreement_is_named_against_a_checkpoint(store: Path, capsys, tmp_path: Path) -> None:
-    """Every row of APA-2 deleted: its chain is gone whole, so only the checkpoint shows it."""
+    """Every row of APA-2 deleted: the store chain names it (tests/test_store_chain.py); with the
+    store chain dropped as well the rest looks like a store made before it, and only the
+    checkpoint shows the agreement is gone."""
     cli(capsys, store, "checkpoint", "--out", str(tmp_path / "c.json"))
     sql(store, "DELETE FROM stored_events WHERE originator_id = ?", agreement_uuid("APA-2").hex)
-    assert cli(capsys, store, "verify")[0] == 0  # what is left is a valid store
+    code, text = cli(capsys, store, "verify")
+    assert code == 1 and "not in the store (the agreement or its registration was deleted)" in text
+    sql(store, "DROP TABLE stored_events_seals")
+    code, text = cli(capsys, store, "verify")
+    assert code == 0 and "no store chain" in text  # what is left looks like a valid store
     code, text = cli(capsys, store, "verify", "--checkpoint", str(tmp_path / "c.json"))
     assert code == 1 and "agreement APA-2 of checkpoint" in text and "is gone" in text
 
@@ -112,13 +118,17 @@ def test_truncation_and_a_rolled_back_file_are_named_against_a_checkpoint(
 def test_a_rewritten_chain_is_named_against_a_checkpoint(
     store: Path, capsys, book: OneAgreement, tmp_path: Path
 ) -> None:
-    """The checkpoint's head replaced by another event at the same position."""
+    """The checkpoint's head replaced by another event at the same position: the store chain's
+    seal of it names it, and without the store chain the checkpoint does."""
     cli(capsys, store, "checkpoint", "--out", str(tmp_path / "c.json"))
     sql(
         store, "DELETE FROM stored_events WHERE originator_id = ? AND originator_version = 4", agreement_uuid("APA").hex
     )
     book.store = open_store(str(store))
     book.apply(closed("2003-04-11")[-1])
+    code, text = cli(capsys, store, "verify")
+    assert code == 1 and "agreement APA position 4 is not the event sealed" in text
+    sql(store, "DROP TABLE stored_events_seals")
     code, text = cli(capsys, store, "verify", "--checkpoint", str(tmp_path / "c.json"))
     assert code == 1 and "agreement APA, position 4: not the event checkpoint" in text
 

@@ -197,8 +197,12 @@ def _schema_of(url: str) -> str:
 
 
 def _insert_function_exists(url: str) -> bool:
-    name = f"{_schema_of(url)}.{_function()}(uuid[], bigint[], text[], bytea[])"
-    return require_postgres().execute("SELECT to_regprocedure(%s)", (name,)).fetchone()[0] is not None
+    found = require_postgres().execute(
+        "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE proname = %s AND nspname = %s",
+        (_function(), _schema_of(url)),
+    )
+    return bool(found.fetchone()[0])
 
 
 def test_appends_go_through_the_stores_insert_function(tmp_path: Path) -> None:
@@ -235,9 +239,10 @@ def test_a_store_made_before_the_insert_function_gets_it_at_its_first_append(tmp
 
 def test_a_role_that_may_not_create_functions_appends_the_librarys_way(tmp_path: Path) -> None:
     """Scale, least privilege: a clerk's role with only the rights an append needs (USAGE on
-    the schema; SELECT, INSERT and UPDATE - the lock's - on the events table; the id sequence)
-    cannot create the function in a store made before it: its appends take the library's
-    transaction, whole and in order, and nothing fails."""
+    the schema; SELECT, INSERT and UPDATE - the lock's - on the events table; SELECT and INSERT
+    on the store chain's seals; the id sequence) cannot create the function in a store made
+    before it: its appends take the library's transaction, whole and in order, sealed, and
+    nothing fails; the seals name the clerk's role, as the server knows it (17.4)."""
     from psycopg import sql
 
     admin = require_postgres()
@@ -252,6 +257,7 @@ def test_a_role_that_may_not_create_functions_appends_the_librarys_way(tmp_path:
             for grant in (
                 "GRANT USAGE ON SCHEMA {s} TO {r}",
                 "GRANT SELECT, INSERT, UPDATE ON {s}.ledgerstore_events TO {r}",
+                "GRANT SELECT, INSERT ON {s}.ledgerstore_events_seals TO {r}",
                 "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
             ):
                 admin.execute(sql.SQL(grant).format(s=schema, r=sql.Identifier(role)))
@@ -261,6 +267,7 @@ def test_a_role_that_may_not_create_functions_appends_the_librarys_way(tmp_path:
             assert outcome.appended and not store.recorder.has_insert_function
             assert not _insert_function_exists(url)
             assert [e.position for e in store.load("APA").events] == list(range(1, len(outcome.appended) + 2))
+            assert [s.db_user for s in store.recorder.select_seals()] == ["postgres", role]
             store.close()
         finally:
             admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))

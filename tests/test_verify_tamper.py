@@ -206,7 +206,8 @@ def test_verify_on_every_core_reports_the_first_break_in_the_order_registered(
         apply_facts(book.store, other, parse_jsonl(to_jsonl(*facts)))
     monkeypatch.setattr(workers_module, "CHUNK", 1)
     alone, together = verify_store(book.store, workers=0), verify_store(book.store, workers=2)
-    assert alone == together == (True, f"verified 5 agreements, {5 * EVENTS} events: hash chains intact, replay clean")
+    intact = f"verified 5 agreements, {5 * EVENTS} events: hash chains intact, replay clean"
+    assert alone == together == (True, intact)
     for agreement_id in ("APA-4", "APA-3"):
         with sqlite3.connect(book.path) as db:
             where = "WHERE originator_id = ? AND originator_version = 8"

@@ -31,6 +31,7 @@ from commands.store.postgres import (
     postgres_env,
     redact,
 )
+from commands.store.seals import tails
 from commands.store.sqlite_recorder import LedgerSQLiteRecorder
 from commands.store.waiting import LOCK_POLL
 from domain.agreement import Agreement, agreement_uuid, project_agreement
@@ -210,9 +211,10 @@ class LedgerStore(Application[UUID]):
         ``EventStore.put`` builds for the application's notification hooks, which the
         ledger does not use. Returns the notification ids the recorder gives."""
         to_stored = self.mapper.to_stored_event
-        stored = [to_stored(event) for event in objs if event is not None]
-        try:
-            return self.recorder.insert_events(stored, **kwargs)
+        events = [event for event in objs if event is not None]
+        stored = [to_stored(event) for event in events]
+        try:  # with the store chain's seal of each agreement appended to (commands.store.seals)
+            return self.recorder.insert_events(stored, seals=tails(events), **kwargs)
         except IntegrityError:
             raise  # another writer appended first: the handlers re-read and retry
         except PersistenceError as exc:  # a full disk, a read-only file, a lost connection ...
@@ -285,9 +287,20 @@ def open_store(
     except Exception as exc:  # connection refused, unwritable file ...
         raise StoreError(f"cannot open the store {describe_store(url)}: {_redact(str(exc), url)}", "store") from exc
     check_readable(store, describe_store(url))
+    sign_seals(store)
     if clock is not None:
         store.clock = clock  # type: ignore[method-assign]
     return store
+
+
+def sign_seals(store: LedgerStore) -> None:
+    """Sign the store chain's seals with the key $APA_LEDGER_SIGNING_KEY names, if it names one."""
+    from commands.checkpoint import key_id, read_key
+
+    key = read_key(None)
+    if key is not None:
+        store.recorder.signing_key = key  # type: ignore[attr-defined]
+        store.recorder.key_id = key_id(key)  # type: ignore[attr-defined]
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -35,16 +35,34 @@ from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.errors import LockNotAvailable, UndefinedFunction
 from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from commands.store import waiting
 from commands.store.recorder_sql import select_params, select_tail
+from commands.store.seals import SUFFIX, Seal, Tail, chained
+from domain.chain import GENESIS
+
+HEAD_MOVED = "apa-ledger: the store head moved"
 
 
 def insert_function_name(events_table: str) -> str:
     """The server-side insert of ``events_table``, versioned: a new body gets a new name (v2:
-    a ``lock_timeout`` of ``waiting.LOCK_POLL``, where v1 waited for the lock for ever)."""
-    return f"{events_table}_insert_v2"
+    a ``lock_timeout`` of ``waiting.LOCK_POLL``, where v1 waited for the lock for ever; v3: the
+    store chain's seal rows, ``commands.store.seals``)."""
+    return f"{events_table}_insert_v3"
+
+
+def seals_table_sql(datastore: PostgresDatastore, events_table: str) -> Composed:
+    """The store chain's table; ``db_user`` is the server's ``current_user``, never the client's word."""
+    return SQL(
+        "CREATE TABLE IF NOT EXISTS {schema}.{seals} (seq bigint PRIMARY KEY, originator_id {id_type} NOT NULL, "
+        "position bigint NOT NULL, count bigint NOT NULL, hash text NOT NULL, prev text NOT NULL, "
+        "seal text NOT NULL, db_user text NOT NULL DEFAULT current_user, key_id text NOT NULL)"
+    ).format(
+        schema=Identifier(datastore.schema),
+        seals=Identifier(events_table + SUFFIX),
+        id_type=Identifier(datastore.originator_id_type),
+    )
 
 
 def insert_function_sql(datastore: PostgresDatastore, events_table: str) -> Composed:
@@ -54,14 +72,20 @@ def insert_function_sql(datastore: PostgresDatastore, events_table: str) -> Comp
     id_type = Identifier(datastore.originator_id_type)
     return SQL(
         "CREATE OR REPLACE FUNCTION {schema}.{function}("
-        "ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
+        "ids {id_type}[], versions bigint[], topics text[], states bytea[], "
+        "seqs bigint[], seal_ids {id_type}[], positions bigint[], counts bigint[], hashes text[], "
+        "prevs text[], seals text[], key_ids text[]) "
         "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
         "BEGIN "
         "SET LOCAL lock_timeout = '{lock_timeout}s'; "
         "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+        "IF coalesce((SELECT seal FROM {schema}.{seals_table} ORDER BY seq DESC LIMIT 1), {genesis}) <> prevs[1] "
+        "THEN RAISE EXCEPTION {moved}; END IF; "
         "NOTIFY {channel}; "
         "RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
         "SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id; "
+        "INSERT INTO {schema}.{seals_table} (seq, originator_id, position, count, hash, prev, seal, key_id) "
+        "SELECT * FROM unnest(seqs, seal_ids, positions, counts, hashes, prevs, seals, key_ids); "
         "END; $BODY$"
     ).format(
         schema=Identifier(datastore.schema),
@@ -69,6 +93,9 @@ def insert_function_sql(datastore: PostgresDatastore, events_table: str) -> Comp
         id_type=id_type,
         lock_timeout=datastore.lock_timeout,
         table=Identifier(events_table),
+        seals_table=Identifier(events_table + SUFFIX),
+        genesis=Literal(GENESIS),
+        moved=Literal(HEAD_MOVED),
         channel=Identifier(events_table.replace(".", "_")),
     )
 
@@ -79,9 +106,17 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_create_statements.append(seals_table_sql(datastore, events_table_name))
         self.sql_create_statements.append(insert_function_sql(datastore, events_table_name))
+        self.seals = Identifier(events_table_name + SUFFIX)
+        self.head: tuple[int, str] | None = None  # the store head after this recorder's last append
+        self.head_known = False
+        self.db_user: str | None = None  # the server's current_user on this store's connections
+        self.signing_key: bytes | None = None  # set by ``open_store`` from $APA_LEDGER_SIGNING_KEY
+        self.key_id = ""
         self.insert_call = SQL(
-            "SELECT * FROM {schema}.{function}(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])"
+            "SELECT * FROM {schema}.{function}(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[], "
+            "%b::bigint[], %b::{id_type}[], %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[])"
         ).format(
             schema=Identifier(datastore.schema),
             function=Identifier(insert_function_name(events_table_name)),
@@ -96,39 +131,86 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         """One autocommit call of the server-side insert (see the module's docstring); the
         library's transaction where the function does not exist yet. A duplicate position is
         the library's ``IntegrityError`` either way (``PostgresDatastore.get_connection``)."""
+        seals: Sequence[Tail] = kwargs.pop("seals", ())
         if not stored_events or not self.has_insert_function:
-            return super().insert_events(stored_events, **kwargs)
+            return super().insert_events(stored_events, seals=seals, **kwargs)
         try:
-            return self._call_insert_function(stored_events)
+            return self._call_insert_function(stored_events, seals)
         except ProgrammingError as exc:
             if not isinstance(exc.__cause__, UndefinedFunction):
                 raise
         self.has_insert_function = self._create_insert_function()  # a store made before it
         if not self.has_insert_function:
-            return super().insert_events(stored_events, **kwargs)
-        return self._call_insert_function(stored_events)
+            return super().insert_events(stored_events, seals=seals, **kwargs)
+        return self._call_insert_function(stored_events, seals)
 
-    def _call_insert_function(self, stored_events: Sequence[StoredEvent]) -> list[int]:
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            if self.insert_query is None:  # rendered once a connection, not once a save
-                self.insert_query = self.insert_call.as_bytes(conn)
-            curs.execute(self.insert_query, _columns(stored_events), prepare=True)
-            return [row[0] for row in curs.fetchall()]
+    def _call_insert_function(self, stored_events: Sequence[StoredEvent], seals: Sequence[Tail]) -> list[int]:
+        """One call; its seal rows chained on the head this recorder last saw, and again on the
+        head read afresh when another process appended since (the function refuses a stale head)."""
+        for _attempt in range(100):
+            with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+                if self.insert_query is None:  # rendered once a connection, not once a save
+                    self.insert_query = self.insert_call.as_bytes(conn)
+                if not self.head_known or self.db_user is None:
+                    self._read_head(curs)
+                rows = chained(self.head, seals, self.db_user, self.signing_key, self.key_id)
+                try:
+                    curs.execute(self.insert_query, (*_columns(stored_events), *_seal_columns(rows)), prepare=True)
+                except psycopg.errors.RaiseException as exc:  # raised inside the connection's context
+                    if HEAD_MOVED not in str(exc):
+                        raise
+                    self.head_known = False
+                    continue
+                ids = [row[0] for row in curs.fetchall()]
+            self.head = (rows[-1].seq, rows[-1].seal) if rows else self.head
+            return ids
+        raise OperationalError("the store head kept moving under 100 attempts")  # pragma: no cover
+
+    def _read_head(self, curs: Cursor[Any]) -> None:
+        curs.execute(SQL("SELECT current_user"))
+        self.db_user = curs.fetchone()[0]
+        curs.execute(
+            SQL("SELECT seq, seal FROM {schema}.{seals} ORDER BY seq DESC LIMIT 1").format(
+                schema=Identifier(self.datastore.schema), seals=self.seals
+            )
+        )
+        row = curs.fetchone()
+        self.head = None if row is None else (row[0], row[1])
+        self.head_known = True
 
     def _create_insert_function(self) -> bool:
-        """Create the insert function in a store made before it existed; False if this role may
-        not, or another process is creating it at this moment (this recorder then keeps to the
-        library's transaction; the next process finds the function)."""
-        statement = insert_function_sql(self.datastore, self.events_table_name)
+        """Create the insert function (and the seals table) in a store made before them; False if
+        this role may not, or another process is creating it at this moment (this recorder then
+        keeps to the library's transaction; the next process finds the function)."""
         try:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(statement)
+                curs.execute(seals_table_sql(self.datastore, self.events_table_name))
+                curs.execute(insert_function_sql(self.datastore, self.events_table_name))
         except DatabaseError:
             return False
         return True
 
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], seals: Sequence[Tail] = (), **_: Any
+    ) -> None:
         self._lock_table(curs)
+        curs.row_factory = tuple_row  # type: ignore[assignment]  # plain tuples (the ids too, below)
+        if seals:  # under the table lock: the head cannot move before this transaction commits
+            self._read_head(curs)
+            rows = chained(self.head, seals, self.db_user, self.signing_key, self.key_id)
+            curs.execute(
+                SQL(
+                    "INSERT INTO {schema}.{seals} (seq, originator_id, position, count, hash, prev, seal, key_id) "
+                    "SELECT * FROM unnest(%b::bigint[], %b::{id_type}[], %b::bigint[], %b::bigint[], %b::text[], "
+                    "%b::text[], %b::text[], %b::text[])"
+                ).format(
+                    schema=Identifier(self.datastore.schema),
+                    seals=self.seals,
+                    id_type=Identifier(self.datastore.originator_id_type),
+                ),
+                _seal_columns(rows),
+            )
+            self.head_known = False
         self._notify_channel(curs)
         statement = SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
@@ -191,6 +273,63 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(statement, [start, limit], prepare=True)
             return curs.fetchall()
 
+    def _table(self, statement: str) -> Composed:
+        return SQL(statement).format(  # type: ignore[arg-type]
+            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name), seals=self.seals
+        )
+
+    def _rows(self, statement: Composed, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, params)
+            return curs.fetchall()
+
+    def select_seals(self) -> list[Seal]:
+        """Every row of the store chain, in order (none in a store made before it)."""
+        exists = self._rows(
+            SQL("SELECT to_regclass(%s)"), [f"{self.datastore.schema}.{self.events_table_name}{SUFFIX}"]
+        )
+        if exists[0][0] is None:
+            return []
+        rows = self._rows(
+            self._table(
+                "SELECT seq, originator_id, position, count, hash, prev, seal, db_user, key_id "
+                "FROM {schema}.{seals} ORDER BY seq"
+            )
+        )
+        return [Seal(r[0], r[1] if isinstance(r[1], UUID) else UUID(str(r[1])), *r[2:]) for r in rows]
+
+    def select_sealed_hashes(self, mapper: Any) -> list[tuple[int, str]]:
+        """Each seal's sequence number and the hash of the event it names, as stored now."""
+        rows = self._rows(
+            self._table(
+                "SELECT s.seq, e.originator_id, e.originator_version, e.topic, e.state FROM {schema}.{seals} s "
+                "JOIN {schema}.{table} e ON e.originator_id = s.originator_id AND e.originator_version = s.position"
+            )
+        )
+        return [(seq, mapper.decode_row(o, v, topic, bytes(state)).hash) for seq, o, v, topic, state in rows]
+
+    def notification_of(self, originator_id: UUID, position: int) -> int | None:
+        rows = self._rows(
+            self._table(
+                "SELECT notification_id FROM {schema}.{table} WHERE originator_id = %s AND originator_version = %s"
+            ),
+            [originator_id, position],
+        )
+        return int(rows[0][0]) if rows else None
+
+    def select_extents(self, before: int) -> list[tuple[UUID, int, int]]:
+        """Each agreement's last position and its count of events logged before notification ``before``."""
+        return [
+            (o, last, int(count))
+            for o, last, count in self._rows(
+                self._table(
+                    "SELECT originator_id, max(originator_version), count(*) FILTER (WHERE notification_id < %s) "
+                    "FROM {schema}.{table} GROUP BY originator_id"
+                ),
+                [before],
+            )
+        ]
+
     def select_rows(
         self,
         originator_id: UUID | str,
@@ -208,6 +347,20 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, select_params(originator_id, gt, lte, limit), prepare=True)
             return [(version, topic, bytes(state)) for version, topic, state in curs.fetchall()]
+
+
+def _seal_columns(rows: Sequence[Seal]) -> tuple[list[Any], ...]:
+    """The seal rows as one list per column but ``db_user`` (the server writes its own)."""
+    return (
+        [r.seq for r in rows],
+        [r.originator_id for r in rows],
+        [r.position for r in rows],
+        [r.count for r in rows],
+        [r.hash for r in rows],
+        [r.prev for r in rows],
+        [r.seal for r in rows],
+        [r.key_id for r in rows],
+    )
 
 
 def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], list[int], list[str], list[bytes]]:

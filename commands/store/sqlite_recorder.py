@@ -26,6 +26,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from commands.store import waiting
 from commands.store.recorder_sql import select_params, select_tail
+from commands.store.seals import SUFFIX, Seal, Tail, chained
 from domain.errors import StoreError
 
 
@@ -34,7 +35,28 @@ def _stored_id(originator_id: UUID | str) -> str:
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
-    """``SQLiteApplicationRecorder`` with a batched insert and a lighter ``select_events``."""
+    """``SQLiteApplicationRecorder`` with a batched insert and a lighter ``select_events``, and
+    the store chain's seal rows written in each append's transaction (``commands.store.seals``)."""
+
+    signing_key: bytes | None = None  # set by ``open_store`` from $APA_LEDGER_SIGNING_KEY
+    key_id = ""
+    seals_ready = False
+
+    @property
+    def seals_table(self) -> str:
+        return self.events_table_name + SUFFIX
+
+    def _create_seals(self, c: SQLiteCursor) -> None:
+        c.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.seals_table} (seq INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, "
+            "position INTEGER NOT NULL, count INTEGER NOT NULL, hash TEXT NOT NULL, prev TEXT NOT NULL, "
+            "seal TEXT NOT NULL, db_user TEXT, key_id TEXT NOT NULL)"
+        )
+        self.seals_ready = True
+
+    def _has_seals(self, c: SQLiteCursor) -> bool:
+        c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [self.seals_table])
+        return c.fetchone() is not None
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """The library's insert (one transaction), tried again while another process holds the
@@ -58,7 +80,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     "store",
                 )
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], seals: Sequence[Tail] = (), **_: Any
+    ) -> Sequence[int] | None:
         if not stored_events:
             return []
         c.executemany(
@@ -67,7 +91,59 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         )
         c.execute("SELECT last_insert_rowid()")
         last = c.fetchone()[0]
+        if seals:  # the store chain, in this same write transaction (SQLite's one write lock)
+            if not self.seals_ready:
+                self._create_seals(c)
+            c.execute(f"SELECT seq, seal FROM {self.seals_table} ORDER BY seq DESC LIMIT 1")
+            head = c.fetchone()
+            rows = chained(None if head is None else (head[0], head[1]), seals, None, self.signing_key, self.key_id)
+            c.executemany(
+                f"INSERT INTO {self.seals_table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (r.seq, r.originator_id.hex, r.position, r.count, r.hash, r.prev, r.seal, None, r.key_id)
+                    for r in rows
+                ],
+            )
         return list(range(last - len(stored_events) + 1, last + 1))
+
+    def select_seals(self) -> list[Seal]:
+        """Every row of the store chain, in order (none in a store made before it)."""
+        with self.datastore.transaction(commit=False) as c:
+            if not self._has_seals(c):
+                return []
+            c.execute(f"SELECT * FROM {self.seals_table} ORDER BY seq")
+            return [Seal(r[0], UUID(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in c.fetchall()]
+
+    def select_sealed_hashes(self, mapper: Any) -> list[tuple[int, str]]:
+        """Each seal's sequence number and the hash of the event it names, as stored now."""
+        statement = (
+            f"SELECT s.seq, e.originator_id, e.originator_version, e.topic, e.state FROM {self.seals_table} s "
+            f"JOIN {self.events_table_name} e "
+            "ON e.originator_id = s.originator_id AND e.originator_version = s.position"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement)
+            rows = c.fetchall()
+        return [(seq, mapper.decode_row(UUID(o), v, topic, state).hash) for seq, o, v, topic, state in rows]
+
+    def notification_of(self, originator_id: UUID, position: int) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid FROM {self.events_table_name} WHERE originator_id = ? AND originator_version = ?",
+                [originator_id.hex, position],
+            )
+            row = c.fetchone()
+            return None if row is None else int(row[0])
+
+    def select_extents(self, before: int) -> list[tuple[UUID, int, int]]:
+        """Each agreement's last position and its count of events logged before notification ``before``."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, max(originator_version), sum(rowid < ?) FROM {self.events_table_name} "
+                "GROUP BY originator_id",
+                [before],
+            )
+            return [(UUID(r[0]), r[1], r[2]) for r in c.fetchall()]
 
     def select_events(
         self,
