@@ -232,17 +232,30 @@ def test_a_locked_store_is_waited_for_within_the_timeout_then_one_line(store: Pa
 
 
 def test_a_writer_lands_once_the_lock_is_released(store: Path, tmp_path: Path) -> None:
-    """A lock held for less than the timeout only delays the batch."""
+    """A lock held for less than the timeout only delays the batch: the lock is released only
+    after the writer has said that it waits, however slowly the writer's process starts."""
+    import subprocess
+
+    from tests.clirun import APA_LEDGER
+
     source = tmp_path / "more.jsonl"
     source.write_bytes(MORE)
     before = stored_count(store)
-    held = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(store, 1.5, held))
-    holder.start()
-    held.wait()
-    run = run_process("--store", str(store), "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "20"})
-    holder.join()
-    assert run.code == 0 and "waiting up to 20 s" in run.err, run
+    db = sqlite3.connect(store, isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    writer = subprocess.Popen(
+        [APA_LEDGER, "--store", str(store), "apply", "APA", str(source)],
+        env={**os.environ, "APA_LEDGER_WRITE_TIMEOUT": "60"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert writer.stderr is not None
+    said = writer.stderr.readline().decode()
+    db.execute("ROLLBACK")
+    db.close()
+    _, err = writer.communicate(timeout=60)
+    assert "waiting up to 60 s" in said, said + err.decode()
+    assert writer.returncode == 0, err.decode()
     assert stored_count(store) == before + 1
 
 
