@@ -157,3 +157,40 @@ def cli_state(store_url: str, agreement_id: str, runs: int) -> dict[str, float]:
         subprocess.run(command, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3), "runs": runs}
+
+
+def follow_lag(store: LedgerStore, store_url: str, path: Path, agreement_id: str, runs: int) -> dict[str, float]:
+    """`apa-ledger export --to PATH --follow` running in its own process while this one applies
+    one small batch at a time: ms from ``apply_facts`` returning to the agreement's new event
+    row being visible to a reader of the model (the lag a dashboard sees). The follow polls a
+    SQLite store every 0.2 s (its default) and wakes on NOTIFY from a PostgreSQL one."""
+    import signal
+    import sqlite3
+
+    exe = Path(__import__("sys").executable).with_name("apa-ledger")
+    command = [str(exe), "--store", store_url, "export", "--to", str(path), "--follow", "--workers", "0"]
+    follower = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    times = []
+    try:
+        assert follower.stderr is not None
+        line = follower.stderr.readline()  # the model is current and the follow is waiting
+        if not line.startswith("following: "):
+            raise RuntimeError(f"export --follow did not start: {line.strip()}")
+        model = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        count = "SELECT count(*) FROM events WHERE agreement_id = ?"
+        for run in range(runs):
+            seen = model.execute(count, [agreement_id]).fetchone()[0]
+            drafts, batch = read_batch(LATE_BATCH.replace(b"101000.00", f"{102000 + run}.00".encode()))
+            apply_facts(store, agreement_id, drafts, batch=batch)
+            start = time.perf_counter()
+            while model.execute(count, [agreement_id]).fetchone()[0] <= seen:
+                if time.perf_counter() - start > 30:
+                    raise RuntimeError("export --follow did not export a batch within 30 s")
+                time.sleep(0.002)
+            times.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.05 * (run % 4))  # batches at different moments of the follow's poll
+        model.close()
+    finally:
+        follower.send_signal(signal.SIGINT)
+        follower.communicate(timeout=60)
+    return summary(times)

@@ -52,7 +52,9 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
         "pit_p50_ms_150",
         "pit_flat",
         "cli_s",
+        "follow_lag_ms",
     }
+    assert sqlite["follow_lag_ms"]["runs"] == 10 and sqlite["follow_lag_ms"]["p50_ms"] > 0
     assert results["postgresql"] == "skipped (--no-postgres)"
     assert results["targets"] == TARGETS
     printed = capsys.readouterr().out
@@ -63,4 +65,5 @@ def test_the_harness_measures_every_figure_of_the_scale_issue(tmp_path: Path, ca
         and "agreements interleaved" in printed
         and "an event; an export of one new batch" in printed
         and "CLI state" in printed
+        and "export --follow" in printed
     )

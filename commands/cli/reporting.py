@@ -127,9 +127,25 @@ def calendar(
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of applying only the new events.")
 @workers_option("Processes that work the rows out (0: this one).", "every core for 20,000 new events or more")
 @plaintext_option("From an encrypted store: write the read model anyway (it is plaintext; serve asks again).")
+@click.option("--follow", is_flag=True, help="Then keep exporting new events as they are appended, until interrupted.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.05, 3600),
+    default=0.2,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --follow: how often a SQLite store is looked at (PostgreSQL wakes on NOTIFY; this bounds the wait).",
+)
 @click.pass_context
 def export(
-    ctx: click.Context, out: str | None, to_alias: str | None, rebuild: bool, workers: int | None, plaintext: bool
+    ctx: click.Context,
+    out: str | None,
+    to_alias: str | None,
+    rebuild: bool,
+    workers: int | None,
+    plaintext: bool,
+    follow: bool,
+    interval: float,
 ) -> None:
     """Write the reporting read model (SQLite tables for dashboards); run again to add new events.
 
@@ -143,6 +159,7 @@ def export(
     Example:
       apa-ledger export --out reporting.sqlite
       apa-ledger export --out reporting.sqlite --rebuild --workers 4
+      apa-ledger export --out reporting.sqlite --follow   # until Ctrl-C
       sqlite3 reporting.sqlite "SELECT released_shares FROM state_timeline
         WHERE valid_from <= '2003-12-31' AND ('2003-12-31' < valid_to OR valid_to IS NULL)"
     """
@@ -152,16 +169,63 @@ def export(
     if not plaintext:  # before anything is written, the lock file beside the model too
         ledger_from(ctx).refuse_plaintext(f"the read model {'on stdout' if target == '-' else target}")
     if target == "-":  # a whole new read model, built beside and then written to stdout
+        if follow:
+            fail("--follow keeps a read model file current; give it --out FILE, not -")
         with tempfile.TemporaryDirectory() as scratch:
             _export(ctx, str(Path(scratch) / "reporting.sqlite"), True, workers, "-")
         return
-    _export(ctx, target, rebuild, workers, target)
+    if not follow:
+        _export(ctx, target, rebuild, workers, target)
+        return
+    from commands.reporting.follow import Interrupted, stopped_by_signals
+
+    # One store for the whole run: opening it again in this process would read its header with
+    # a plain open() and close(), which drops every POSIX lock the process holds on the file, so
+    # that a writer's last close deletes the WAL that this process still reads (a stale head).
+    ledger = ledger_from(ctx)
+    with stopped_by_signals():
+        try:
+            _export(ctx, target, rebuild, workers, target, ledger)
+            _follow(ledger, target, interval, workers)
+        except Interrupted as stop:
+            position = _position(ledger, target)
+            click.echo(
+                f"stopped following on {stop.name}: {target} is whole at position {position}; run again to resume"
+            )
 
 
-def _export(ctx: click.Context, to: str, rebuild: bool, workers: int | None, shown: str) -> None:
+def _follow(ledger: Any, to: str, interval: float, workers: int | None) -> None:
+    from commands.reporting.follow import follow
+
+    def exported(result: Any) -> None:
+        click.echo(
+            f"exported {result.notifications} new events ({result.agreements} agreement"
+            f"{'' if result.agreements == 1 else 's'} recomputed) to {to}, position {result.position}"
+        )
+
+    click.echo(f"following: new events are exported to {to} as they are appended (Ctrl-C to stop)", err=True)
+    store = ledger.store
+    waiting = lambda: click.echo(f"waiting for another export of {to} to finish ...", err=True)  # noqa: E731
+    follow(store, to, exported, interval=interval, workers=workers, waiting=waiting)
+
+
+def _position(ledger: Any, to: str) -> int:
+    """The position the read model at ``to`` has committed (0 if there is none yet)."""
+    from commands.reporting.export import open_view
+
+    if not Path(to).exists():
+        return 0
+    view = open_view(to)
+    try:
+        return view.max_tracking_id(ledger.store.name) or 0
+    finally:
+        view.datastore.close()
+
+
+def _export(ctx: click.Context, to: str, rebuild: bool, workers: int | None, shown: str, ledger: Any = None) -> None:
     from commands.reporting.export import pending_notifications
 
-    ledger = ledger_from(ctx)
+    ledger = ledger or ledger_from(ctx)
     store = ledger.store
     length = store.recorder.max_notification_id() or 0 if rebuild else pending_notifications(store, to)
     with progress_bar(length, "exporting") as advance:
