@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from domain import earnout as earnout_rules
 from domain import earnout as rules
-from domain.dates import month_start
-from domain.events import trusted_model
+from domain.dates import first_of_next_month, month_start
+from domain.events import (
+    BPEventDeclared,
+    DeemedEventAgreed,
+    EarnoutSharesDelivered,
+    GrossMarginReported,
+    LedgerEvent,
+    trusted_model,
+)
 from domain.terms import Terms
-from projections.facts import ZERO, Facts
+from projections.checks import Handler, reject, require_open
+from projections.cited import Cited
+from projections.facts import ZERO, Facts, Movement
 from projections.models import BPEventState, EarnoutState, ScheduleItem
 
 
@@ -199,3 +209,106 @@ def earnout_state(facts: Facts, as_of: date) -> EarnoutState:
         bp_event=bp,
         schedule=schedule,
     )
+
+
+# The fold's handlers of these facts (``projections.ledger`` dispatches to them).
+
+
+def _margin(facts: Facts, e: GrossMarginReported) -> None:
+    """Gross Margin, 1.5(b): a month's figure is reported after the month ends; a later
+    recorded report for the same month supersedes the earlier one (from its recording on,
+    whatever date it bears)."""
+    earliest, last = facts.margin_months
+    if not earliest <= e.month <= last:
+        raise reject(
+            e, f"month {e.month} plays no part in 1.5(b) (Gross Margin is used for {earliest} through {last})", "1.5(b)"
+        )
+    if e.occurred_on < first_of_next_month(e.month):
+        raise reject(e, f"month {e.month} has not ended yet", "Gross Margin, 1.5(b)")
+    held = facts.sources.get(Cited.MARGIN.of(e.month))
+    if held and held[0] > e.position:
+        return  # a report recorded later already governs this month, even if dated earlier
+    facts.margins[e.month] = e.amount
+    facts.cite(Cited.MARGIN.of(e.month), e.position, replace=True)
+
+
+def _check_bp_window(facts: Facts, e: LedgerEvent, day: date, what: str) -> None:
+    terms = facts.terms
+    if not earnout_rules.in_bp_window(terms, day):
+        raise reject(
+            e,
+            f"{what} {day} is outside the BP Event period {terms.bp_window_start} to {terms.bp_window_end}",
+            "BP Event, 1.5(b)",
+        )
+
+
+def _bp_declared(facts: Facts, e: BPEventDeclared) -> None:
+    """BP Event (a)-(c): one BP Event, during the 14-month period commencing January 1, 2003."""
+    require_open(facts, e, "7.2")
+    _check_bp_window(facts, e, e.occurred_on, "the BP Event date")
+    if facts.bp_declared_on is not None:
+        raise reject(e, f"a BP Event already occurred on {facts.bp_declared_on}", "BP Event, 1.5(b)")
+    if facts.deemed_on is not None and (e.bp_clause == "c" or e.occurred_on >= facts.deemed_on):
+        # readings 3: only the first BP Event counts - a clause (a) or (b) event before the agreed
+        # Deemed Event date is the first, and governs (the Deemed Event is then moot)
+        raise reject(
+            e,
+            f"a BP Event is deemed to have occurred on {facts.deemed_on} (agreed on {facts.deemed_agreed_on}); "
+            "only a clause (a) or (b) event dated before it could come first",
+            "BP Event, 1.5(b)",
+        )
+    facts.bp_declared_on = e.occurred_on
+    facts.bp_clause = e.bp_clause
+    facts.cite(Cited.BP_EVENT, e.position)
+
+
+def _deemed(facts: Facts, e: DeemedEventAgreed) -> None:
+    """BP Event (c): if Buyer accedes and Big Planet promotes, the parties agree a Deemed
+    Event date not less than four nor more than seven months after the promotion."""
+    require_open(facts, e, "7.2")
+    if facts.deemed_on is not None:
+        raise reject(e, f"a Deemed Event was already agreed for {facts.deemed_on}", "BP Event (c)")
+    if facts.bp_declared_on is not None and facts.bp_clause != "c":
+        raise reject(
+            e, f"a clause ({facts.bp_clause}) BP Event already occurred on {facts.bp_declared_on}", "BP Event (c)"
+        )
+    low, high = earnout_rules.deemed_event_bounds(facts.terms, e.promotion_implemented_on)
+    if not low <= e.deemed_on <= high:
+        raise reject(
+            e,
+            f"deemed date {e.deemed_on} must be 4 to 7 months after the promotion of "
+            f"{e.promotion_implemented_on}, i.e. {low} to {high}",
+            "BP Event (c)",
+        )
+    _check_bp_window(facts, e, e.deemed_on, "the deemed date")
+    if e.deemed_on < e.occurred_on:  # installments released meanwhile would be taken back; 1.5 has no clawback
+        raise reject(e, f"deemed date {e.deemed_on} precedes the agreement on it; it cannot be in the past", "1.5(b)")
+    facts.deemed_agreed_on = e.occurred_on
+    facts.promotion_implemented_on = e.promotion_implemented_on
+    facts.deemed_on = e.deemed_on
+    facts.bp_clause = "c"
+    facts.cite(Cited.BP_EVENT, e.position)
+
+
+def _delivered(facts: Facts, e: EarnoutSharesDelivered) -> None:
+    """1.5(b): CRS delivers Earnout Shares; never more than have been released by then."""
+    released = released_by(release_schedule(facts)[0], e.occurred_on)
+    if facts.delivered_shares + e.shares > released:
+        raise reject(
+            e,
+            f"deliveries would total {facts.delivered_shares + e.shares} but only {released} Earnout Shares "
+            "are released by this date",
+            "1.5(b)",
+        )
+    facts.delivered_shares += e.shares
+    facts.deliveries.append(Movement(e.occurred_on, "delivery", e.shares, "", e.position))
+    facts.cite(Cited.DELIVERED, e.position)
+
+
+EARNOUT_HANDLERS: dict[type[LedgerEvent], Handler] = {  # type: ignore[dict-item]
+    GrossMarginReported: _margin,
+    BPEventDeclared: _bp_declared,
+    DeemedEventAgreed: _deemed,
+    EarnoutSharesDelivered: _delivered,
+}
+"""The fold's checks of 1.5(b)-(c), each fact checked then applied (``projections.ledger``)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from domain.events import trusted_model
-from projections.facts import Facts, Losses
+from domain.events import EscrowDeposited, EscrowReleased, LedgerEvent, trusted_model
+from projections.checks import Handler, reject, require_effective, require_open
+from projections.cited import Cited
+from projections.facts import Facts, Losses, Movement
 from projections.indemnity import buyer_satisfaction
 from projections.models import EscrowState
 
@@ -37,3 +39,43 @@ def escrow_state(facts: Facts, losses: Losses | None = None) -> EscrowState:
             liquidation_value_per_share=facts.terms.liquidation_value,
         ),
     )
+
+
+# The fold's handlers of these facts (``projections.ledger`` dispatches to them).
+
+
+def _escrow_deposited(facts: Facts, e: EscrowDeposited) -> None:
+    """8.1(c): Sellers deliver 25,000 shares to the escrow agent; never more."""
+    require_effective(facts, e, "8.1(c)")
+    require_open(facts, e, "8.1(c)")
+    limit = facts.terms.escrow_shares
+    if facts.escrow_deposited + e.shares > limit:
+        raise reject(
+            e, f"deposits would total {facts.escrow_deposited + e.shares}, above the {limit} escrow shares", "8.1(c)"
+        )
+    facts.escrow_deposited += e.shares
+    facts.escrow_movements.append(Movement(e.occurred_on, "deposit", e.shares, "", e.position))
+    facts.cite(Cited.ESCROW, e.position)
+
+
+def _released(facts: Facts, e: EscrowReleased) -> None:
+    """Escrow Agreement, 8.1(c): only unreserved shares in the escrow can be released."""
+    reserved = reserved_shares(facts)
+    available = facts.escrow_balance - reserved
+    if e.shares > available:
+        raise reject(
+            e,
+            f"only {available} escrow shares are available (balance {facts.escrow_balance}, "
+            f"{reserved} reserved for pending claims)",
+            "8.1(c)",
+        )
+    facts.escrow_released += e.shares
+    facts.escrow_movements.append(Movement(e.occurred_on, "release", e.shares, "", e.position))
+    facts.cite(Cited.ESCROW, e.position)
+
+
+ESCROW_HANDLERS: dict[type[LedgerEvent], Handler] = {  # type: ignore[dict-item]
+    EscrowDeposited: _escrow_deposited,
+    EscrowReleased: _released,
+}
+"""The fold's checks of 8.1(c) and the Escrow Agreement, each fact checked then applied (``projections.ledger``)."""

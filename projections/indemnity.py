@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.events import trusted_model
+from domain.events import (
+    CashIndemnityDue,
+    ClaimAsserted,
+    ClaimResolved,
+    ClaimRevised,
+    ClaimWithdrawn,
+    LedgerEvent,
+    SharesSurrendered,
+    base_section,
+    trusted_model,
+)
 from domain.indemnity import Satisfaction, allowance_exceeded, escrow_part, payable_losses, satisfaction
+from domain.notices import effect
 from domain.offset import offsets
-from projections.facts import ZERO, Claim, Facts, Losses
+from projections.checks import Handler, reject, require_effective
+from projections.cited import Cited
+from projections.facts import ZERO, Claim, Facts, Losses, Movement
 from projections.models import ClaimState, IndemnitySide, IndemnityState
+from projections.survival import new_claim_refusal
 
 
 def buyer_satisfaction(
@@ -148,3 +162,106 @@ def claim_state(c: Claim) -> ClaimState:
             "surrendered_shares": c.surrendered_shares,
         },
     )
+
+
+# The fold's handlers of these facts (``projections.ledger`` dispatches to them).
+
+
+def _asserted(facts: Facts, e: ClaimAsserted) -> None:
+    """8.1-8.3 with 7.3: a claim cites sections that have not expired on the day it is asserted."""
+    terms = facts.terms
+    require_effective(facts, e, "8.3")
+    if e.claim_id in facts.claims:
+        raise reject(e, f"claim {e.claim_id} was already asserted on {facts.claims[e.claim_id].asserted_on}", "8.3")
+    known = facts.claimable
+    for cited in e.sections:
+        section = base_section(cited)
+        if section not in known:
+            raise reject(e, f"section {cited} is not a section of the agreement", "8.1, 8.2")
+        article = section.split(".")[0]
+        if e.claimant == "buyer" and article == "3":
+            raise reject(e, f"Buyer cannot claim under its own representation {section}", "8.1(a)")
+        if e.claimant == "sellers" and article == "2":
+            raise reject(e, f"Sellers cannot claim under their own representation {section}", "8.2(a)")
+        late = new_claim_refusal(facts, section, e.occurred_on)
+        if late is not None:
+            given = f"; the claim's notice is effective on {e.occurred_on}: {effect(e.notice)}" if e.notice else ""
+            clause = "7.3(ii)" if section == terms.tax_section else "7.3"
+            raise reject(e, f"{late}{given}", f"{clause}, 9.11" if given else clause)
+    facts.claims[e.claim_id] = Claim(
+        claim_id=e.claim_id,
+        claimant=e.claimant,
+        sections=tuple(e.sections),
+        basis=e.basis,
+        asserted_on=e.occurred_on,
+        amount=e.amount,
+        positions=[e.position],
+        notice=e.notice,
+    )
+    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
+
+
+def _pending_claim(facts: Facts, e: ClaimRevised | ClaimResolved | ClaimWithdrawn) -> Claim:
+    claim = facts.claims.get(e.claim_id)
+    if claim is None:
+        raise reject(e, f"no claim {e.claim_id} has been asserted by this date", "8.3")
+    if claim.status != "pending":
+        raise reject(e, f"claim {e.claim_id} was already {claim.status} on {claim.closed_on}", "8.3, 8.4")
+    return claim
+
+
+def _revised(facts: Facts, e: ClaimRevised) -> None:
+    """8.3: the amount of a pending claim may be revised."""
+    claim = _pending_claim(facts, e)
+    claim.amount = e.amount
+    claim.positions.append(e.position)
+    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
+
+
+def _resolved(facts: Facts, e: ClaimResolved) -> None:
+    """8.3, 8.4: a claim is finally resolved at an amount of Losses. For Buyer's claims, what
+    becomes payable is satisfied once, in the order of readings 5 (``settle_buyer_losses``):
+    offset (8.6), escrow shares, Buyer Securities outside the escrow, cash (8.1(c))."""
+    terms = facts.terms
+    claim = _pending_claim(facts, e)
+    before_payable = payable_losses(terms, facts.resolved_losses(claim.claimant))
+    claim.status, claim.resolved_amount, claim.closed_on = "resolved", e.amount, e.occurred_on
+    claim.positions.append(e.position)
+    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
+    facts.cite(Cited.LOSSES.of(claim.claimant), e.position)
+    if claim.claimant != "buyer":
+        claim.cash_due = payable_losses(terms, facts.resolved_losses("sellers")) - before_payable
+        return
+    surrendered = facts.escrow_surrendered
+    settle_buyer_losses(facts, claim)
+    if facts.escrow_surrendered != surrendered:
+        facts.escrow_movements.append(
+            Movement(e.occurred_on, "surrender", facts.escrow_surrendered - surrendered, e.claim_id, e.position)
+        )
+        facts.cite(Cited.ESCROW, e.position)
+    if claim.offset:
+        facts.cite(Cited.OFFSET, e.position)
+
+
+def _withdrawn(facts: Facts, e: ClaimWithdrawn) -> None:
+    """8.3: a pending claim may be withdrawn; it then reserves nothing and extends nothing."""
+    claim = _pending_claim(facts, e)
+    claim.status, claim.closed_on = "withdrawn", e.occurred_on
+    claim.positions.append(e.position)
+    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
+
+
+def _derived(facts: Facts, e: SharesSurrendered | CashIndemnityDue) -> None:
+    """Derived records of a resolution: the fold recomputes them from ClaimResolved."""
+    facts.cite(Cited.DERIVED.of(e.claim_id), e.position)
+
+
+CLAIM_HANDLERS: dict[type[LedgerEvent], Handler] = {  # type: ignore[dict-item]
+    ClaimAsserted: _asserted,
+    ClaimRevised: _revised,
+    ClaimResolved: _resolved,
+    ClaimWithdrawn: _withdrawn,
+    SharesSurrendered: _derived,
+    CashIndemnityDue: _derived,
+}
+"""The fold's checks of 8.1-8.4 with 7.3, each fact checked then applied (``projections.ledger``)."""

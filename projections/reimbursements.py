@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from domain import reimbursement as rules
-from domain.errors import RuleViolation
 from domain.events import (
     FormerEmployeeHired,
     LedgerEvent,
@@ -18,19 +17,16 @@ from domain.events import (
     ReimbursementPaid,
     TaxReimbursementNotified,
 )
+from projections.checks import reject, require_effective
 from projections.cited import Cited
-from projections.facts import EFFECTIVE_DATE_MISSING, Facts, Reimbursement
-
-
-def _reject(event: LedgerEvent, message: str, clause: str) -> RuleViolation:
-    return RuleViolation(f"{event.type} on {event.occurred_on}: {message}", clause)
+from projections.facts import Facts, Reimbursement
 
 
 def _record(facts: Facts, event: LedgerEvent, item: Reimbursement) -> None:
     key = (item.section, item.reference)
     if key in facts.reimbursements:
         earlier = facts.reimbursements[key].triggered_on
-        raise _reject(event, f"{item.reference} is already recorded under {item.section} on {earlier}", item.section)
+        raise reject(event, f"{item.reference} is already recorded under {item.section} on {earlier}", item.section)
     facts.reimbursements[key] = item
     facts.cite(Cited.REIMBURSEMENT.of(item.section, item.reference), event.position)
 
@@ -38,11 +34,10 @@ def _record(facts: Facts, event: LedgerEvent, item: Reimbursement) -> None:
 def _employee_hired(facts: Facts, e: FormerEmployeeHired) -> None:
     """4.7: only a former employee Buyer employs within 45 days following the Effective Date
     triggers the reimbursement, due 10 days after employment commences."""
-    if facts.effective_date is None:
-        raise _reject(e, EFFECTIVE_DATE_MISSING, "4.7")
+    require_effective(facts, e, "4.7")
     last = rules.hire_window_end(facts.effective_date)
     if not facts.effective_date <= e.commenced_on <= last:
-        raise _reject(
+        raise reject(
             e,
             f"employment commencing {e.commenced_on} is outside the 45 days following the Effective Date "
             f"({facts.effective_date} to {last}); no reimbursement is owed",
@@ -56,7 +51,7 @@ def _resolved_claim(facts: Facts, event: TaxReimbursementNotified | NetTaxBenefi
     claim = facts.claims.get(event.claim_id)
     if claim is None or claim.status != "resolved":
         state = "has not been asserted" if claim is None else f"is {claim.status}"
-        raise _reject(event, f"claim {event.claim_id} {state}; 8.3(b) adjusts amounts paid on a resolved Loss", clause)
+        raise reject(event, f"claim {event.claim_id} {state}; 8.3(b) adjusts amounts paid on a resolved Loss", clause)
 
 
 def _tax_notified(facts: Facts, e: TaxReimbursementNotified) -> None:
@@ -78,9 +73,9 @@ def _paid(facts: Facts, e: ReimbursementPaid) -> None:
     """4.7, 8.3(b): a payment can be made once, for something recorded as owed."""
     item = facts.reimbursements.get((e.section, e.reference))
     if item is None:
-        raise _reject(e, f"nothing is owed under {e.section} for {e.reference} by this date", e.section)
+        raise reject(e, f"nothing is owed under {e.section} for {e.reference} by this date", e.section)
     if item.paid_on is not None:
-        raise _reject(e, f"the {e.section} payment for {e.reference} was already made on {item.paid_on}", e.section)
+        raise reject(e, f"the {e.section} payment for {e.reference} was already made on {item.paid_on}", e.section)
     item.paid_on = e.occurred_on
     facts.cite(Cited.REIMBURSEMENT.of(e.section, e.reference), e.position)
 

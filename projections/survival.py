@@ -8,9 +8,11 @@ from datetime import date
 from functools import lru_cache
 
 from domain.dates import add_days
-from domain.events import base_section
+from domain.events import LedgerEvent, TaxLimitationPeriodRecorded, base_section
 from domain.survival import is_indefinite, representation_expiry, tax_claim_tail, tax_survival_end
 from domain.terms import SURVIVAL_NOTES
+from projections.checks import Handler
+from projections.cited import Cited
 from projections.facts import Claim, Facts
 from projections.models import SurvivalRow
 
@@ -185,3 +187,19 @@ def _bounds(facts: Facts) -> list[date]:
     if facts.closing_date is not None:
         dates.add(representation_expiry(terms, facts.closing_date))
     return sorted(dates)
+
+
+# The fold's handlers of these facts (``projections.ledger`` dispatches to them).
+
+
+def _statute(facts: Facts, e: TaxLimitationPeriodRecorded) -> None:
+    """7.3(ii): 2.11 survives through the applicable statute of limitations "as the same may
+    be extended"; the latest recorded date governs."""
+    facts.tax_statute = e.expires_on
+    facts.cite(Cited.SURVIVAL.of("2.11"), e.position, replace=True)
+
+
+SURVIVAL_HANDLERS: dict[type[LedgerEvent], Handler] = {  # type: ignore[dict-item]
+    TaxLimitationPeriodRecorded: _statute,
+}
+"""The fold's checks of 7.3(ii), each fact checked then applied (``projections.ledger``)."""
