@@ -84,7 +84,7 @@ def _backup(
         ok, message = verify_store(copy)
         if not ok:
             return Backup(False, f"backup written to {shown}, but the copy does not verify: {message}", body)
-        problem = extends(copy, "of the source", body, key)
+        problem = extends(copy, "of the source", body, key, same_store=not is_postgres(url))
         if problem is None and not is_postgres(url):
             problem = _same_heads(take(copy, to, now, None), body)
     if problem is not None:
@@ -108,7 +108,7 @@ def _sqlite_backup(store: LedgerStore, path: Path, to: str, now: datetime, key: 
         raise StoreError(f"cannot back up to {to}: {exc}", "store") from None
     try:
         source.execute("BEGIN")  # one snapshot for the heads and the pages copied
-        body = written(_heads(store, source), str(path), now, key)
+        body = written(_heads(store, source), str(path), now, key, _store_head(source))
         source.backup(target)
         source.execute("COMMIT")
     except sqlite3.Error as exc:
@@ -143,6 +143,15 @@ def _heads(store: LedgerStore, db: sqlite3.Connection) -> dict[str, dict[str, An
         ).fetchone()
         heads[registered.agreement_id] = {"events": count, "head": decode(UUID(originator), count, *row).hash}
     return heads
+
+
+def _store_head(db: sqlite3.Connection) -> tuple[int, str] | None:
+    """The store chain's last seal on ``db``'s snapshot (None: a store made before it)."""
+    try:
+        row = db.execute("SELECT seq, seal FROM stored_events_seals ORDER BY seq DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:  # no such table
+        return None
+    return None if row is None else (row[0], row[1])
 
 
 def _same_heads(copy: dict[str, Any], body: dict[str, Any]) -> str | None:

@@ -82,11 +82,19 @@ def take(store: LedgerStore, where: str, now: datetime, key: bytes | None) -> di
     for agreement_id in store.agreement_ids():
         events = store.load(agreement_id).events
         heads[agreement_id] = {"events": len(events), "head": events[-1].hash}
-    return written(heads, where, now, key)
+    seals = store.recorder.select_seals()  # type: ignore[attr-defined]
+    return written(heads, where, now, key, (seals[-1].seq, seals[-1].seal) if seals else None)
 
 
-def written(heads: dict[str, dict[str, Any]], where: str, now: datetime, key: bytes | None) -> dict[str, Any]:
-    """The checkpoint of these heads (agreement id -> its count of events and last hash)."""
+def written(
+    heads: dict[str, dict[str, Any]],
+    where: str,
+    now: datetime,
+    key: bytes | None,
+    store_head: tuple[int, str] | None = None,
+) -> dict[str, Any]:
+    """The checkpoint of these heads (agreement id -> its count of events and last hash) and of
+    the store chain's head (its last seal's sequence number and seal, ``commands.store.seals``)."""
     total = sum(head["events"] for head in heads.values())
     body: dict[str, Any] = {
         "format": FORMAT,
@@ -96,6 +104,8 @@ def written(heads: dict[str, dict[str, Any]], where: str, now: datetime, key: by
         "events": total,
         "heads": heads,
     }
+    if store_head is not None:
+        body["store_chain"] = {"seq": store_head[0], "seal": store_head[1]}
     if key is not None:
         body["key_id"] = key_id(key)
         body["signature"] = _signature(key, body)
@@ -123,8 +133,11 @@ def read(path: str) -> dict[str, Any]:
     return body
 
 
-def extends(store: LedgerStore, name: str, body: dict[str, Any], key: bytes | None) -> str | None:
-    """None if ``store`` extends the checkpoint ``body`` (read from ``name``), else the break."""
+def extends(
+    store: LedgerStore, name: str, body: dict[str, Any], key: bytes | None, same_store: bool = True
+) -> str | None:
+    """None if ``store`` extends the checkpoint ``body`` (read from ``name``), else the break; a
+    copy made event by event (``same_store=False``: ``copy``) has a store chain of its own."""
     signature = body.get("signature")
     if signature is not None or key is not None:
         if signature is None:
@@ -155,6 +168,14 @@ def extends(store: LedgerStore, name: str, body: dict[str, Any], key: bytes | No
             return (
                 f"agreement {agreement_id}, position {head['events']}: not the event checkpoint {name} recorded "
                 f"(hash {event.hash[:16]}..., the checkpoint has {head['head'][:16]}...): the chain was rewritten"
+            )
+    chain = body.get("store_chain")
+    if same_store and isinstance(chain, dict):  # the agreements extend it: does the store chain?
+        found = {seal.seq: seal.seal for seal in store.recorder.select_seals()}  # type: ignore[attr-defined]
+        if found.get(chain.get("seq")) != chain.get("seal"):
+            return (
+                f"store seal {chain.get('seq')} of checkpoint {name} is gone or not the one recorded: the store "
+                "chain was truncated, sealed again or rolled back"
             )
     return None
 

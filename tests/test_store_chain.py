@@ -164,5 +164,80 @@ def test_attacks_on_a_postgresql_store_are_named(tmp_path: Path) -> None:
         named(f"DELETE FROM {seals} WHERE seq = 2", (), "store seal 3: it does not follow the seal before it")
         admin.execute(f"INSERT INTO {seals} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", kept)
         assert verify_store(book.store)[0]
+        ids = dict(
+            admin.execute(
+                f"SELECT originator_version, notification_id FROM {table} WHERE originator_id = %s", (apa,)
+            ).fetchall()
+        )
+        swap = f"UPDATE {table} SET notification_id = %s WHERE originator_id = %s AND originator_version = %s"
+        admin.execute(swap, (-1, apa, 2))
+        admin.execute(swap, (ids[2], apa, 3))
+        named(swap, (ids[3], apa, 2), "is logged after its position 3 (the log was reordered)")
+        admin.execute(swap, (-1, apa, 2))
+        admin.execute(swap, (ids[3], apa, 3))
+        admin.execute(swap, (ids[2], apa, 2))
+        assert verify_store(book.store)[0]
         named(f"DELETE FROM {table} WHERE originator_id = %s", (apa2,), "not in the store")
         book.store.close()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_store_chain_sealed_again_without_the_key_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyed seals on PostgreSQL: a seal rewritten as plain SHA-256 through the database, and
+    then marked unsigned, are each named by verify given the key."""
+    from commands.checkpoint import new_key, read_key
+
+    admin = require_postgres()
+    new_key(tmp_path / "signing.key")
+    monkeypatch.setenv("APA_LEDGER_SIGNING_KEY", str(tmp_path / "signing.key"))
+    with fresh_schema() as url:
+        book = new_ledger(tmp_path / "unused.sqlite", url=url)
+        two_agreements(book)
+        key = read_key(None)
+        assert verify_store(book.store, key=key)[0]
+        seals = f'"{url.rsplit("schema=", 1)[1]}".ledgerstore_events_seals'
+        row = admin.execute(f"SELECT seq, originator_id, position, count, hash, prev FROM {seals} WHERE seq = 4")
+        seq, origin, position, count, last, prev = row.fetchone()
+        body = {"seq": seq, "agreement": origin.hex, "position": position, "count": count, "hash": last, "prev": prev}
+        forged = hashlib.sha256(canonical_json({**body, "db_user": "postgres"})).hexdigest()
+        admin.execute(f"UPDATE {seals} SET seal = %s WHERE seq = 4", (forged,))
+        ok, message = verify_store(book.store, key=key)
+        assert not ok and "store seal 4 does not match what it seals" in message
+        admin.execute(f"UPDATE {seals} SET key_id = '' WHERE seq = 4")
+        ok, message = verify_store(book.store, key=key)
+        assert not ok and "store seal 4 is not signed, after signed seals" in message
+        book.store.close()
+
+
+def test_a_store_chain_sealed_again_is_named_against_a_checkpoint(
+    book: OneAgreement, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What an unsigned store chain cannot show of itself - sealed again from scratch in another
+    order, every agreement's events untouched - the checkpoint shows: it records the store head
+    (the last seal), which must still be there."""
+    from domain.chain import GENESIS, store_seal
+    from tests.clirun import run_cli
+
+    two_agreements(book)
+    path = tmp_path / "c.json"
+    assert run_cli(capsys, "--store", str(book.path), "checkpoint", "--out", str(path)).code == 0
+    assert '"store_chain"' in path.read_text()
+    with sqlite3.connect(book.path) as db:
+        rows = db.execute(
+            "SELECT originator_id, position, count, hash FROM stored_events_seals ORDER BY seq"
+        ).fetchall()
+        rows[2], rows[3] = rows[3], rows[2]
+        db.execute("DELETE FROM stored_events_seals")
+        prev = GENESIS
+        for seq, (origin, position, count, last) in enumerate(rows, start=1):
+            seal = store_seal(seq, origin, position, count, last, prev, None, None)
+            db.execute(
+                "INSERT INTO stored_events_seals VALUES (?, ?, ?, ?, ?, ?, ?, NULL, '')",
+                [seq, origin, position, count, last, prev, seal],
+            )
+            prev = seal
+    assert verify_store(book.store)[0]  # a valid store chain, sealed again
+    done = run_cli(capsys, "--store", str(book.path), "verify", "--checkpoint", str(path))
+    assert done.code == 1 and "store seal 4 of checkpoint" in done.err and "sealed again" in done.err
