@@ -131,3 +131,25 @@ def test_follow_needs_a_file_not_stdout(tmp_path: Path) -> None:
     refused = run_process("--store", store, "export", "--out", "-", "--follow")
     assert refused.code == 2 and refused.out == ""
     assert refused.err.strip() == "apa-ledger: --follow keeps a read model file current; give it --out FILE, not -"
+
+
+@pytest.mark.postgres
+def test_a_postgresql_follow_wakes_on_notify_not_on_its_interval(tmp_path: Path) -> None:
+    """8.3 claim applied to a PostgreSQL store while a follow waits with --interval 30: the row
+    is in the model long before the interval ends, because the append's NOTIFY wakes it."""
+    from tests.postgres import fresh_schema
+
+    with fresh_schema() as store:
+        assert run_process("--store", store, "new", "APA").code == 0
+        assert run_process("--store", store, "apply", "APA", write_jsonl(tmp_path / "c.jsonl", closed())).code == 0
+        model = tmp_path / "live.sqlite"
+        process = _start(store, model, "--interval", "30")
+        try:
+            time.sleep(0.5)  # the follow is in its wait, not in the round after its first export
+            facts = write_jsonl(tmp_path / "C1.jsonl", [claim("C1", "2003-06-02", "60000.00")])
+            assert run_process("--store", store, "apply", "APA", facts).code == 0
+            _, seconds = _wait_for(model, "C1")
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=30)
+        assert process.returncode == 0 and seconds < SECONDS < 30
