@@ -440,3 +440,52 @@ def test_a_postgres_writer_lands_once_the_lock_is_released(postgres_store: str, 
     holder.join()
     assert run.code == 0 and "waiting up to 20 s" in run.err, run
     assert _postgres_count(postgres_store) == before + 1
+
+
+@pytest.mark.postgres
+def test_a_locked_postgres_store_is_waited_for_as_announced_without_the_insert_function(
+    postgres_store: str, tmp_path: Path
+) -> None:
+    """readings 20. A role that may not create the insert function appends in the library's
+    transaction: a held table lock is waited for as announced there too (not once per one of
+    the library's ten tries), then one line, nothing appended."""
+    from psycopg import sql
+
+    from commands.store.postgres_recorder import insert_function_name
+    from tests.postgres import require_postgres
+
+    admin = require_postgres()
+    schema = sql.Identifier(postgres_store.rsplit("schema=", 1)[1])
+    name = f"apa_clerk_{os.getpid()}_{time.monotonic_ns() % 10**9}"
+    role = sql.Identifier(name)
+    admin.execute(
+        sql.SQL("DROP FUNCTION {}.{}").format(schema, sql.Identifier(insert_function_name("ledgerstore_events")))
+    )
+    admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+    try:
+        for grant in (
+            "GRANT USAGE ON SCHEMA {s} TO {r}",
+            "GRANT SELECT, INSERT, UPDATE ON {s}.ledgerstore_events TO {r}",
+            "GRANT SELECT, INSERT ON {s}.ledgerstore_events_seals TO {r}",
+            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+        ):
+            admin.execute(sql.SQL(grant).format(s=schema, r=role))
+        clerk = postgres_store.replace("postgresql://postgres@", f"postgresql://{name}@")
+        source = tmp_path / "more.jsonl"
+        source.write_bytes(MORE)
+        before = _postgres_count(postgres_store)
+        held = threading.Event()
+        statement = f"LOCK TABLE {_postgres_table(postgres_store)} IN EXCLUSIVE MODE"
+        holder = threading.Thread(target=_hold_postgres_lock, args=(postgres_store, statement, 8, held))
+        holder.start()
+        held.wait()
+        started = time.monotonic()
+        run = run_process("--store", clerk, "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "2"})
+        waited = time.monotonic() - started
+        holder.join()
+        assert run.code == 2 and "waiting up to 2 s" in run.err and "stayed locked" in run.err, run
+        assert 2 <= waited < 6
+        assert _postgres_count(postgres_store) == before
+    finally:
+        admin.execute(sql.SQL("DROP OWNED BY {}").format(role))
+        admin.execute(sql.SQL("DROP ROLE {}").format(role))

@@ -100,7 +100,15 @@ def insert_function_sql(datastore: PostgresDatastore, events_table: str) -> Comp
     )
 
 
-class LedgerPostgresRecorder(PostgresApplicationRecorder):
+class _LibraryInsertTriedOnce(PostgresApplicationRecorder):
+    """The library's insert without its own retry: ``LedgerPostgresRecorder.insert_events``
+    retries it, and a lock is waited for by ``waiting.while_locked`` (the library's ten tries
+    of ``lock_timeout`` each would make the wait ten times the one announced)."""
+
+    insert_events = PostgresApplicationRecorder.insert_events.__wrapped__  # type: ignore[attr-defined]
+
+
+class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
     """``PostgresApplicationRecorder`` whose ``select_events`` returns tuples with one shared UUID,
     and whose insert sends a batch as binary arrays, one per column, to one server-side call."""
 
