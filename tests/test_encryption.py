@@ -124,6 +124,21 @@ def test_key_set_on_a_plaintext_store_is_named(tmp_path: Path, monkeypatch: pyte
     assert one_clear_line(run) and "is not encrypted" in run.err
 
 
+@pytest.mark.parametrize("wrong", ["", "other"])
+def test_ciphertext_that_starts_like_json_is_still_named_encrypted(
+    secret_store: Path, monkeypatch: pytest.MonkeyPatch, capsys, wrong: str
+) -> None:
+    """One ciphertext in 256 starts with the byte "{": every sampled record is given that first
+    byte, and a missing or wrong key must still be named as such, not "not JSON" or "not encrypted"."""
+    with sqlite3.connect(secret_store) as db:
+        rows = db.execute("SELECT rowid, state FROM stored_events").fetchall()
+        db.executemany("UPDATE stored_events SET state = ? WHERE rowid = ?", [(b"{" + s[1:], r) for r, s in rows])
+    monkeypatch.setenv("APA_LEDGER_CIPHER_KEY", create_key() if wrong == "other" else wrong)
+    run = run_cli(capsys, "--store", str(secret_store), "state", AGREEMENT)
+    says = "is encrypted: set APA_LEDGER_CIPHER_KEY" if wrong == "" else "is not the key the store"
+    assert one_clear_line(run) and says in run.err, run
+
+
 def test_one_damaged_event_is_tampering_not_a_wrong_key(secret_store: Path, capsys) -> None:
     """With the right key, a single altered ciphertext is reported by verify as a broken chain (exit 1)."""
     with sqlite3.connect(secret_store) as db:

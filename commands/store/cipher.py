@@ -74,7 +74,9 @@ def check_readable(store: Any, where: str) -> None:
             problems.append(str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__)
     if not sample:
         return
-    plaintext = all(n.state[:1] in (b"{", "{") for n in sample)  # TEXT after an edit with SQLite's replace()
+    # A record is plaintext when it parses as JSON: a first byte of "{" alone is not enough, as
+    # one ciphertext in 256 starts with it (TEXT after an edit with SQLite's replace() too).
+    plaintext = all(_is_json(n.state) for n in sample)
     if store.mapper.cipher is not None and plaintext:
         message = f"{CIPHER_ENV} is set but the store {where} is not encrypted; unset it (or `apa-ledger copy` it)"
     elif store.mapper.cipher is not None:
@@ -84,3 +86,14 @@ def check_readable(store: Any, where: str) -> None:
     else:
         message = f"the store {where} cannot be read: {problems[0]}"
     raise StoreError(message, CLAUSE)
+
+
+def _is_json(state: bytes | str) -> bool:
+    """Whether a stored record is JSON (a plaintext store's) rather than ciphertext."""
+    import orjson
+
+    try:
+        orjson.loads(state)
+    except orjson.JSONDecodeError:
+        return False
+    return True
