@@ -489,3 +489,21 @@ def test_a_locked_postgres_store_is_waited_for_as_announced_without_the_insert_f
     finally:
         admin.execute(sql.SQL("DROP OWNED BY {}").format(role))
         admin.execute(sql.SQL("DROP ROLE {}").format(role))
+
+
+def test_opening_a_store_twice_keeps_the_first_connection_current(store: Path, tmp_path: Path) -> None:
+    """A process that opens a store it already has open (as `export --follow` or the API may)
+    must keep seeing what other processes append: checking the second opening's file must not
+    drop the locks the first connection holds, or another writer deletes the WAL it reads."""
+    from commands.store.application import open_store
+
+    first = open_store(str(store), create=False)
+    before = len(first.load("APA").events)
+    open_store(str(store), create=False).close()
+    source = tmp_path / "more.jsonl"
+    source.write_bytes(MORE)
+    for more in (1, 2):
+        source.write_bytes(MORE if more == 1 else MORE.replace(b"72000.00", b"72500.00"))
+        assert run_process("--store", str(store), "apply", "APA", str(source)).code == 0, more
+        assert len(first.load("APA").events) == before + more
+    first.close()

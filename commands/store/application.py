@@ -303,7 +303,6 @@ def sign_seals(store: LedgerStore) -> None:
         store.recorder.key_id = key_id(key)  # type: ignore[attr-defined]
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 EVENT_COLUMNS = ["originator_id", "originator_version", "topic", "state"]
 """The library's events table, as ``SQLiteApplicationRecorder`` creates it."""
 
@@ -344,13 +343,11 @@ def sqlite_path(url: str, create: bool) -> tuple[Path, bool]:
 
 def _sqlite_tables(path: Path, url: str) -> dict[str, list[str]]:
     """Each table of the SQLite file and its columns, read without writing to it."""
-    try:
-        with path.open("rb") as file:
-            header = file.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise StoreError(f"cannot read the store {url}: {exc.strerror}", "store") from None
-    if header != SQLITE_HEADER:
-        raise StoreError(f"{url} is not an apa-ledger store: it is not a SQLite database; left as it is", "store")
+    # Read through SQLite itself, never a plain open(): closing any other descriptor of the file
+    # drops every POSIX lock this process holds on it, so a store this process already has open
+    # would look unused to other processes (one would then delete the WAL it still reads).
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"cannot read the store {url}: Permission denied", "store")
     try:
         db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=LOCK_POLL)
         try:
@@ -360,6 +357,9 @@ def _sqlite_tables(path: Path, url: str) -> dict[str, list[str]]:
         finally:
             db.close()
     except sqlite3.Error as exc:
+        if "not a database" in str(exc):
+            what = "it is not a SQLite database; left as it is"
+            raise StoreError(f"{url} is not an apa-ledger store: {what}", "store") from None
         hint = (
             " (this user may not write the store's directory, which SQLite needs)"
             if "readonly" in str(exc)
