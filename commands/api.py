@@ -211,6 +211,18 @@ class Ledger:
         day = None if as_of is None else parse_day(as_of, "as_of")
         return events_known(self.events(agreement_id), day, parse_moment(known_at, "known_at"))
 
+    def server_users(self, agreement_id: str) -> dict[int, str]:
+        """On PostgreSQL, each event's appending role as the server recorded it (its store chain
+        seal's ``db_user``, ``commands.store.seals``), by position; empty on SQLite."""
+        from domain.agreement import agreement_uuid
+
+        ident = agreement_uuid(agreement_id)
+        users: dict[int, str] = {}
+        for seal in self.store.recorder.select_seals():  # type: ignore[attr-defined]
+            if seal.originator_id == ident and seal.db_user:
+                users.update(dict.fromkeys(range(seal.position - seal.count + 1, seal.position + 1), seal.db_user))
+        return users
+
     def state(
         self, agreement_id: str, as_of: date | str | None = None, known_at: datetime | str | None = None
     ) -> AgreementState:

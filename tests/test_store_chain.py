@@ -241,3 +241,25 @@ def test_a_store_chain_sealed_again_is_named_against_a_checkpoint(
     assert verify_store(book.store)[0]  # a valid store chain, sealed again
     done = run_cli(capsys, "--store", str(book.path), "verify", "--checkpoint", str(path))
     assert done.code == 1 and "store seal 4 of checkpoint" in done.err and "sealed again" in done.err
+
+
+@pytest.mark.postgres
+def test_history_on_postgresql_shows_the_role_the_server_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Provenance on PostgreSQL (17.4): history --json gives each event's db_user, the server's
+    current_user that the insert wrote into its seal (not the client's --recorded-by), and the
+    text history shows it beside the recorder."""
+    import json
+
+    from tests.clirun import run_cli
+
+    require_postgres()
+    with fresh_schema() as url:
+        book = new_ledger(tmp_path / "unused.sqlite", url=url)
+        Ledger.open(url).apply("APA", closed(), recorded_by="not-the-server")
+        rows = json.loads(run_cli(capsys, "--store", url, "history", "APA", "--json").out)
+        assert [(r["recorded_by"], r["db_user"]) for r in rows][1:] == [("not-the-server", "postgres")] * 3
+        text = run_cli(capsys, "--store", url, "history", "APA").out.splitlines()
+        assert text[-1].endswith("by not-the-server (database role postgres)")
+        book.store.close()

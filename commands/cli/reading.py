@@ -95,9 +95,10 @@ def history(
     from commands.cli.render import history_rows, render_history
 
     day = parse_as_of(as_of) if as_of is not None else None
-    events = ledger_from(ctx).history(agreement_id, day, parse_known_at(known_at))
+    ledger = ledger_from(ctx)
+    events = ledger.history(agreement_id, day, parse_known_at(known_at))
     output = chosen(output, as_json)
-    rows = history_rows(events)
+    rows = history_rows(events, ledger.server_users(agreement_id))
     emit(output, lambda: render_history(rows), lambda: rows)
 
 

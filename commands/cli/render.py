@@ -150,9 +150,10 @@ def render_state(state: AgreementState) -> str:
     return "\n".join(lines)
 
 
-def history_rows(events: list[Any]) -> list[dict[str, Any]]:
-    """Every event with both times, its position, hash and clause, and its payload."""
-    return [
+def history_rows(events: list[Any], server_users: dict[int, str] | None = None) -> list[dict[str, Any]]:
+    """Every event with both times, its position, hash and clause, its payload and provenance;
+    on PostgreSQL (``server_users``) also ``db_user``, the server's role that appended it."""
+    rows = [
         {
             "position": e.position,
             "type": e.type,
@@ -167,6 +168,10 @@ def history_rows(events: list[Any]) -> list[dict[str, Any]]:
         }
         for e in events
     ]
+    if server_users:
+        for row in rows:
+            row["db_user"] = server_users.get(row["position"])
+    return rows
 
 
 def _field(key: str, value: Any) -> str:
@@ -180,6 +185,8 @@ def _field(key: str, value: Any) -> str:
 def _provenance(row: dict[str, Any]) -> str:
     """ "  by NAME  evidence NAME (sha256 1234abcd...)": who recorded the event and on what."""
     text = f"  by {row['recorded_by']}" if row.get("recorded_by") else ""
+    if row.get("db_user"):
+        text += f" (database role {row['db_user']})"
     documents = ", ".join(f"{d['name']} (sha256 {d['sha256'][:12]})" for d in row.get("evidence", ()))
     return text + (f"  evidence {documents}" if documents else "")
 
