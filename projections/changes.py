@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,7 +34,7 @@ from projections.cited import KEYED, Cited
 from projections.earnout import release_schedule, share_counts
 from projections.escrow import escrow_state
 from projections.facts import EARNOUT_FIGURES, Facts
-from projections.headline import PARTS, headline_part
+from projections.headline import PARTS, part_columns, part_values
 from projections.indemnity import claim_state, indemnity_side
 from projections.ledger import Fold, effective_events
 from projections.models import BPEventState, OffsetState, ScheduleItem
@@ -55,6 +56,7 @@ MONEY = frozenset({Cited.ESCROW, Cited.OFFSET, Cited.STATUS, Cited.CLOSING_DATE}
 """Besides every claim and each side's Losses, what escrow, indemnity and 8.6 read."""
 SURVIVAL = frozenset({Cited.CLOSING_DATE})
 """Besides the 7.3(ii) statute date (``Cited.SURVIVAL``), what every survival row reads."""
+SIDES = ("buyer", "sellers")
 
 
 @dataclass
@@ -82,10 +84,12 @@ class _Walk:
         self.schedule: list[ScheduleItem] = []
         self.bp: BPEventState | None = None
         self.parts: dict[tuple[str, ...], Row] = {}  # headline part -> its columns (``projections.headline``)
+        self.part_figures: dict[tuple[str, ...], tuple[Any, ...]] = {}  # headline part -> its figures' values
         self.offset_in_part: OffsetState | None = None
         self.headline_changed = False
         self.offset: OffsetState | None = None  # until a figure it reads is cited again
         self.claims: dict[str, Row] = {}
+        self.claim_dates: dict[str, tuple[str, date | None]] = {}  # claim -> what 7.3 reads of it
         self.survival: dict[str, Survival] = {}
         self.survival_rows: dict[str, Row] = {}
         self.duties: dict[str, dict[str, Duty]] = {}  # area -> ref -> duty
@@ -140,13 +144,16 @@ class _Walk:
         reduction = purchase_price_reduction(terms, cancelled)
         self.part(("purchase_price",), {"reduction": reduction})
 
-    def money_figures(self) -> None:
-        """8.1-8.2, 8.6 and the Escrow Agreement: the figures that never read the date."""
+    def money_figures(self, sides: Iterable[str] = SIDES) -> None:
+        """8.1-8.2, 8.6 and the Escrow Agreement: the figures that never read the date. Only the
+        claims of ``sides`` changed when fewer than both: the escrow (its reserve, 8.1(c)) and the
+        Buyer's side read the Buyer's claims only, the Sellers' side (8.2) theirs."""
         facts = self.facts
         losses = facts.losses()
         self.part((), {"status": facts.status})
-        self.part(("escrow",), escrow_state(facts, losses))
-        for side in ("buyer", "sellers"):
+        for side in sides:
+            if side == "buyer":
+                self.part(("escrow",), escrow_state(facts, losses))
             self.part(("indemnity", side), indemnity_side(facts, side, losses))
         offset = self.offset_now()
         if offset is not self.offset_in_part:  # worked out again only when a figure it reads was cited
@@ -154,11 +161,15 @@ class _Walk:
             self.part(("offset",), offset)
 
     def part(self, part: tuple[str, ...], figures: Any) -> None:
-        """One part of the headline (``projections.headline.PARTS``) worked out from its figures."""
-        columns = headline_part(part, figures)
-        if columns != self.parts.get(part):
-            self.parts[part] = columns
-            self.headline_changed = True
+        """One part of the headline (``projections.headline.PARTS``) worked out from its figures
+        (its columns only when a figure's value changed: equal amounts have equal cents)."""
+        values = part_values(part, figures)
+        if values != self.part_figures.get(part):
+            self.part_figures[part] = values
+            columns = part_columns(part, values)
+            if columns != self.parts.get(part):
+                self.parts[part] = columns
+                self.headline_changed = True
 
     def emit_headline(self) -> None:
         """The ``state_timeline`` row (``projections.headline``), from the parts as they are now
@@ -170,11 +181,17 @@ class _Walk:
                 headline.update(self.parts[part])
             self.out.headline.append((self.day, headline))
 
-    def claim(self, claim_id: str) -> None:
-        """8.3-8.4: one claim's row."""
+    def claim(self, claim_id: str) -> bool:
+        """8.3-8.4: one claim's row; True if what 7.3 reads of it changed (a revision changes
+        only the amount: ``survival_of`` reads a claim's dates and whether it is pending)."""
         claim = self.facts.claims.get(claim_id)
         row = None if claim is None else claim_state(claim).model_dump(mode="json")
         self._emit(self.out.claims, self.claims, claim_id, row)
+        dates = None if claim is None else (claim.status, claim.closed_on)
+        if dates == self.claim_dates.get(claim_id):
+            return False
+        self.claim_dates[claim_id] = dates  # type: ignore[assignment]
+        return True
 
     def survival_spec(self, section: str, title: str, citing: dict[str, list[Any]]) -> None:
         """7.3: one representation's survival, worked out again from the facts (its row, if that
@@ -253,6 +270,7 @@ def changes(events: list[LedgerEvent]) -> Changes:
 UNREAD = frozenset({Cited.TERMS, Cited.EFFECTIVE_DATE, Cited.REDEMPTION})
 """Figures no part of the timeline reads (5.6's redemptions ...)."""
 _CLAIM, _DERIVED, _MARGIN = Cited.CLAIM.every, Cited.DERIVED.every, Cited.MARGIN.every
+_KEYED_BY_NAME = {figure.value: figure for figure in KEYED}
 READ = MONEY | SURVIVAL | EARNOUT_FIGURES | KEYED - {Cited.DERIVED}
 READ |= {Cited.DEADLINE, Cited.DELIVERED, Cited.CONDITIONS}
 """Figures some part reads (``_recompute``); derived records are read through their resolution."""
@@ -311,7 +329,7 @@ def _duties(walk: _Walk, area: str) -> list[Duty]:
 def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], representations: dict[str, str]) -> None:
     facts = walk.facts
     claims = {key[len(_CLAIM) :] for key in touched if key.startswith(_CLAIM)}
-    keyed = {Cited.of_key(key) for key in touched if ":" in key}
+    keyed = {_KEYED_BY_NAME[key.partition(":")[0]] for key in touched if ":" in key}
     # 1.5(b): Gross Margin enters the schedule only through a BP Event's M
     margins = Cited.MARGIN in keyed and facts.bp_governing_date is not None
     schedule_changed = bool(touched & EARNOUT_FIGURES or margins) and walk.release_schedule()
@@ -324,18 +342,20 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
     if schedule_changed or touched & {Cited.DELIVERED, Cited.STATUS} or ("earnout", "") in due:
         walk.earnout()
         headline = True
-    if claims or touched & MONEY or Cited.LOSSES in keyed:
+    if touched & MONEY or Cited.LOSSES in keyed:
         walk.money_figures()
+        headline = True
+    elif claims:
+        walk.money_figures({facts.claims[claim_id].claimant for claim_id in claims})
         headline = True
     if headline:
         walk.emit_headline()
-    for claim_id in claims:
-        walk.claim(claim_id)
+    dated = [claim_id for claim_id in claims if walk.claim(claim_id)]
     # 7.3: every row after Closing or a statute date; else the rows of the sections the claims cite
     if touched & SURVIVAL or Cited.SURVIVAL in keyed:
         sections = set(representations)
     else:
-        sections = {s for claim_id in claims for s in base_sections(facts.claims[claim_id].sections)}
+        sections = {s for claim_id in dated for s in base_sections(facts.claims[claim_id].sections)}
         sections &= representations.keys()
     if sections:
         citing = claims_citing(facts)

@@ -100,7 +100,7 @@ _GET: dict[Path, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
 _MAPPINGS: dict[type, bool] = {}
 
 
-def _values(part: Path, figures: Any) -> tuple[Any, ...]:
+def part_values(part: Path, figures: Any) -> tuple[Any, ...]:
     """The part's figures from what holds them, in its columns' order (a mapping's items or an
     object's attributes; which one is asked once per type)."""
     mapping = _MAPPINGS.get(type(figures))
@@ -121,7 +121,7 @@ def headline_of(state: Any) -> dict[str, Any]:
     Money as two-place strings, as ``state --json`` writes it."""
     row = {}
     for part in PARTS:
-        for (_, name, _, money), value in zip(_FIGURES[part], _values(part, _part_of(state, part)), strict=True):
+        for (_, name, _, money), value in zip(_FIGURES[part], part_values(part, _part_of(state, part)), strict=True):
             row[name] = format_money(value) if money and isinstance(value, Decimal) else value
     return row
 
@@ -147,10 +147,14 @@ def headline_part(part: Path, figures: Any) -> dict[str, Any]:
     cents (``domain.values.money_cents``), every other figure as it is. The part-by-part walk
     works a part's columns out when its figures change and joins them (``headline_row`` is
     every part of one state)."""
-    return {
-        column: _cents(value) if money else value
-        for (_, _, column, money), value in zip(_FIGURES[part], _values(part, figures), strict=True)
-    }
+    return part_columns(part, part_values(part, figures))
+
+
+def part_columns(part: Path, values: tuple[Any, ...]) -> dict[str, Any]:
+    """``headline_part`` from the part's figures as ``part_values`` reads them: the walk compares
+    those first and works the columns out only for a part whose figures changed."""
+    figures = zip(_FIGURES[part], values, strict=True)
+    return {column: _cents(value) if money else value for (_, _, column, money), value in figures}
 
 
 def headline_row(state: Any) -> dict[str, Any]:
