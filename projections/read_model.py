@@ -2,9 +2,9 @@
 
 Tables whose figures depend on the date carry ``valid_from`` / ``valid_to``
 (exclusive; NULL = still valid), one row per interval over which the row is
-constant, so a dashboard asks "as of :d" with
-``WHERE valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)``.
-Everything is "as known now" (all recorded events, retractions applied).
+constant. The rows here are as known from the events given (all recorded events, retractions
+applied: "as known now"); ``projections.versions`` makes one version of them per recording
+moment, so the read model also answers "as known at T".
 Money is INTEGER whole cents (columns ending in ``_cents``), shares INTEGER, dates TEXT (ISO 8601).
 No row depends on the wall clock, so a rebuild reproduces the tables exactly.
 """
@@ -35,9 +35,9 @@ def _json(value: Any) -> str:
     return canonical_json(value).decode()
 
 
-def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
-    """Every recorded event with both times, its clause, its payload as JSON, who recorded it
-    and the documents it rests on."""
+def event_rows(agreement_id: str, events: list[LedgerEvent], first: int = 0) -> Rows:
+    """Every recorded event (after the ``first``) with both times, its clause, its payload as
+    JSON, who recorded it and the documents it rests on."""
     retracted = {e.event_id: e.position for e in events if isinstance(e, EventRetracted)}
     texts: dict[tuple[date, object], str] = {}  # a batch's events share a recording time, many a date
 
@@ -63,7 +63,7 @@ def event_rows(agreement_id: str, events: list[LedgerEvent]) -> Rows:
             "recorded_by": e.recorded_by or None,  # provenance (commands.provenance), last as added
             "evidence": _evidence_json(e),
         }
-        for e in events
+        for e in events[first:]
     ]
 
 
@@ -160,8 +160,9 @@ def movement_rows(agreement_id: str, facts: Facts) -> Rows:
     return rows
 
 
-def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, Rows]:
-    """All rows of one agreement, table by table, in a deterministic order."""
+def timeline_tables(agreement_id: str, events: list[LedgerEvent]) -> tuple[dict[str, Rows], Facts]:
+    """The timeline tables of one agreement as known from ``events`` (valid time only), and the
+    facts of all of them."""
     walked = changes(events)
     facts = walked.facts
     assert facts is not None
@@ -172,13 +173,23 @@ def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, 
     claims = _timed(agreement_id, walked.claims, "claim_id")
     for row in claims:
         claim_columns(row, facts.claims[row["claim_id"]].basis)
-    return {
-        "agreements": [agreement_row(agreement_id, events, facts.effective_date, facts.closing_date, facts.status)],
-        "events": event_rows(agreement_id, events),
+    tables = {
         "state_timeline": timeline,
         "earnout_schedule": schedule_rows(agreement_id, walked.schedule),
         "escrow_movements": movement_rows(agreement_id, facts),
         "claims": claims,
         "survival": _timed(agreement_id, walked.survival, "section"),
         "obligations": _timed(agreement_id, walked.obligations, "ref"),
+    }
+    return tables, facts
+
+
+def agreement_tables(agreement_id: str, events: list[LedgerEvent]) -> dict[str, Rows]:
+    """All rows of one agreement as known now, table by table, in a deterministic order
+    (``projections.versions`` adds system time)."""
+    tables, facts = timeline_tables(agreement_id, events)
+    return {
+        "agreements": [agreement_row(agreement_id, events, facts.effective_date, facts.closing_date, facts.status)],
+        "events": event_rows(agreement_id, events),
+        **tables,
     }

@@ -52,6 +52,7 @@ def test_canned_query_runs_with_plain_sqlite(reporting: tuple[Path, OneAgreement
     db, _ = reporting
     with sqlite3.connect(db) as conn:
         params = {"date": "2004-02-01", "as_of": "2004-02-01", "before": "2004-12-31", "name": "clerk"}
+        params |= {"known_at": "2026-01-01", "from": "2003-01-01", "to": "2004-12-31"}
         assert conn.execute(QUERIES[name]["sql"], params).fetchall() is not None
 
 

@@ -36,7 +36,8 @@ def _claim_cents(db: Path, claim_id: str) -> int | None:
         return None
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         row = conn.execute(
-            "SELECT amount_cents FROM claims WHERE claim_id = ? AND valid_to IS NULL", [claim_id]
+            "SELECT amount_cents FROM claims WHERE claim_id = ? AND recorded_to IS NULL AND valid_to IS NULL",
+            [claim_id],
         ).fetchone()
     return None if row is None else int(row[0])
 

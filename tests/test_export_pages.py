@@ -75,14 +75,14 @@ def test_each_agreement_is_worked_out_once_however_its_notifications_fall(
     ledger = _portfolio(tmp_path) if recorded == "one agreement after another" else _interleaved(tmp_path)
     export(ledger.store, str(tmp_path / "whole.sqlite"))
     computed: list[str] = []
-    real = export_workers.agreement_tables
+    real = export_workers.agreement_versions
 
-    def counting(agreement_id: str, events: list[Any]) -> dict[str, Any]:
+    def counting(agreement_id: str, events: list[Any], seen: int = 0) -> Any:
         computed.append(agreement_id)
-        return real(agreement_id, events)
+        return real(agreement_id, events, seen)
 
     monkeypatch.setattr(export_module, "PAGE", page)
-    monkeypatch.setattr(export_workers, "agreement_tables", counting)
+    monkeypatch.setattr(export_workers, "agreement_versions", counting)
     counts: list[int] = []
     result = export(ledger.store, str(tmp_path / "paged.sqlite"), progress=counts.append)
     assert sorted(computed) == ["APA", "APA-2", "APA-3"]

@@ -17,10 +17,11 @@ from commands.reporting.export import SCHEMA_VERSION, TABLES, export, open_view
 from domain.values import format_money, money_cents
 from projections.headline import HEADLINE, HEADLINE_COLUMNS, MONEY_FIGURES, headline_row
 from projections.read_model import event_rows
+from projections.versions import Versions
 from tests.clirun import run_cli
 from tests.ledger import OneAgreement, fact, new_ledger
 
-AS_OF = "valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)"
+AS_OF = "recorded_to IS NULL AND valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)"
 DATES = [
     "2002-12-06", "2003-04-09", "2003-04-10", "2003-05-01", "2003-08-01", "2003-09-15", "2003-12-31",
     "2004-01-31", "2004-03-01", "2004-03-29", "2004-03-30", "2004-04-15", "2004-07-01", "2005-04-09",
@@ -80,7 +81,7 @@ def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: One
     export(demo.store, str(db))
     with sqlite3.connect(db) as conn:
         names = [r[1] for r in conn.execute("PRAGMA table_info(state_timeline)")]
-    assert tuple(names[3:]) == HEADLINE_COLUMNS and len(set(HEADLINE_COLUMNS)) == len(HEADLINE)
+    assert tuple(names[5:]) == HEADLINE_COLUMNS and len(set(HEADLINE_COLUMNS)) == len(HEADLINE)
     state = demo.json("2004-04-15")
     for path, name in zip(HEADLINE, HEADLINE_COLUMNS, strict=True):
         value: Any = state
@@ -91,8 +92,8 @@ def test_each_headline_column_is_the_state_json_figure_it_is_named_for(demo: One
 
 
 def test_the_as_of_query_is_answered_from_an_index(demo: OneAgreement, tmp_path: Path) -> None:
-    """Issue 16, item 4: "as of :d" over the portfolio reads ``state_timeline_valid`` and for one
-    agreement the primary key, never a scan of the table (EXPLAIN QUERY PLAN)."""
+    """Issue 16, item 4: "as of :d" (as known now) over the portfolio reads ``state_timeline_known``
+    and for one agreement the primary key, never a scan of the table (EXPLAIN QUERY PLAN)."""
     db = tmp_path / "reporting.sqlite"
     export(demo.store, str(db))
     with sqlite3.connect(db) as conn:
@@ -103,7 +104,8 @@ def test_the_as_of_query_is_answered_from_an_index(demo: OneAgreement, tmp_path:
         portfolio = plan(f"SELECT * FROM state_timeline WHERE {AS_OF}")
         one = plan(f"SELECT * FROM state_timeline WHERE agreement_id = :a AND {AS_OF}")
         claims = plan(f"SELECT * FROM claims WHERE agreement_id = :a AND {AS_OF}")
-    assert portfolio.startswith("SEARCH state_timeline USING INDEX state_timeline_valid (valid_from<?)"), portfolio
+    known = "SEARCH state_timeline USING INDEX state_timeline_known (recorded_to=? AND valid_from<?)"
+    assert portfolio.startswith(known), portfolio
     assert one.startswith("SEARCH state_timeline USING PRIMARY KEY (agreement_id=? AND valid_from<?)"), one
     assert claims.startswith("SEARCH claims USING "), claims
     assert "SCAN" not in portfolio + one + claims
@@ -150,13 +152,13 @@ def test_replayed_position_is_refused_and_rolls_back_the_rows(demo: OneAgreement
     before = dump(db)
     view = open_view(str(db))
     with pytest.raises(IntegrityError):
-        view.replace_agreements({"APA": _empty_tables("APA")}, Tracking(demo.store.name, result.position))
+        view.replace_agreements({"APA": _no_new_rows("APA")}, Tracking(demo.store.name, result.position))
     assert dump(db) == before
     assert view.max_tracking_id(demo.store.name) == result.position
 
 
-def _empty_tables(agreement_id: str) -> dict[str, list[dict[str, Any]]]:
-    return {table: [] for table in TABLES}
+def _no_new_rows(agreement_id: str) -> Versions:
+    return Versions(agreement_id, 0, 0, {table: [] for table in TABLES})
 
 
 def test_money_is_integer_cents_with_two_place_text_beside_and_never_real(demo: OneAgreement, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from commands.reporting.export import export
 from tests.ledger import OneAgreement, new_ledger
 
 AGREEMENTS = ("APA", "APA-2", "APA-3", "APA-4")
-AS_OF = "valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)"
+AS_OF = "recorded_to IS NULL AND valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)"
 DAYS = ("2003-09-01", "2004-03-15", "2004-12-31", "2030-01-01")
 THRESHOLD = Decimal("9000.00")
 
@@ -113,7 +113,8 @@ def _at(value: Any, path: tuple[str, ...]) -> Any:
 def test_the_sqlite_utils_cli_sums_and_sorts_cents_exactly(portfolio: tuple[Path, dict[str, OneAgreement]]) -> None:
     """8.3: `sqlite-utils query` over the claims as known now: their total and the largest claim."""
     db, books = portfolio
-    sql = "SELECT sum(amount_cents) AS total, max(amount_cents) AS top FROM claims WHERE valid_to IS NULL"
+    sql = "SELECT sum(amount_cents) AS total, max(amount_cents) AS top FROM claims "
+    sql += "WHERE recorded_to IS NULL AND valid_to IS NULL"
     out = subprocess.run(
         [sys.executable, "-m", "sqlite_utils", "query", str(db), sql], capture_output=True, text=True, check=True
     )

@@ -149,10 +149,12 @@ def export(
 ) -> None:
     """Write the reporting read model (SQLite tables for dashboards); run again to add new events.
 
-    Tables: agreements, events, state_timeline, earnout_schedule, escrow_movements,
+    Tables: agreements, events, recordings, state_timeline, earnout_schedule, escrow_movements,
     claims, survival, obligations (--out -: a whole new read model on stdout).
     Date-dependent tables have valid_from/valid_to:
-    as of :d is `WHERE valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)`.
+    as of :d is `WHERE valid_from <= :d AND (:d < valid_to OR valid_to IS NULL)`;
+    each row version has recorded_from/recorded_to (UTC): as known now is
+    `recorded_to IS NULL`, as known at :t `recorded_from <= :t AND (:t < recorded_to OR recorded_to IS NULL)`.
     The position is kept in the file's eventsourcing `tracking` table.
 
     \b
@@ -160,8 +162,8 @@ def export(
       apa-ledger export --out reporting.sqlite
       apa-ledger export --out reporting.sqlite --rebuild --workers 4
       apa-ledger export --out reporting.sqlite --follow   # until Ctrl-C
-      sqlite3 reporting.sqlite "SELECT released_shares FROM state_timeline
-        WHERE valid_from <= '2003-12-31' AND ('2003-12-31' < valid_to OR valid_to IS NULL)"
+      sqlite3 reporting.sqlite "SELECT released_shares FROM state_timeline WHERE recorded_to IS NULL
+        AND valid_from <= '2003-12-31' AND ('2003-12-31' < valid_to OR valid_to IS NULL)"
     """
     import tempfile
 

@@ -29,11 +29,12 @@ import sqlite_utils
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingRecorder
 
-from commands.reporting.export_workers import Columns, Page, TupleRows, in_process, in_workers, worker_count
+from commands.reporting.export_workers import Columns, Page, in_process, in_workers, rows_of, worker_count
 from commands.reporting.plaintext import mark_encrypted_source
 from commands.store.application import LedgerStore
 from domain.errors import StoreError
 from projections.headline import HEADLINE_COLUMNS, MONEY_COLUMNS
+from projections.versions import TIMELINE, Versions
 
 PAGE = 10_000
 """Notifications per transaction (whole agreements: a transaction may hold more). Every commit
@@ -48,6 +49,8 @@ SCAN = 50_000
 _HEADLINE_DDL = ", ".join(f"{c} TEXT NOT NULL" if c == "status" else f"{c} INTEGER NOT NULL" for c in HEADLINE_COLUMNS)
 _FK = "agreement_id TEXT NOT NULL REFERENCES agreements(agreement_id)"
 
+_RECORDED = "recorded_from TEXT NOT NULL, recorded_to TEXT"
+
 DDL = [
     "CREATE TABLE IF NOT EXISTS agreements (agreement_id TEXT PRIMARY KEY, originator_id TEXT NOT NULL, "
     "registered_at TEXT NOT NULL, effective_date TEXT, closing_date TEXT, status TEXT NOT NULL, "
@@ -57,30 +60,34 @@ DDL = [
     "clause TEXT NOT NULL, occurred_on TEXT NOT NULL, recorded_at TEXT NOT NULL, payload TEXT NOT NULL, "
     "retracted_by INTEGER, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, recorded_by TEXT, evidence TEXT NOT NULL, "
     "PRIMARY KEY (agreement_id, position)) STRICT, WITHOUT ROWID",
-    f"CREATE TABLE IF NOT EXISTS state_timeline ({_FK}, valid_from TEXT NOT NULL, valid_to TEXT, "
-    f"{_HEADLINE_DDL}, PRIMARY KEY (agreement_id, valid_from)) STRICT, WITHOUT ROWID",
-    f"CREATE TABLE IF NOT EXISTS earnout_schedule ({_FK}, seq INTEGER NOT NULL, due_on TEXT NOT NULL, "
+    f"CREATE TABLE IF NOT EXISTS recordings ({_FK}, recorded_at TEXT NOT NULL, first_position INTEGER NOT NULL, "
+    "last_position INTEGER NOT NULL, events INTEGER NOT NULL, "
+    "PRIMARY KEY (agreement_id, recorded_at)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS state_timeline ({_FK}, valid_from TEXT NOT NULL, valid_to TEXT, {_RECORDED}, "
+    f"{_HEADLINE_DDL}, PRIMARY KEY (agreement_id, valid_from, recorded_from)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS earnout_schedule ({_FK}, seq INTEGER NOT NULL, {_RECORDED}, due_on TEXT NOT NULL, "
     "kind TEXT NOT NULL, shares INTEGER NOT NULL, cumulative_released INTEGER NOT NULL, "
-    "PRIMARY KEY (agreement_id, seq)) STRICT, WITHOUT ROWID",
-    f"CREATE TABLE IF NOT EXISTS escrow_movements ({_FK}, seq INTEGER NOT NULL, moved_on TEXT NOT NULL, "
+    "PRIMARY KEY (agreement_id, seq, recorded_from)) STRICT, WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS escrow_movements ({_FK}, seq INTEGER NOT NULL, {_RECORDED}, moved_on TEXT NOT NULL, "
     "kind TEXT NOT NULL, shares INTEGER NOT NULL, claim_id TEXT, position INTEGER NOT NULL, "
-    "balance_after INTEGER NOT NULL, PRIMARY KEY (agreement_id, seq)) STRICT, WITHOUT ROWID",
+    "balance_after INTEGER NOT NULL, PRIMARY KEY (agreement_id, seq, recorded_from)) STRICT, WITHOUT ROWID",
     f"CREATE TABLE IF NOT EXISTS claims ({_FK}, claim_id TEXT NOT NULL, valid_from TEXT NOT NULL, "
-    "valid_to TEXT, claimant TEXT NOT NULL, sections TEXT NOT NULL, basis TEXT NOT NULL, "
+    f"valid_to TEXT, {_RECORDED}, claimant TEXT NOT NULL, sections TEXT NOT NULL, basis TEXT NOT NULL, "
     "asserted_on TEXT NOT NULL, status TEXT NOT NULL, amount_cents INTEGER NOT NULL, resolved_amount_cents INTEGER, "
     "resolved_on TEXT, surrendered_shares INTEGER NOT NULL, "
-    "PRIMARY KEY (agreement_id, claim_id, valid_from)) STRICT, WITHOUT ROWID",
+    "PRIMARY KEY (agreement_id, claim_id, valid_from, recorded_from)) STRICT, WITHOUT ROWID",
     f"CREATE TABLE IF NOT EXISTS survival ({_FK}, section TEXT NOT NULL, valid_from TEXT NOT NULL, "
-    "valid_to TEXT, title TEXT NOT NULL, expires_on TEXT, status TEXT NOT NULL, note TEXT, "
-    "PRIMARY KEY (agreement_id, section, valid_from)) STRICT, WITHOUT ROWID",
+    f"valid_to TEXT, {_RECORDED}, title TEXT NOT NULL, expires_on TEXT, status TEXT NOT NULL, note TEXT, "
+    "PRIMARY KEY (agreement_id, section, valid_from, recorded_from)) STRICT, WITHOUT ROWID",
     f"CREATE TABLE IF NOT EXISTS obligations ({_FK}, ref TEXT NOT NULL, valid_from TEXT NOT NULL, "
-    "valid_to TEXT, clause TEXT NOT NULL, description TEXT NOT NULL, due_on TEXT NOT NULL, "
-    "status TEXT NOT NULL, PRIMARY KEY (agreement_id, ref, valid_from)) STRICT, WITHOUT ROWID",
+    f"valid_to TEXT, {_RECORDED}, clause TEXT NOT NULL, description TEXT NOT NULL, due_on TEXT NOT NULL, "
+    "status TEXT NOT NULL, PRIMARY KEY (agreement_id, ref, valid_from, recorded_from)) STRICT, WITHOUT ROWID",
 ]
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The tables' layout (``PRAGMA user_version``): 2 holds money in whole cents, 3 each event's
-recorded_by and evidence, 4 the Buyer's offset and shares due outside the escrow. An export finds a
-read model of another layout and rebuilds it (beside it, then swapped in)."""
+recorded_by and evidence, 4 the Buyer's offset and shares due outside the escrow, 5 system time
+(``recorded_from`` / ``recorded_to``, ``projections.versions``). An export finds a read model of
+another layout and rebuilds it (beside it, then swapped in)."""
 
 
 def _dollars(column: str) -> str:
@@ -102,19 +109,19 @@ VIEWS = [
 ]
 """Each table with money, with each ``_cents`` column beside it as two-place text (for reading;
 SQL compares, sorts and sums the cents)."""
-INDEXES = [
+INDEXES = [  # "as known now" is recorded_to = NULL; "as known at T" is recorded_to > T or NULL (readings 9)
     "CREATE INDEX IF NOT EXISTS events_occurred_on ON events (agreement_id, occurred_on)",
     "CREATE INDEX IF NOT EXISTS events_type ON events (type)",
     "CREATE INDEX IF NOT EXISTS events_recorded_by ON events (recorded_by)",
-    "CREATE INDEX IF NOT EXISTS state_timeline_valid ON state_timeline (valid_from, valid_to)",
-    "CREATE INDEX IF NOT EXISTS claims_valid ON claims (agreement_id, valid_from, valid_to)",
-    "CREATE INDEX IF NOT EXISTS survival_valid ON survival (agreement_id, valid_from, valid_to)",
-    "CREATE INDEX IF NOT EXISTS obligations_valid ON obligations (agreement_id, valid_from, valid_to)",
+    "CREATE INDEX IF NOT EXISTS state_timeline_known ON state_timeline (recorded_to, valid_from)",
+    "CREATE INDEX IF NOT EXISTS claims_known ON claims (agreement_id, recorded_to, valid_from)",
+    "CREATE INDEX IF NOT EXISTS survival_known ON survival (agreement_id, recorded_to, valid_from)",
+    "CREATE INDEX IF NOT EXISTS obligations_known ON obligations (agreement_id, recorded_to, valid_from)",
     "CREATE INDEX IF NOT EXISTS obligations_due_on ON obligations (due_on)",
 ]
 
-TABLES = ("agreements", "events", "state_timeline", "earnout_schedule", "escrow_movements", "claims", "survival")
-TABLES += ("obligations",)
+TABLES = ("agreements", "events", "recordings", "state_timeline", "earnout_schedule", "escrow_movements", "claims")
+TABLES += ("survival", "obligations")
 """Every table of the read model, parents first."""
 
 
@@ -130,7 +137,7 @@ class ReadModelView(SQLiteTrackingRecorder):
             for statement in INDEXES:
                 cursor.execute(statement)
 
-    def replace_agreements(self, tables: dict[str, TupleRows], tracking: Tracking) -> None:
+    def replace_agreements(self, tables: dict[str, Versions], tracking: Tracking) -> None:
         """Replace every row of these agreements and record ``tracking``, in one transaction.
 
         The read model is derived data that records how far it got in the same transaction as
@@ -145,7 +152,7 @@ class ReadModelView(SQLiteTrackingRecorder):
                 write_rows(_database(cursor), tables)
                 self._insert_tracking(cursor, tracking)  # IntegrityError (and rollback) unless it advances
 
-    def replace_all(self, updates: Iterable[tuple[dict[str, TupleRows], Tracking]]) -> None:
+    def replace_all(self, updates: Iterable[tuple[dict[str, Versions], Tracking]]) -> None:
         """``replace_agreements`` for each of ``updates`` (pages), all in one transaction: an
         export of an existing model that is cut off at any moment leaves it as it was."""
         with self.datastore.get_connection(commit=True) as connection:
@@ -180,23 +187,41 @@ def _database(cursor: SQLiteCursor) -> sqlite_utils.Database:
     return sqlite_utils.Database(cursor.sqlite_cursor.connection, execute_plugins=False)
 
 
-def write_rows(db: sqlite_utils.Database, tables: dict[str, TupleRows]) -> None:
-    """Delete these agreements' rows (children first) and insert the new ones (parents first).
+def write_rows(db: sqlite_utils.Database, tables: dict[str, Versions]) -> None:
+    """Write these agreements' new rows (``projections.versions``), one statement per table and
+    kind of change for the whole page.
 
-    One ``DELETE`` and one ``executemany`` per table for the whole page, each row a tuple in
-    the table's column order, because every value here is already a plain str, int or None,
-    which ``Table.insert_all``'s per-value JSON check and per-chunk statements would only
-    check again."""
+    An agreement worked out afresh (``seen`` 0) has its rows deleted (children first) and all
+    of them inserted; for the others the rows the model holds and the new events ended are
+    closed (their ``recorded_to`` set, before any new row with the same key is inserted), the
+    events newly retracted marked, and the new rows inserted; every agreement's row is replaced.
+    Each row is a tuple in the table's column order, because every value here is already a
+    plain str, int or None, which ``Table.insert_all``'s per-value JSON check and per-chunk
+    statements would only check again."""
     agreements = sorted(tables)
+    afresh = [a for a in agreements if tables[a].seen == 0]
+    for table in reversed(TABLES[1:]):
+        _delete(db, table, afresh)
+    _delete(db, "agreements", [a for a in agreements if tables[a].tables.get("agreements")])
+    for table, key in TIMELINE.items():
+        ended = [row for a in agreements for row in tables[a].ended.get(table, ())]
+        if ended:
+            where = " AND ".join(f"{column} = ?" for column in ("agreement_id", *key))
+            db.conn.executemany(f"UPDATE {table} SET recorded_to = ? WHERE {where} AND recorded_to IS NULL", ended)
+    retracted = [row for a in agreements for row in tables[a].retracted]
+    if retracted:
+        db.conn.executemany("UPDATE events SET retracted_by = ? WHERE agreement_id = ? AND position = ?", retracted)
+    for table in TABLES:
+        values = [row for a in agreements for row in tables[a].tables.get(table, ())]
+        if values:
+            marks = ", ".join("?" * len(values[0]))
+            db.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+
+
+def _delete(db: sqlite_utils.Database, table: str, agreements: list[str]) -> None:
     for start in range(0, len(agreements), 500):  # SQLite's limit on bound parameters
         chunk = agreements[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for table in reversed(TABLES):
-            db.execute(f"DELETE FROM {table} WHERE agreement_id IN ({marks})", chunk)
-    for table in TABLES:
-        values = [row for a in agreements for row in tables[a][table]]
-        if values:
-            db.conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+        db.execute(f"DELETE FROM {table} WHERE agreement_id IN ({', '.join('?' * len(chunk))})", chunk)
 
 
 @dataclass(frozen=True)
@@ -287,12 +312,29 @@ def _export(
         workers = worker_count((store.recorder.max_notification_id() or 0) - position)
     pages = _pages(store, position)
     done, touched = 0, set()
+    held = None if isinstance(view, FreshReadModelView) else sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    written: dict[str, int] = {}  # agreement -> its events the rows written in this run hold
 
-    def updates() -> Iterator[tuple[dict[str, TupleRows], Tracking]]:
+    def checked(page: Page, results: list[tuple[str, Versions]]) -> dict[str, Versions]:
+        """Each agreement's rows, worked out again in the rare case they were worked out against
+        other events than the model holds (a page's count of new notifications tells a worker how
+        many of the events it read are new; events appended since the page was read, or rows
+        already written from more events than the position says, make that count wrong)."""
+        before = _held_positions(held, [a for a, _ in results if a not in written]) if held else {}
+        tables = {}
+        for (agreement_id, versions), originator in zip(results, page.agreements, strict=True):
+            holds = written.get(agreement_id, before.get(agreement_id, 0))
+            if versions.seen not in (0, holds):
+                agreement_id, versions = rows_of(store, originator, columns, seen=holds)
+            written[agreement_id] = versions.count
+            tables[agreement_id] = versions
+        return tables
+
+    def updates() -> Iterator[tuple[dict[str, Versions], Tracking]]:
         nonlocal done, position
         source = in_workers(store, columns, pages, workers) if workers > 1 else in_process(store, columns, pages)
         for page, results in source:
-            tables = dict(results)
+            tables = checked(page, results)
             if progress is not None:
                 for count in page.agreements.values():
                     progress(count)
@@ -310,7 +352,20 @@ def _export(
             view.replace_all(updates())
     finally:
         view.datastore.close()
+        if held is not None:
+            held.close()
     return ExportResult(path=path, notifications=done, agreements=len(touched), position=position)
+
+
+def _held_positions(db: sqlite3.Connection, agreements: list[str]) -> dict[str, int]:
+    """How many events of each of ``agreements`` the read model holds (its last position)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(agreements), 500):  # SQLite's limit on bound parameters
+        chunk = agreements[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT agreement_id, last_position FROM agreements WHERE agreement_id IN ({marks})"
+        found.update(db.execute(query, chunk))
+    return found
 
 
 def schema_version(target: Path) -> int | None:

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from commands import workers as pool_of
 from commands.store.application import LedgerStore
-from projections.read_model import agreement_tables
+from projections.versions import Versions, agreement_versions
 
 Columns = dict[str, list[str]]
 TupleRows = dict[str, list[tuple[Any, ...]]]
@@ -44,14 +44,21 @@ class Page:
 
 def tuple_rows(tables: dict[str, list[dict[str, Any]]], columns: Columns) -> TupleRows:
     """Each table's rows as tuples in the table's column order (what ``executemany`` takes)."""
-    return {table: list(map(itemgetter(*names), tables[table])) for table, names in columns.items()}
+    return {table: list(map(itemgetter(*names), tables[table])) for table, names in columns.items() if table in tables}
 
 
-def rows_of(store: LedgerStore, originator: UUID, columns: Columns) -> tuple[str, TupleRows]:
-    """One agreement's read model rows, read from the store by its id."""
+def rows_of(
+    store: LedgerStore, originator: UUID, columns: Columns, new: int | None = None, seen: int | None = None
+) -> tuple[str, Versions]:
+    """One agreement's new read model rows, read from the store by its id: ``seen`` of its events
+    held by the model, or (by default) all but its ``new`` last ones (all: none held)."""
     events = store.events_of(originator)
     agreement_id = events[0].agreement_id
-    return agreement_id, tuple_rows(agreement_tables(agreement_id, events), columns)
+    if seen is None:
+        seen = 0 if new is None else max(0, len(events) - new)
+    versions = agreement_versions(agreement_id, events, seen)
+    versions.tables = tuple_rows(versions.tables, columns)
+    return agreement_id, versions
 
 
 def worker_count(pending: int) -> int:
@@ -62,7 +69,7 @@ def worker_count(pending: int) -> int:
 def in_process(store: LedgerStore, columns: Columns, pages: Iterable[Page]) -> Iterator[tuple[Page, list[Any]]]:
     """Each page with its agreements' rows, worked out here."""
     for page in pages:
-        yield page, [rows_of(store, originator, columns) for originator in page.agreements]
+        yield page, [rows_of(store, originator, columns, new) for originator, new in page.agreements.items()]
 
 
 def in_workers(
@@ -72,7 +79,7 @@ def in_workers(
     with pool_of.store_pool(store, workers, columns=columns) as pool:
         ahead: deque[tuple[Page, list[Future[Any]]]] = deque()
         for page in pages:
-            ahead.append((page, [pool.submit(_rows, originator) for originator in page.agreements]))
+            ahead.append((page, [pool.submit(_rows, originator, new) for originator, new in page.agreements.items()]))
             if len(ahead) > LOOKAHEAD:
                 done, futures = ahead.popleft()
                 yield done, [future.result() for future in futures]
@@ -81,6 +88,6 @@ def in_workers(
             yield done, [future.result() for future in futures]
 
 
-def _rows(originator: UUID) -> tuple[str, TupleRows]:
+def _rows(originator: UUID, new: int) -> tuple[str, Versions]:
     state = pool_of.worker_state()
-    return rows_of(state["store"], originator, state["columns"])
+    return rows_of(state["store"], originator, state["columns"], new)
