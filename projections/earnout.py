@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from domain import earnout as earnout_rules
 from domain import earnout as rules
@@ -19,57 +21,51 @@ from domain.events import (
 from domain.terms import Terms
 from projections.checks import Handler, reject, require_open
 from projections.cited import Cited
-from projections.facts import ZERO, Facts, Movement
+from projections.facts import ZERO, Facts, Movement, recalled
 from projections.models import BPEventState, EarnoutState, ScheduleItem
 
 
-def _installment_schedule(facts: Facts, governing: date | None) -> list[ScheduleItem]:
+@recalled
+def _installment_schedule(facts: Facts, governing: date | None) -> tuple[ScheduleItem, ...]:
     """1.5(b): the catch-up at Closing and each monthly installment after it, stopping at
-    the BP Event's governing date (none after it). Depends on the terms (fixed for a fold),
-    the Closing and the governing date only, so it is computed once per fold for each."""
-    key = (facts.closing_date, governing)
-    return list(
-        facts.recall("installments", key, lambda: _shared_installments(facts.terms, facts.closing_date, governing))
-    )
+    the BP Event's governing date (none after it)."""
+    terms = facts.terms
+    read = InstallmentTerms(terms.earnout_first_month, terms.earnout_installments, terms.earnout_shares)
+    return _installments(read, facts.closing_date, governing)
 
 
-_SCHEDULES: dict[tuple[object, ...], tuple[ScheduleItem, ...]] = {}
-_SCHEDULES_KEPT = 4096
+@dataclass(frozen=True, slots=True)
+class InstallmentTerms:
+    """The terms the installments read (1.5(b)), and nothing else: the rules below are given this
+    for their ``terms``, so a rule that came to read another term would fail here, never be
+    shared between agreements whose terms differ in it."""
+
+    earnout_first_month: str
+    earnout_installments: int
+    earnout_shares: int
 
 
-def _shared_installments(terms: Terms, closing: date | None, governing: date | None) -> tuple[ScheduleItem, ...]:
-    """``_compute_installments``, shared by every fold with the same inputs: the terms it reads
-    (first month, number of installments, Earnout Shares), the Closing and the governing date.
-    A portfolio's agreements mostly share them, and working the schedule out is the costliest
-    step of a fold, which a replay runs for each agreement. Immutable items; bounded."""
-    key = (terms.earnout_first_month, terms.earnout_installments, terms.earnout_shares, closing, governing)
-    held = _SCHEDULES.get(key)
-    if held is None:
-        if len(_SCHEDULES) >= _SCHEDULES_KEPT:
-            _SCHEDULES.clear()
-        held = _SCHEDULES[key] = tuple(_compute_installments(terms, closing, governing))
-    return held
-
-
-def _compute_installments(terms: Terms, closing: date | None, governing: date | None) -> list[ScheduleItem]:
-    """The catch-up and installments (reads only the terms named in ``_shared_installments``)."""
+@lru_cache(maxsize=4096)
+def _installments(terms: InstallmentTerms, closing: date | None, governing: date | None) -> tuple[ScheduleItem, ...]:
+    """Pure, keyed by all it reads: shared by every fold with the same terms, Closing and governing
+    date (a portfolio's agreements mostly share them; immutable items)."""
     if closing is None:
-        return []
+        return ()
     items: list[ScheduleItem] = []
     released = 0
-    at_closing = rules.catch_up_installments(terms, closing)
+    at_closing = rules.catch_up_installments(terms, closing)  # type: ignore[arg-type]
     for k in range(1, terms.earnout_installments + 1):
-        due = rules.installment_due_on(terms, k, closing)
+        due = rules.installment_due_on(terms, k, closing)  # type: ignore[arg-type]
         if governing is not None and due > governing:
             break
-        cumulative = rules.cumulative_installment_shares(terms, k)
+        cumulative = rules.cumulative_installment_shares(terms, k)  # type: ignore[arg-type]
         kind = "catch-up" if k <= at_closing else "installment"
         if items and items[-1].kind == "catch-up" and kind == "catch-up":
             items[-1] = _item(due, items[-1].shares + cumulative - released, kind)
         else:
             items.append(_item(due, cumulative - released, kind))
         released = cumulative
-    return items
+    return tuple(items)
 
 
 def _item(on: date, shares: int, kind: str) -> ScheduleItem:
@@ -77,18 +73,17 @@ def _item(on: date, shares: int, kind: str) -> ScheduleItem:
     return trusted_model(ScheduleItem, {"on": on, "shares": shares, "kind": kind})
 
 
-def _months_read(terms: Terms, governing: date) -> tuple[str, ...]:
-    """The months whose Gross Margin the BP Event reads: D's base months and the Measurement Period."""
-    return (*rules.margin_base_months(terms, governing), *rules.measurement_months(terms, governing))
-
-
-def bp_event(facts: Facts, installments: list[ScheduleItem]) -> BPEventState | None:
-    """1.5(b): A, n, D, N and M for the BP Event, as far as the reported margins allow."""
+@recalled
+def _bp_event(facts: Facts) -> BPEventState | None:
+    """1.5(b): A, n, D, N and M for the BP Event, as far as the reported margins allow (a
+    delivery is checked against the released shares, so a fold asks for the BP Event at every
+    EarnoutSharesDelivered; D alone is n exact multiplications)."""
     governing = facts.bp_governing_date
     occurred = facts.bp_occurred_on
     if governing is None or occurred is None:
         return None
     terms = facts.terms
+    installments = _installment_schedule(facts, governing)
     released_by_governing = sum(item.shares for item in installments if item.on <= governing)
     undelivered = terms.earnout_shares - released_by_governing  # A
     months = rules.measurement_months(terms, governing)
@@ -121,41 +116,25 @@ def bp_event(facts: Facts, installments: list[ScheduleItem]) -> BPEventState | N
     )
 
 
-def _bp_event_recalled(facts: Facts, governing: date | None, installments: list[ScheduleItem]) -> BPEventState | None:
-    """``bp_event``, reused while every input it reads is unchanged: the installments (by
-    Closing and governing date), the BP Event's dates and clause, and the margins of the
-    months it reads (a delivery is checked against the released shares, so a fold asks for
-    the BP Event at every EarnoutSharesDelivered; D alone is n exact multiplications)."""
-    if governing is None:
-        return None
-    months = facts.recall("bp-months", governing, lambda: _months_read(facts.terms, governing))
-    key = (
-        facts.closing_date,
-        governing,
-        facts.bp_occurred_on,
-        facts.bp_clause,
-        tuple(facts.margins.get(m) for m in months),
-    )
-    return facts.recall("bp-event", key, lambda: bp_event(facts, installments))
-
-
 def release_schedule(facts: Facts) -> tuple[list[ScheduleItem], BPEventState | None]:
     """1.5(b)-(c): every dated release and the cancellation (in date order), and the BP Event.
 
     Installments up to the governing date; then M on its delivery date (at Closing if
     Closing is later, and not at all while there is no Closing) and the cancellation of
     A - M. After a termination (7.2) nothing is released or cancelled. Worked out again
-    only once a figure it reads was cited (``Facts.earnout_revision``): a fold checks every
-    delivery against it."""
-    schedule, bp = facts.recall("release-schedule", facts.earnout_revision, lambda: _release_schedule(facts))
+    only once a figure it read was cited (``recalled``): a fold checks every delivery
+    against it."""
+    schedule, bp = _release_schedule(facts)
     return list(schedule), bp
 
 
+@recalled
 def _release_schedule(facts: Facts) -> tuple[tuple[ScheduleItem, ...], BPEventState | None]:
     terms = facts.terms
     governing = facts.bp_governing_date
-    schedule = _installment_schedule(facts, governing)
-    bp = _bp_event_recalled(facts, governing, schedule)
+    installments = _installment_schedule(facts, governing)
+    bp = _bp_event(facts)
+    schedule = list(installments)
     if facts.terminated_on is not None:
         # 7.2: on termination "all further obligations of the Parties ... shall terminate":
         # no Earnout Share is delivered or cancelled (and no Purchase Price reduction follows).

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from functools import wraps
+from operator import attrgetter
+from types import FunctionType
+from typing import Any, TypeVar
 
 from domain import earnout as earnout_rules
 from domain.notices import Notice
@@ -23,7 +26,6 @@ EARNOUT_FIGURES = frozenset({Cited.CLOSING_DATE, Cited.STATUS, Cited.BP_EVENT})
 Losses = dict[tuple[str, str], Decimal]
 """Each side's Losses by status: (claimant, "resolved" | "pending") -> total (``Facts.losses``)."""
 T = TypeVar("T")
-_MARGIN = Cited.MARGIN.every
 EFFECTIVE_DATE_MISSING = (
     "no Effective Date is recorded on or before this date (1.4: the date the agreement is signed by all "
     "Parties); record it first with an EffectiveDateReached fact"
@@ -130,13 +132,14 @@ class Facts:
     reimbursements: dict[tuple[str, str], Reimbursement] = field(default_factory=dict)  # (section, reference)
     sources: dict[str, list[int]] = field(default_factory=dict)
     last_date: date | None = None
-    earnout_revision: int = field(default=0, repr=False, compare=False)
-    """How many times a figure the release schedule reads was cited (``EARNOUT_FIGURES``, and
-    Gross Margin once there is a BP Event): its memo holds until the next such citation."""
+    revisions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    """Per figure (a ``Cited`` member, every key of a keyed one together): how many times it was cited."""
     touched: set[str] = field(default_factory=set, repr=False, compare=False)
     """Every figure an event was cited for since the last ``drain`` (what a timeline recomputes)."""
-    memo: dict[str, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
-    """The last result of each memoised part of the state, with the inputs it was computed from."""
+    memo: dict[str, tuple[tuple[object, ...], tuple[tuple[str, int], ...], object]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Per ``recalled`` function: its arguments, the revision of each figure it read, its result."""
     claimable: frozenset[str] = field(init=False, repr=False, compare=False)
     """8.1, 8.2: the sections a claim may cite (the terms' representations and the other sections)."""
     margin_months: tuple[str, str] = field(init=False, repr=False, compare=False)
@@ -151,33 +154,21 @@ class Facts:
     def cite(self, figure: str, position: int, replace: bool = False) -> None:
         """Remember that ``figure`` rests on the event at ``position`` (for explanations).
 
-        Every handler of the fold cites each figure its event changes, after changing it: so
-        the memo keyed by ``earnout_revision``, and a timeline's ``drain``, see every change."""
+        Every handler of the fold cites each figure its event changes, after changing it
+        (``tests/test_timeline_memo.py`` checks it field by field, ``FIELD_FIGURES``): so a
+        ``recalled`` result, and a timeline's ``drain``, see every change."""
         if replace:
             self.sources[figure] = [position]
         else:
             self.sources.setdefault(figure, []).append(position)
         self.touched.add(figure)
-        # 1.5(b): a month's Gross Margin enters the schedule only through a BP Event's M
-        if figure in EARNOUT_FIGURES or (figure.startswith(_MARGIN) and self.bp_governing_date is not None):
-            self.earnout_revision += 1
+        kind = figure.partition(":")[0]
+        self.revisions[kind] = self.revisions.get(kind, 0) + 1
 
     def drain(self) -> set[str]:
         """The figures cited since the last call (every handler cites what its event changes)."""
         touched, self.touched = self.touched, set()
         return touched
-
-    def recall(self, part: str, key: object, compute: Callable[[], T]) -> T:
-        """``compute()``, unless ``part`` was last computed from inputs equal to ``key``: then that
-        (immutable) result. A timeline asks for the state at each change point of one fold, and a
-        part whose inputs did not change since the previous point is reused. One entry per part,
-        so memory stays bounded however long the history."""
-        held = self.memo.get(part)
-        if held is not None and held[0] == key:
-            return held[1]  # type: ignore[return-value]
-        value = compute()
-        self.memo[part] = (key, value)
-        return value
 
     @property
     def status(self) -> str:
@@ -230,3 +221,116 @@ class Facts:
     @property
     def escrow_balance(self) -> int:
         return self.escrow_deposited - self.escrow_surrendered - self.escrow_released
+
+
+FIELD_FIGURES: dict[str, Cited | None] = {
+    "terms": None,  # None: fixed for a fold
+    "agreement_id": None,
+    "claimable": None,
+    "margin_months": None,
+    "effective_date": Cited.EFFECTIVE_DATE,
+    "closing_date": Cited.CLOSING_DATE,
+    "terminated_on": Cited.STATUS,
+    "termination_reason": Cited.STATUS,
+    "deadline": Cited.DEADLINE,
+    "conditions": Cited.CONDITIONS,
+    "margins": Cited.MARGIN,
+    "bp_declared_on": Cited.BP_EVENT,
+    "bp_clause": Cited.BP_EVENT,
+    "deemed_agreed_on": Cited.BP_EVENT,
+    "promotion_implemented_on": Cited.BP_EVENT,
+    "deemed_on": Cited.BP_EVENT,
+    "delivered_shares": Cited.DELIVERED,
+    "deliveries": Cited.DELIVERED,
+    "claims": Cited.CLAIM,
+    "escrow_deposited": Cited.ESCROW,
+    "escrow_surrendered": Cited.ESCROW,
+    "escrow_released": Cited.ESCROW,
+    "escrow_movements": Cited.ESCROW,
+    "outside_shares": Cited.LOSSES,
+    "tax_statute": Cited.SURVIVAL,
+    "payments": Cited.OFFSET,
+    "redeemed_shares": Cited.REDEMPTION,
+    "redemptions": Cited.REDEMPTION,
+    "reimbursements": Cited.REIMBURSEMENT,
+}
+"""The figure each field of ``Facts`` is cited as when a handler changes it (anything in it: a
+claim's status is a change of ``claims``). ``recalled`` keys a result on the figures of the fields
+it read; a field not named here (the explanations' ``sources``, the fold's ``last_date``) cannot be
+read by a ``recalled`` function at all."""
+
+MEMOISE = True
+"""False: every ``recalled`` function is computed afresh (the tests compare both ways)."""
+
+
+class _Reading:
+    """The facts as a ``recalled`` function sees them: each field it reads, directly or through a
+    property or method of ``Facts`` (the same functions, run on this), is noted as the figure it is
+    cited as (``FIELD_FIGURES``). A property per field, made below: a read is one attribute lookup."""
+
+    __slots__ = ("_facts", "_read")
+
+    def __init__(self, facts: Facts) -> None:
+        object.__setattr__(self, "_facts", facts)
+        object.__setattr__(self, "_read", set())
+
+    def __getattr__(self, name: str) -> Any:  # only for a name that is not a field below
+        raise AttributeError(f"a recalled function may not read Facts.{name}: no figure is cited when it changes")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a recalled function is pure: it may not set Facts.{name}")
+
+
+def _field(name: str, figure: Cited | None) -> property:
+    get = attrgetter(name)
+    if figure is None:  # fixed for a fold
+        return property(lambda reading: get(reading._facts))
+
+    def read(reading: _Reading) -> Any:
+        reading._read.add(figure)
+        return get(reading._facts)
+
+    return property(read)
+
+
+for _name, _figure in FIELD_FIGURES.items():
+    setattr(_Reading, _name, _field(_name, _figure))
+for _name, _member in vars(Facts).items():
+    if isinstance(_member, property | FunctionType) and not _name.startswith("__"):
+        setattr(_Reading, _name, _member)
+
+
+def recalled(function: Callable[..., T]) -> Callable[..., T]:
+    """``function(facts, *args)``, a pure function of the facts and its (hashable) arguments,
+    reused while the arguments are the same and no figure it read has been cited since: the key
+    is what the call read (``_Reading``), never written by hand, so a forgotten input cannot
+    leave a stale result. One entry per function in ``facts.memo``: a timeline asks for the
+    state at each change point of one fold, and memory stays bounded however long the history.
+    The result is shared: it must be immutable (a tuple, a frozen model)."""
+    slot = f"{function.__module__}.{function.__qualname__}"
+
+    @wraps(function)
+    def recall(facts: Facts | _Reading, *args: Any) -> T:
+        outer = None
+        if type(facts) is _Reading:  # called by another recalled function: it read what this one reads
+            outer, facts = facts, facts._facts
+        if not MEMOISE:
+            return function(facts, *args)
+        revisions = facts.revisions  # type: ignore[union-attr]
+        held = facts.memo.get(slot)  # type: ignore[union-attr]
+        if held is not None and held[0] == args:
+            for figure, revision in held[1]:
+                if revisions.get(figure, 0) != revision:
+                    held = None
+                    break
+        else:
+            held = None
+        if held is None:
+            reading = _Reading(facts)  # type: ignore[arg-type]
+            value = function(reading, *args)
+            held = facts.memo[slot] = (args, tuple((f, revisions.get(f, 0)) for f in reading._read), value)  # type: ignore[union-attr]
+        if outer is not None:
+            outer._read.update(f for f, _ in held[1])
+        return held[2]  # type: ignore[return-value]
+
+    return recall

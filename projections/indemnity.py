@@ -20,7 +20,7 @@ from domain.notices import effect
 from domain.offset import offsets
 from projections.checks import Handler, reject, require_effective
 from projections.cited import Cited
-from projections.facts import ZERO, Claim, Facts, Losses, Movement
+from projections.facts import ZERO, Claim, Facts, Losses, Movement, recalled
 from projections.models import ClaimState, IndemnitySide, IndemnityState
 from projections.survival import new_claim_refusal
 
@@ -119,29 +119,14 @@ def indemnity_state(facts: Facts) -> IndemnityState:
     )
 
 
-def claims_key(facts: Facts) -> tuple[object, ...]:
-    """Every field of every claim the state reads (amounts by their text, so an equal amount
-    written differently is never shared): a memo key for what depends on the claims only."""
-    return tuple(_claim_key(c) for c in facts.claims.values())
+def claims_state(facts: Facts) -> list[ClaimState]:
+    """Every claim asserted by the date, in order of assertion."""
+    return list(_claims_state(facts))
 
 
-def claims_state(facts: Facts, key: tuple[object, ...] | None = None) -> list[ClaimState]:
-    """Every claim asserted by the date, in order of assertion (memoised per fold on ``claims_key``)."""
-    key = claims_key(facts) if key is None else key
-    return list(facts.recall("claims", key, lambda: tuple(_claims_state(facts))))
-
-
-def _claim_key(c: Claim) -> tuple[object, ...]:
-    amounts = (str(c.amount), str(c.resolved_amount))
-    return (c.claim_id, c.claimant, c.sections, c.asserted_on, c.positions[0], c.status, *amounts, *_closed(c))
-
-
-def _closed(c: Claim) -> tuple[object, ...]:
-    return (c.closed_on, c.surrendered_shares, c.outside_shares, str(c.offset))
-
-
-def _claims_state(facts: Facts) -> list[ClaimState]:
-    return [claim_state(c) for c in sorted(facts.claims.values(), key=lambda c: (c.asserted_on, c.positions[0]))]
+@recalled
+def _claims_state(facts: Facts) -> tuple[ClaimState, ...]:
+    return tuple(claim_state(c) for c in sorted(facts.claims.values(), key=lambda c: (c.asserted_on, c.positions[0])))
 
 
 def claim_state(c: Claim) -> ClaimState:

@@ -10,8 +10,8 @@ from domain.events import LedgerEvent
 from projections.closing import closing_state
 from projections.earnout import earnout_state
 from projections.escrow import escrow_state
-from projections.facts import Facts
-from projections.indemnity import claims_key, claims_state, indemnity_state
+from projections.facts import Facts, recalled
+from projections.indemnity import claims_state, indemnity_state
 from projections.ledger import Fold, fold
 from projections.models import AgreementState, EscrowState, IndemnityState, OffsetState, PurchasePriceState
 from projections.obligations import obligations_state
@@ -24,8 +24,7 @@ def state_of(ledger: Fold, as_of: date, known_at: datetime | None = None) -> Agr
     facts = ledger.facts
     terms = facts.terms
     earnout = earnout_state(facts, as_of)
-    claims = claims_key(facts)
-    escrow, indemnity, offset = _as_of_free(facts, claims)
+    escrow, indemnity, offset = _as_of_free(facts)
     status = facts.status
     cancelled_value = earnout_rules.purchase_price_reduction(terms, earnout.cancelled_shares)
     return AgreementState(
@@ -39,7 +38,7 @@ def state_of(ledger: Fold, as_of: date, known_at: datetime | None = None) -> Agr
         earnout=earnout,
         escrow=escrow,
         indemnity=indemnity,
-        claims=claims_state(facts, claims),
+        claims=claims_state(facts),
         survival=survival_state(facts, as_of),
         obligations=obligations_state(facts, earnout, offset, as_of),
         purchase_price=PurchasePriceState(
@@ -52,25 +51,11 @@ def state_of(ledger: Fold, as_of: date, known_at: datetime | None = None) -> Agr
     )
 
 
-def _as_of_free(facts: Facts, claims: tuple[object, ...]) -> tuple[EscrowState, IndemnityState, OffsetState]:
-    """Escrow, indemnity and offset read the claims, the escrow counts and the payments (and
-    the terms, fixed for a fold), never ``as_of``: reused (``Facts.recall``) while all of those stay the same, so the
-    change points of a timeline between two such events share them."""
-    payments = tuple(
-        (
-            p.payment_id,
-            p.due_on,
-            p.withheld_on,
-            p.released_on,
-            *map(str, (p.amount, p.withheld, p.released, p.offset)),
-            str(p.interest),
-            tuple(sorted(p.covers)),
-        )
-        for p in facts.payments.values()
-    )
-    escrow = (facts.escrow_deposited, facts.escrow_surrendered, facts.escrow_released, facts.outside_shares)
-    key = (claims, *escrow, payments)
-    return facts.recall("as-of-free", key, lambda: (escrow_state(facts), indemnity_state(facts), offset_state(facts)))
+@recalled
+def _as_of_free(facts: Facts) -> tuple[EscrowState, IndemnityState, OffsetState]:
+    """Escrow, indemnity and offset never read ``as_of``: the change points of a timeline
+    between two events that change what they read share them."""
+    return escrow_state(facts), indemnity_state(facts), offset_state(facts)
 
 
 def project(events: Iterable[LedgerEvent], as_of: date, known_at: datetime | None = None) -> AgreementState:

@@ -13,7 +13,7 @@ from domain.survival import is_indefinite, representation_expiry, tax_claim_tail
 from domain.terms import SURVIVAL_NOTES
 from projections.checks import Handler
 from projections.cited import Cited
-from projections.facts import Claim, Facts
+from projections.facts import Claim, Facts, recalled
 from projections.models import SurvivalRow
 
 
@@ -23,14 +23,9 @@ def _row(*, section: str, title: str, expires_on: date | None, status: str, note
     return SurvivalRow(section=section, title=title, expires_on=expires_on, status=status, note=note)  # type: ignore
 
 
+@recalled
 def claims_citing(facts: Facts) -> dict[str, list[Claim]]:
-    """Each numbered section with the claims citing it. A fold only ever adds claims (each with
-    its sections for good; their status lives on the same ``Claim``), so the map is worked out
-    again only once a claim is added."""
-    return facts.recall("citing", len(facts.claims), lambda: _claims_by_section(facts))
-
-
-def _claims_by_section(facts: Facts) -> dict[str, list[Claim]]:
+    """Each numbered section with the claims citing it (shared: never changed by its callers)."""
     by_section: dict[str, list[Claim]] = {}
     for claim in facts.claims.values():
         for section in base_sections(claim.sections):
@@ -161,23 +156,22 @@ def survival_row(
 def survival_state(facts: Facts, as_of: date) -> list[SurvivalRow]:
     """Every representation's row as of ``as_of``.
 
-    The rows read the terms (fixed for a fold), the Closing, the tax statute date and the
-    claims' dates, status and sections; ``as_of`` only through ``as_of < d`` for d among the
-    expiry dates, the claims' closing dates and their 7.3(ii) tails. So the rows are reused
-    (``Facts.recall``) while those inputs, and where ``as_of`` falls among those dates, stay the same."""
-    claims = tuple((c.asserted_on, c.status, c.closed_on, c.sections) for c in facts.claims.values())
-    key = (facts.closing_date, facts.tax_statute, claims)
-    bounds = facts.recall("survival-bounds", key, lambda: _bounds(facts))
-    slot = (key, bisect_right(bounds, as_of))
-    return list(facts.recall("survival", slot, lambda: _rows(facts, as_of)))
+    The rows read ``as_of`` only through ``as_of < d`` for d among the expiry dates, the claims'
+    closing dates and their 7.3(ii) tails (``_bounds``): on every date from one of those to the
+    next the rows are the same, worked out once for the first of them."""
+    bounds = _bounds(facts)
+    slot = bisect_right(bounds, as_of)
+    return list(_rows(facts, bounds[slot - 1] if slot else date.min))
 
 
+@recalled
 def _rows(facts: Facts, as_of: date) -> tuple[SurvivalRow, ...]:
     citing = claims_citing(facts)
     return tuple(survival_row(facts, s, title, as_of, citing) for s, title in facts.terms.representations.items())
 
 
-def _bounds(facts: Facts) -> list[date]:
+@recalled
+def _bounds(facts: Facts) -> tuple[date, ...]:
     """Every date ``survival_row`` may compare ``as_of`` with, sorted."""
     terms = facts.terms
     dates = {c.closed_on for c in facts.claims.values() if c.closed_on is not None}
@@ -186,7 +180,7 @@ def _bounds(facts: Facts) -> list[date]:
         dates |= {facts.tax_statute, add_days(facts.tax_statute, 1)}  # 7.3(ii): surviving through that day
     if facts.closing_date is not None:
         dates.add(representation_expiry(terms, facts.closing_date))
-    return sorted(dates)
+    return tuple(sorted(dates))
 
 
 # The fold's handlers of these facts (``projections.ledger`` dispatches to them).
