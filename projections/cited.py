@@ -36,7 +36,7 @@ class Cited(StrEnum):
     def of(self, *keys: str) -> str:
         """The cited name of this figure for one month, claim, side or section: "claim:C1"."""
         assert self in KEYED, f"{self} is one figure, not one per key"
-        return ":".join((self.value, *keys))
+        return ":".join((self, *keys))  # the member is its value's str (read in C, not through ``.value``)
 
     @property
     def every(self) -> str:

@@ -14,6 +14,7 @@ stored bytes, so what this path accepts is exactly what ``verify`` accepts as a 
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, PlainSerializer
 from domain.event_json import model_values
 from domain.events import LedgerEvent, trusted_model
 from domain.stored_form import omitted_fields
-from domain.values import format_money
+from domain.values import format_money, parse_money
 
 Converter = Callable[[Any], Any]
 ENVELOPE_SET = {"originator_id", "originator_version"}
@@ -85,6 +86,21 @@ def _money(value: str) -> Decimal:
     if format_money(amount) != value:
         raise NotAsWritten(f"amount {value[:40]!r} is not written with two places")
     return amount
+
+
+MONEY_AS_WRITTEN = re.compile(r"-?(?:0|[1-9][0-9]{0,11})\.[0-9]{2}")
+"""Every text ``format_money`` writes for an amount ``parse_money`` takes (at most two places,
+below a trillion: ``str`` of a Decimal of exponent -2), and no other: the text of such an
+amount read back is that amount, digit for digit."""
+
+
+def _money_as_written(value: Any) -> Decimal:
+    """A money field's stored text (``Money``): exactly what ``_money`` then ``parse_money`` take
+    unchanged, checked by one pattern, because the pattern is that set of texts and amounts
+    rarely repeat (a cache of them would miss)."""
+    if type(value) is not str or MONEY_AS_WRITTEN.fullmatch(value) is None:
+        raise NotAsWritten(f"amount {str(value)[:40]!r} is not as the ledger writes money")
+    return Decimal(value)
 
 
 def _checked(convert: Converter, metadata: list[Any]) -> Converter | None:
@@ -174,6 +190,9 @@ def _converter(annotation: Any, metadata: list[Any] | None = None) -> Converter 
     if annotation is date:
         return _remembered(_checked(_text(date, _date), metadata))
     if annotation is Decimal:
+        money = [m for m in metadata if isinstance(m, BeforeValidator) and m.func is parse_money]
+        if money:  # the pattern stands for parse_money's check (and format_money's form)
+            return _checked(_money_as_written, [m for m in metadata if all(m is not x for x in money)])
         return _remembered(_checked(_text(Decimal, _money), metadata))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel) and not metadata:
         return _shared(annotation) if annotation.model_config.get("frozen") else None
@@ -201,6 +220,15 @@ def _shared(model: type[BaseModel]) -> Converter:
     return convert
 
 
+def _plain_type(annotation: Any, metadata: list[Any]) -> type | None:
+    """``str``, ``int`` or ``bool`` for a field of that type with no validator or constraint."""
+    return annotation if annotation in (str, int, bool) and not metadata else None
+
+
+def _refuse() -> Any:
+    raise NotAsWritten("a value of another JSON type than the ledger writes")
+
+
 @cache
 def key_orders(cls: type[LedgerEvent]) -> frozenset[tuple[str, ...]]:
     """The key orders of the JSON ``stored_json`` writes for ``cls``: its fields in declaration
@@ -225,9 +253,11 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
     validator of the class (a notice checked against occurred_on) is validated by pydantic
     whenever it holds a value other than its default.
     The decoder is written out for the class's fields (one dict display, each field's
-    converter named) rather than looping over them, because a replay decodes every event
-    and a loop over the fields would be paid once an event."""
+    converter named, a bare str, int or bool checked in line) rather than looping over them,
+    because a replay decodes every event and a loop or a call per field would be paid once
+    an event."""
     env: dict[str, Any] = {"trusted_model": trusted_model, "cls": cls, "validate": cls.model_validate}
+    env["refuse"] = _refuse
     items = []  # in the class's field order, as validation sets them
     omitted = omitted_fields(cls)  # left out of the stored JSON at their default (domain.stored_form)
     validated_by_class = {
@@ -248,7 +278,10 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
             return cls.model_validate
         key = info.alias or name
         read = f"state[{key!r}]"
-        if convert is not _same:
+        plain = None if convert is _same else _plain_type(info.annotation, info.metadata)
+        if plain is not None:  # a bare str, int or bool: its type checked in line (a hash is never met twice)
+            read = f"(v if type(v := {read}) is {plain.__name__} else refuse())"
+        elif convert is not _same:
             env[f"convert_{n}"] = convert
             read = f"convert_{n}({read})"
         if key in omitted:  # the default as it is (a converter checks written values: () is not a list)
