@@ -20,6 +20,14 @@ in docs/benchmarks.md ("Profile notes").
   lock, so it is not used. A store made before the function existed gets it at its
   first append; where the role may not create functions, appends take the library's
   transaction as before.
+
+Of the library's private methods, only the ones that transaction reaches stay: its
+``_insert_stored_events`` is overridden to write the seal rows under the table lock
+(``_lock_table`` and ``_notify_channel`` are the library's own), and its ``insert_events``
+is taken without its retry (``_LibraryInsertTriedOnce``); the reading of the inserted ids
+is the library's (tuple rows saved little, on a path few appends take). pyproject pins
+eventsourcing exactly for these, and tests/test_library_recorder_cases.py runs the
+library's own recorder test cases against this recorder, both ways of appending.
 """
 
 from __future__ import annotations
@@ -201,8 +209,12 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], seals: Sequence[Tail] = (), **_: Any
     ) -> None:
+        """The library's transaction's insert (a role that may not create the insert function),
+        overridden because the seal rows must be written under its table lock and the library
+        gives no public step there; its columns as binary arrays (see the module's docstring)."""
         self._lock_table(curs)
-        curs.row_factory = tuple_row  # type: ignore[assignment]  # plain tuples (the ids too, below)
+        library_rows = curs.row_factory  # the library reads the inserted ids by column name
+        curs.row_factory = tuple_row  # type: ignore[assignment]  # the head as a plain tuple
         if seals:  # under the table lock: the head cannot move before this transaction commits
             self._read_head(curs)
             rows = chained(self.head, seals, self.db_user, self.signing_key, self.key_id)
@@ -228,19 +240,8 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
             table=Identifier(self.events_table_name),
             id_type=Identifier(self.datastore.originator_id_type),
         )
-        curs.row_factory = tuple_row  # type: ignore[assignment]  # the ids as plain tuples (below)
+        curs.row_factory = library_rows
         curs.execute(statement, _columns(stored_events), prepare=True)
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[Any], stored_events: Sequence[StoredEvent], **_: Any
-    ) -> Sequence[int] | None:
-        """The library's reading of the inserted notification ids, from tuple rows (no
-        ``dict_row`` built per id)."""
-        assert curs.statusmessage and curs.statusmessage.startswith("INSERT"), curs.statusmessage
-        try:
-            return [row[0] for row in curs.fetchall()]
-        except psycopg.ProgrammingError as exc:
-            raise ProgrammingError(f"Couldn't get all notification IDs (expected {len(stored_events)})") from exc
 
     def select_events(
         self,
