@@ -204,11 +204,12 @@ def _margin(facts: Facts, e: GrossMarginReported) -> None:
         )
     if e.occurred_on < first_of_next_month(e.month):
         raise reject(e, f"month {e.month} has not ended yet", "Gross Margin, 1.5(b)")
-    held = facts.sources.get(Cited.MARGIN.of(e.month))
+    figure = Cited.MARGIN.of(e.month)
+    held = facts.sources.get(figure)
     if held and held[0] > e.position:
         return  # a report recorded later already governs this month, even if dated earlier
     facts.margins[e.month] = e.amount
-    facts.cite(Cited.MARGIN.of(e.month), e.position, replace=True)
+    facts.cite(figure, e.position, replace=True)
 
 
 def _check_bp_window(facts: Facts, e: LedgerEvent, day: date, what: str) -> None:

@@ -56,10 +56,10 @@ def settle_buyer_losses(facts: Facts, claim: Claim) -> None:
     then Buyer Securities due outside the escrow when it holds too few, then cash - and the
     change is the claim's (what its derived SharesSurrendered and CashIndemnityDue record).
     Nothing is satisfied twice: the figures only grow, from what earlier resolutions took."""
-    before = _current(facts)
-    now, taken = buyer_satisfaction(facts)
     if not allowance_exceeded(facts.terms, facts.resolved_losses("buyer")):
         return  # 8.1(b): nothing is payable yet
+    before = _current(facts)
+    now, taken = buyer_satisfaction(facts)
     for payment, amount in zip(facts.payments.values(), taken, strict=True):
         payment.offset += amount
     for c in facts.claims_of("buyer", "resolved"):
@@ -209,13 +209,13 @@ def _resolved(facts: Facts, e: ClaimResolved) -> None:
     offset (8.6), escrow shares, Buyer Securities outside the escrow, cash (8.1(c))."""
     terms = facts.terms
     claim = _pending_claim(facts, e)
-    before_payable = payable_losses(terms, facts.resolved_losses(claim.claimant))
+    sellers_before = payable_losses(terms, facts.resolved_losses("sellers")) if claim.claimant == "sellers" else ZERO
     claim.status, claim.resolved_amount, claim.closed_on = "resolved", e.amount, e.occurred_on
     claim.positions.append(e.position)
     facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
     facts.cite(Cited.LOSSES.of(claim.claimant), e.position)
     if claim.claimant != "buyer":
-        claim.cash_due = payable_losses(terms, facts.resolved_losses("sellers")) - before_payable
+        claim.cash_due = payable_losses(terms, facts.resolved_losses("sellers")) - sellers_before
         return
     surrendered = facts.escrow_surrendered
     settle_buyer_losses(facts, claim)

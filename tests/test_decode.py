@@ -127,3 +127,56 @@ def test_the_fast_path_takes_no_value_the_ledger_would_not_have_written(cls_name
     decode = trusted_decoder(cls)
     assert decode(state, lambda _: None) is not None
     assert decode({**state, field: value}, lambda _: None) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0.00",
+        "-0.00",
+        "0.05",
+        "-0.05",
+        "27500.00",
+        "-80000.25",
+        "999999999999.99",  # the largest amount below a trillion (parse_money's bound)
+        "1000000000000.00",  # a trillion: refused
+        "-1000000000000.00",
+        "00.10",  # a leading zero format_money never writes
+        "80000.0",
+        "80000",
+        "80000.000",
+        " 1.00",
+        "1.00 ",
+        "+1.00",
+        "1e3",
+        "1.0E+2",
+        "NaN",
+        "Infinity",
+        ".50",
+        "5.",
+        "１.００",  # full-width digits, which Decimal reads
+        "1_000.00",
+    ],
+)
+def test_a_money_text_is_taken_exactly_when_format_money_writes_it_for_an_amount_parse_money_takes(
+    text: str,
+) -> None:
+    """Decoding (issue 17): the fast path's one pattern for money (``MONEY_AS_WRITTEN``) takes a
+    stored amount exactly when the ledger could have written it - ``parse_money`` takes the amount
+    unchanged and ``format_money`` gives the same text back - at the bounds of two places, a
+    trillion and the sign, and for texts ``Decimal`` reads that the ledger never writes."""
+    from decimal import Decimal, InvalidOperation
+
+    from commands.store.decode import NotAsWritten, _money_as_written
+    from domain.values import format_money, parse_money
+
+    try:
+        amount = Decimal(text)
+        written = parse_money(amount) == amount and format_money(amount) == text
+    except (InvalidOperation, ValueError):
+        written = False
+    try:
+        taken = repr(_money_as_written(text))
+    except NotAsWritten:
+        taken = None
+    assert taken == (repr(Decimal(text)) if written else None)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -34,19 +35,35 @@ from commands.store.sqlite_recorder import LedgerSQLiteRecorder
 from tests.postgres import require_postgres
 
 
-class _SQLiteFile:
-    """A file database per case, in a directory removed afterwards (the ledger's stores are files)."""
+class _ClosesAfterItsThreads:
+    """Closes the stores a case opened only once the threads it started have ended: the library's
+    concurrent case stops its reader threads without joining them, and a connection closed under
+    a reader still in a query crashes the interpreter."""
 
     def setUp(self) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="apa-library-case-"))
-        self.db_name = str(self.directory / "store.sqlite")
+        self.threads_before = set(threading.enumerate())
         self.stores: list[Any] = []
         super().setUp()  # type: ignore[misc]
 
     def tearDown(self) -> None:
         super().tearDown()  # type: ignore[misc]
+        for thread in set(threading.enumerate()) - self.threads_before:
+            if not thread.daemon:  # the case's own threads (a connection pool's are daemons)
+                thread.join(timeout=30)
         for store in self.stores:
             store.close()
+
+
+class _SQLiteFile(_ClosesAfterItsThreads):
+    """A file database per case, in a directory removed afterwards (the ledger's stores are files)."""
+
+    def setUp(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="apa-library-case-"))
+        self.db_name = str(self.directory / "store.sqlite")
+        super().setUp()
+
+    def tearDown(self) -> None:
+        super().tearDown()
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def create_recorder(self) -> LedgerSQLiteRecorder:
@@ -66,7 +83,7 @@ class TestLedgerSQLiteRecorderNonInterleaving(_SQLiteFile, library.NonInterleavi
     """Two writers racing: each batch's notification ids are one run, not interleaved."""
 
 
-class _PostgresSchema:
+class _PostgresSchema(_ClosesAfterItsThreads):
     """A fresh schema per case on the test server, dropped afterwards (tests/postgres.py)."""
 
     def setUp(self) -> None:
@@ -75,15 +92,12 @@ class _PostgresSchema:
         self.admin = require_postgres()
         self.schema = f"apa_lib_{uuid.uuid4().hex[:16]}"
         self.admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
-        self.stores: list[Any] = []
-        super().setUp()  # type: ignore[misc]
+        super().setUp()
 
     def tearDown(self) -> None:
         from psycopg import sql
 
-        super().tearDown()  # type: ignore[misc]
-        for store in self.stores:
-            store.close()
+        super().tearDown()
         self.admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(self.schema)))
 
     def create_recorder(self) -> Any:
