@@ -203,6 +203,8 @@ def rebuild(url: str, path: Path, raw_scan: float, workers: int | None) -> dict[
         "bytes_on_disk": size,
         "bytes_per_event": round(size / count),
         "incremental_one_batch": incremental,  # issue 16: under 100 ms at 1,000 agreements
+        # one walk per recording: the same history recorded in 1 and in 50 batches
+        "rows_by_recordings": measure.rows_by_recordings(history(7), (3,), runs=3),
     }
 
 

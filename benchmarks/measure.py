@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from commands.handlers import apply_facts, register_agreement
@@ -95,9 +95,10 @@ LATE_BATCH = (
 
 def incremental_export(store: LedgerStore, path: Path, agreement_id: str, runs: int) -> dict[str, float]:
     """`apa-ledger apply` of one small batch to one agreement, then `apa-ledger export --to PATH`
-    into the existing read model (ms of the export only): the agreement's rows worked out again
-    and replaced, the position advanced, in one transaction. Each run appends one more batch
-    (a new revision each time, so none is recognised as applied before)."""
+    into the existing read model (ms of the export only): the agreement's new version worked out,
+    the rows it changed ended and its new rows inserted, the position advanced, in one
+    transaction. Each run appends one more batch (a new revision each time, so none is
+    recognised as applied before)."""
     from commands.reporting.export import export
 
     times = []
@@ -110,6 +111,36 @@ def incremental_export(store: LedgerStore, path: Path, agreement_id: str, runs: 
         if result.agreements != 1:
             raise RuntimeError(f"an export of one batch worked out {result.agreements} agreements")
     return summary(times)
+
+
+def rows_by_recordings(facts: Sequence[dict[str, object]], sizes: Sequence[int], runs: int) -> dict[str, object]:
+    """One agreement's read model rows (``projections.versions.agreement_versions``, what a rebuild
+    works out for it) when its facts were recorded in one batch and in batches of each of
+    ``sizes`` facts, in order (so each recording changes the rows from its own dates on): ms
+    (p50) and the recordings, in memory, checked by the ledger's planner as `apply` checks them."""
+    from commands.handlers import plan
+    from commands.parsing import draft_from_mapping
+    from domain.agreement import Agreement, register
+    from domain.terms import Terms
+    from projections.versions import agreement_versions
+
+    out: dict[str, object] = {}
+    for size in (len(facts), *sizes):
+        event = register("APA", Terms(), datetime(2026, 1, 1, tzinfo=UTC))
+        agreement = Agreement(id=event.originator_id, agreement_id="APA", events=(event,))
+        for start in range(0, len(facts), size):
+            drafts = [draft_from_mapping(f) for f in facts[start : start + size]]
+            events = plan(agreement, drafts, agreement.events[-1].timestamp)
+            agreement = agreement.model_copy(update={"events": (*agreement.events, *events)})
+        history = list(agreement.events)
+        times = []
+        for _ in range(runs):
+            begin = time.perf_counter()
+            agreement_versions("APA", history)
+            times.append((time.perf_counter() - begin) * 1000)
+        recordings = len({e.timestamp for e in history})
+        out[f"{size}_a_batch"] = {"events": len(history), "recordings": recordings, **summary(times)}
+    return out
 
 
 def point_in_time(store: LedgerStore, agreement_id: str, runs: int, as_of: date = AS_OF) -> dict[str, float]:

@@ -235,17 +235,25 @@ class _Walk:
         changes[key].append((self.day, row))
 
 
-def changes(events: list[LedgerEvent]) -> Changes:
-    """Walk the change points of an agreement's events (as known now) part by part."""
+def changes(events: list[LedgerEvent], since: date | None = None) -> Changes:
+    """Walk the change points of an agreement's events (as known now) part by part; ``since``:
+    only from that date on (the events before it folded without working out any part, every
+    part worked out on it: ``projections.versions`` joins these points to those before it)."""
     registered, chosen = effective_events(events)
     ledger = Fold(registered)
     facts = ledger.facts
     walk = _Walk(facts)
     start = min([registered.terms.agreement_date, *(e.occurred_on for e in chosen[:1])])
-    event_days = iter(sorted({start, *(e.occurred_on for e in chosen)}))
+    applied, first = 0, True
+    if since is not None and since > start:
+        while applied < len(chosen) and chosen[applied].occurred_on < since:
+            ledger.apply(chosen[applied], strict=False)
+            applied += 1
+        facts.drain()
+        start = since
+    event_days = iter(sorted({start, *(e.occurred_on for e in chosen[applied:])}))
     next_event_day = next(event_days, None)
     representations = facts.terms.representations
-    applied, first = 0, True
     while next_event_day is not None or walk.queue:
         day = min(d for d in (next_event_day, walk.queue[0] if walk.queue else None) if d is not None)
         if next_event_day == day:

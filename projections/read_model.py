@@ -18,7 +18,7 @@ from typing import Any
 from domain.event_json import canonical_json, payload_json
 from domain.events import ENVELOPE, AgreementRegistered, EventRetracted, LedgerEvent
 from domain.values import money_cents
-from projections.changes import Row, changes
+from projections.changes import Changes, Row, changes
 from projections.facts import Facts
 from projections.models import ScheduleItem
 
@@ -95,20 +95,23 @@ def agreement_row(
     }
 
 
-def _intervals(points: list[tuple[date, Row | None]]) -> list[tuple[date, date | None, Row]]:
-    """A row's values between the points where it changed: (valid_from, valid_to or None, value)."""
+def _intervals(points: list[tuple[date, Row | None]], since: date | None = None) -> list[tuple[date, date | None, Row]]:
+    """A row's values between the points where it changed: (valid_from, valid_to or None, value),
+    less those that end before ``since``."""
     rows = []
     for (day, value), (until, _) in zip(points, [*points[1:], (None, None)], strict=True):
-        if value is not None:
+        if value is not None and (since is None or until is None or until >= since):
             rows.append((day, until, value))
     return rows
 
 
-def _timed(agreement_id: str, changes: dict[str, list[tuple[date, Row | None]]], key: str) -> Rows:
+def _timed(
+    agreement_id: str, changes: dict[str, list[tuple[date, Row | None]]], key: str, since: date | None = None
+) -> Rows:
     return [
         {"agreement_id": agreement_id, key: k, "valid_from": _iso(a), "valid_to": _iso(b), **value}
         for k in sorted(changes)
-        for a, b, value in _intervals(changes[k])
+        for a, b, value in _intervals(changes[k], since)
     ]
 
 
@@ -163,14 +166,19 @@ def movement_rows(agreement_id: str, facts: Facts) -> Rows:
 def timeline_tables(agreement_id: str, events: list[LedgerEvent]) -> tuple[dict[str, Rows], Facts]:
     """The timeline tables of one agreement as known from ``events`` (valid time only), and the
     facts of all of them."""
-    walked = changes(events)
+    return tables_of(agreement_id, changes(events))
+
+
+def tables_of(agreement_id: str, walked: Changes, since: date | None = None) -> tuple[dict[str, Rows], Facts]:
+    """The timeline tables of a walk of one agreement's change points, and its facts; ``since``:
+    less the rows with a valid time that end before it (``projections.versions``)."""
     facts = walked.facts
     assert facts is not None
     timeline = [
         {"agreement_id": agreement_id, "valid_from": _iso(a), "valid_to": _iso(b), **value}
-        for a, b, value in _intervals(walked.headline)  # type: ignore[arg-type]
+        for a, b, value in _intervals(walked.headline, since)  # type: ignore[arg-type]
     ]
-    claims = _timed(agreement_id, walked.claims, "claim_id")
+    claims = _timed(agreement_id, walked.claims, "claim_id", since)
     for row in claims:
         claim_columns(row, facts.claims[row["claim_id"]].basis)
     tables = {
@@ -178,8 +186,8 @@ def timeline_tables(agreement_id: str, events: list[LedgerEvent]) -> tuple[dict[
         "earnout_schedule": schedule_rows(agreement_id, walked.schedule),
         "escrow_movements": movement_rows(agreement_id, facts),
         "claims": claims,
-        "survival": _timed(agreement_id, walked.survival, "section"),
-        "obligations": _timed(agreement_id, walked.obligations, "ref"),
+        "survival": _timed(agreement_id, walked.survival, "section", since),
+        "obligations": _timed(agreement_id, walked.obligations, "ref", since),
     }
     return tables, facts
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.events import EventRetracted, LedgerEvent
-from projections.read_model import Rows, agreement_row, event_rows, timeline_tables
+from domain.events import AgreementRegistered, EventRetracted, LedgerEvent
+from projections.changes import Changes, Row, changes
+from projections.read_model import Rows, agreement_row, event_rows, tables_of
 
 RECORDED = "%Y-%m-%dT%H:%M:%S.%fZ"
 """How ``recorded_from`` and ``recorded_to`` write a moment: UTC, always to the microsecond, so
@@ -83,34 +84,45 @@ def agreement_versions(agreement_id: str, events: list[LedgerEvent], seen: int =
         if seen == len(events):
             return Versions(agreement_id, seen, seen, {})
         seen = 0
-    held = _open(timeline_tables(agreement_id, events[:seen])[0], None) if seen else {t: {} for t in TIMELINE}
+    walked = changes(events[:seen]) if seen else None  # the points of the version the model holds
+    held = _open(tables_of(agreement_id, walked)[0], None) if walked else {t: {} for t in TIMELINE}
     inserted: dict[str, Rows] = {table: [] for table in TIMELINE}
     ended: dict[str, list[tuple[Any, ...]]] = {table: [] for table in TIMELINE}
+    by_position = {e.position: e for e in events}
     facts = None
     recordings: Rows = []
     for moment in moments(events[seen:]):
         stamp = recorded(moment)
         known = [e for e in events if e.timestamp <= moment]
-        batch = [e.position for e in events if e.timestamp == moment]
-        recordings.append({"agreement_id": agreement_id, "recorded_at": stamp, "first_position": batch[0]})
-        recordings[-1] |= {"last_position": batch[-1], "events": len(batch)}
-        tables, facts = timeline_tables(agreement_id, known)
+        batch = [e for e in events if e.timestamp == moment]
+        recordings.append({"agreement_id": agreement_id, "recorded_at": stamp, "first_position": batch[0].position})
+        recordings[-1] |= {"last_position": batch[-1].position, "events": len(batch)}
+        since = None if walked is None else earliest_change(batch, by_position)
+        if walked is None or since is None:
+            walked = changes(known)
+        else:
+            walked = joined(walked, changes(known, since=since), since)
+        # the rows that end before ``since`` are the same in both versions: neither worked out nor compared
+        after = None if since is None else since.isoformat()
+        tables, facts = tables_of(agreement_id, walked, since)
         for table, key in TIMELINE.items():
             now = {tuple(row.values()): row for row in tables[table]}
             rows = held[table]
-            for values in [v for v in rows if v not in now]:
-                since, row = rows.pop(values)
-                if since is None:  # held by the model
+            for values in [v for v, (_, row) in rows.items() if v not in now and not _ends_before(row, after)]:
+                began, row = rows.pop(values)
+                if began is None:  # held by the model
                     ended[table].append((stamp, agreement_id, *(row[k] for k in key)))
-                else:
-                    inserted[table].append({**row, "recorded_from": since, "recorded_to": stamp})
+                else:  # each row is a new dict of its walk's tables, inserted once: completed in place
+                    row["recorded_from"], row["recorded_to"] = began, stamp
+                    inserted[table].append(row)
             for values, row in now.items():
                 if values not in rows:
                     rows[values] = (stamp, row)
     for table in TIMELINE:
-        inserted[table] += [
-            {**row, "recorded_from": since, "recorded_to": None} for since, row in held[table].values() if since
-        ]
+        for began, row in held[table].values():
+            if began is not None:
+                row["recorded_from"], row["recorded_to"] = began, None
+                inserted[table].append(row)
     assert facts is not None
     agreement = agreement_row(agreement_id, events, facts.effective_date, facts.closing_date, facts.status)
     retracted = [
@@ -133,6 +145,63 @@ def agreement_versions(agreement_id: str, events: list[LedgerEvent], seen: int =
     )
 
 
+def _ends_before(row: Row, day: str | None) -> bool:
+    """True if the row has a valid time that ends before ``day`` (ISO text; None: no such day)."""
+    until = row.get("valid_to")
+    return day is not None and until is not None and until < day
+
+
 def _open(tables: dict[str, Rows], since: str | None) -> dict[str, dict[tuple[Any, ...], tuple[str | None, Any]]]:
     """Each table's rows by their values, each with the moment it was first believed (None: held)."""
     return {table: {tuple(row.values()): (since, row) for row in tables[table]} for table in TIMELINE}
+
+
+def earliest_change(batch: Sequence[LedgerEvent], by_position: dict[int, LedgerEvent]) -> date | None:
+    """The first date whose state the events of ``batch`` can change: the earliest ``occurred_on``
+    of its facts and of the events it retracts (None: any date, for a registration).
+
+    The fold takes the events in ``occurred_on`` order (readings 9), so the state on a date
+    depends only on the events that occurred by then: a back-dated fact changes the state from
+    its date on, a retraction from the retracted event's date, and a superseding Gross Margin
+    report, which governs from its own date (1.5(b), ``projections.earnout``), from its date."""
+    days = []
+    for e in batch:
+        if isinstance(e, AgreementRegistered):
+            return None
+        if type(e) is EventRetracted:
+            target = by_position.get(e.event_id)
+            if target is not None:
+                days.append(target.occurred_on)
+        else:
+            days.append(e.occurred_on)
+    return min(days, default=None)
+
+
+def joined(before: Changes, after: Changes, since: date) -> Changes:
+    """The points of ``before`` (a walk of the earlier events) before ``since`` followed by those of
+    ``after`` (a walk of them all from ``since`` on): the walk of them all, since none of the new
+    events changes a date before ``since`` (``earliest_change``)."""
+    out = Changes(facts=after.facts, schedule=after.schedule)
+    out.headline = _join(before.headline, after.headline, since)  # type: ignore[arg-type]
+    for name in ("claims", "survival", "obligations"):
+        old, new, into = getattr(before, name), getattr(after, name), getattr(out, name)
+        for key in old.keys() | new.keys():
+            points = _join(old.get(key, []), new.get(key, []), since, keyed=True)
+            if points:
+                into[key] = points
+    return out
+
+
+def _join(
+    old: list[tuple[date, Row | None]], new: list[tuple[date, Row | None]], since: date, keyed: bool = False
+) -> list[tuple[date, Row | None]]:
+    """One part's points: ``old``'s before ``since``, then ``new``'s (which work out every part on
+    ``since``: a keyed part missing there is gone from it), the value on ``since`` left out when it
+    is the one held before."""
+    kept = [point for point in old if point[0] < since]
+    held = kept[-1][1] if kept else None
+    if keyed and held is not None and not (new and new[0][0] == since):
+        new = [(since, None), *new]
+    if new and new[0][0] == since and new[0][1] == held:
+        new = new[1:]
+    return kept + new

@@ -25,9 +25,11 @@ from domain.agreement import TICK
 from domain.errors import LedgerError
 from domain.events import LedgerEvent
 from domain.values import money_cents
+from projections.changes import changes
 from projections.headline import headline_row
+from projections.read_model import tables_of, timeline_tables
 from projections.state import project
-from projections.versions import RECORDED, agreement_versions, moments, recorded
+from projections.versions import RECORDED, agreement_versions, earliest_change, joined, moments, recorded
 from tests.clirun import run_cli
 from tests.histories import margins
 from tests.ledger import Clock, OneAgreement, claim, closed, fact, margin, resolve
@@ -518,3 +520,24 @@ def test_state_as_known_at_takes_a_date_as_its_last_instant_as_known_at_does(rec
         assert conn.execute(f"SELECT {MOMENT}", {"known_at": text}).fetchone()[0] == moment
         parsed = parse_moment(text)
         assert parsed is not None and recorded(parsed) == moment
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(candidates=candidate_facts(max_facts=16))
+def test_a_version_walked_from_its_earliest_changed_date_equals_the_whole_walk(
+    candidates: list[dict[str, Any]],
+) -> None:
+    """readings 9: the fold takes events in occurred_on order, so a recording changes no row before
+    the earliest date of its facts and of the events it retracts; each version walked from that
+    date and joined to the version before equals the walk of all its events from the start
+    (back-dated facts, superseding reports, retractions; one fact a recording)."""
+    events = list(valid_history(candidates).agreement.events)
+    by_position = {e.position: e for e in events}
+    walked = None
+    for moment in moments(events):
+        known = [e for e in events if e.timestamp <= moment]
+        since = earliest_change([e for e in events if e.timestamp == moment], by_position)
+        walked = (
+            changes(known) if walked is None or since is None else joined(walked, changes(known, since=since), since)
+        )
+        assert tables_of("APA", walked)[0] == timeline_tables("APA", known)[0], (moment, since)
