@@ -21,9 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
+from domain.agreement import register
+from domain.event_json import canonical_json
 from domain.events import AgreementRegistered, EventRetracted, LedgerEvent
+from domain.terms import Terms
 from projections.changes import Changes, Row, changes
 from projections.read_model import Rows, agreement_row, event_rows, tables_of
 
@@ -98,7 +102,11 @@ def agreement_versions(agreement_id: str, events: list[LedgerEvent], seen: int =
         recordings.append({"agreement_id": agreement_id, "recorded_at": stamp, "first_position": batch[0].position})
         recordings[-1] |= {"last_position": batch[-1].position, "events": len(batch)}
         since = None if walked is None else earliest_change(batch, by_position)
-        if walked is None or since is None:
+        if since is not None and since <= min(e.occurred_on for e in known):  # nothing before it to keep
+            since = None
+        if walked is None and len(known) == 1:  # the registration alone (`new`, before any fact)
+            walked = registered_only(canonical_json(known[0].terms.model_dump(mode="json")).decode())
+        elif walked is None or since is None:
             walked = changes(known)
         else:
             walked = joined(walked, changes(known, since=since), since)
@@ -154,6 +162,14 @@ def _ends_before(row: Row, day: str | None) -> bool:
 def _open(tables: dict[str, Rows], since: str | None) -> dict[str, dict[tuple[Any, ...], tuple[str | None, Any]]]:
     """Each table's rows by their values, each with the moment it was first believed (None: held)."""
     return {table: {tuple(row.values()): (since, row) for row in tables[table]} for table in TIMELINE}
+
+
+@lru_cache(maxsize=64)
+def registered_only(terms: str) -> Changes:
+    """The walk of an agreement registered on ``terms`` (JSON) with no fact recorded yet: a
+    function of the terms alone (its rows name no agreement), so the agreements of a portfolio
+    on the same terms share it. Nothing reads it but to build rows (``tables_of``, ``joined``)."""
+    return changes([register("APA", Terms.model_validate_json(terms), datetime(2000, 1, 1, tzinfo=UTC))])
 
 
 def earliest_change(batch: Sequence[LedgerEvent], by_position: dict[int, LedgerEvent]) -> date | None:

@@ -21,15 +21,25 @@ from commands.reporting.datasette_metadata import FIGURES, MOMENT, QUERIES, STAT
 from commands.reporting.export import DDL, INDEXES, TABLES, VIEWS, export, write_rows
 from commands.reporting.export_workers import tuple_rows
 from commands.store.application import open_store
-from domain.agreement import TICK
+from domain.agreement import TICK, register
 from domain.errors import LedgerError
+from domain.event_json import canonical_json
 from domain.events import LedgerEvent
+from domain.terms import Terms
 from domain.values import money_cents
 from projections.changes import changes
 from projections.headline import headline_row
 from projections.read_model import tables_of, timeline_tables
 from projections.state import project
-from projections.versions import RECORDED, agreement_versions, earliest_change, joined, moments, recorded
+from projections.versions import (
+    RECORDED,
+    agreement_versions,
+    earliest_change,
+    joined,
+    moments,
+    recorded,
+    registered_only,
+)
 from tests.clirun import run_cli
 from tests.histories import margins
 from tests.ledger import Clock, OneAgreement, claim, closed, fact, margin, resolve
@@ -541,3 +551,13 @@ def test_a_version_walked_from_its_earliest_changed_date_equals_the_whole_walk(
             changes(known) if walked is None or since is None else joined(walked, changes(known, since=since), since)
         )
         assert tables_of("APA", walked)[0] == timeline_tables("APA", known)[0], (moment, since)
+
+
+@pytest.mark.parametrize("terms", [Terms(), Terms(closing_deadline=date(2003, 8, 31))], ids=["default", "extended"])
+def test_the_version_of_a_registration_alone_is_the_walk_of_it_whatever_the_agreement(terms: Terms) -> None:
+    """Preamble: before any fact an agreement's rows follow from its terms alone, so the shared
+    walk (``registered_only``) gives, for any agreement on those terms, the rows of its own walk."""
+    event = register("OTHER-7", terms, datetime(2026, 5, 1, tzinfo=UTC))
+    shared = registered_only(canonical_json(terms.model_dump(mode="json")).decode())
+    assert tables_of("OTHER-7", shared)[0] == timeline_tables("OTHER-7", [event])[0]
+    assert agreement_versions("OTHER-7", [event]).tables["obligations"]
