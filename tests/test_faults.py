@@ -491,6 +491,87 @@ def test_a_locked_postgres_store_is_waited_for_as_announced_without_the_insert_f
         admin.execute(sql.SQL("DROP ROLE {}").format(role))
 
 
+READS_AND_WRITES = [
+    ["apply", "APA", "{more}"],
+    ["new", "B"],
+    ["state", "APA"],
+    ["history", "APA"],
+    ["explain", "APA", "earnout"],
+    ["agreements"],
+    ["verify"],
+    ["export", "--to", "{out}/model.sqlite"],
+    ["calendar", "APA", "--out", "{out}/duties.ics"],
+    ["checkpoint", "--out", "{out}/heads.json"],
+]
+
+
+@pytest.mark.postgres
+def test_every_command_waits_for_a_postgres_access_exclusive_lock_as_announced_then_one_line(
+    postgres_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """readings 20. Another session's bare `LOCK TABLE ... IN ACCESS EXCLUSIVE MODE` blocks even
+    the read before an append: every command, reading or writing, waits for it as an append
+    waits (said once), gives up after $APA_LEDGER_WRITE_TIMEOUT with one line and exit 2 while
+    the lock is still held, and nothing is appended or written."""
+    import subprocess
+
+    from commands.store.postgres import connect_direct, postgres_env
+    from tests.clirun import APA_LEDGER
+
+    more = tmp_path / "more.jsonl"
+    more.write_bytes(MORE)
+    out = tmp_path / "out"
+    out.mkdir()
+    before = _postgres_count(postgres_store)
+    env = {**os.environ, "APA_LEDGER_WRITE_TIMEOUT": "2"}
+    with connect_direct(postgres_env(postgres_store)) as other, other.transaction(force_rollback=True):
+        other.execute(f"LOCK TABLE {_postgres_table(postgres_store)} IN ACCESS EXCLUSIVE MODE")
+        commands = [[part.format(more=more, out=out) for part in command] for command in READS_AND_WRITES]
+        running = [
+            subprocess.Popen(
+                [APA_LEDGER, "--store", postgres_store, *command],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for command in commands
+        ]
+        ended = [process.communicate(timeout=60) for process in running]  # the lock is held all along
+    for command, process, (_, err) in zip(commands, running, ended, strict=True):
+        lines = err.decode().splitlines()
+        assert process.returncode == 2 and len(lines) == 2 and "Traceback" not in err.decode(), (command, lines)
+        assert "waiting up to 2 s" in lines[0] and "stayed locked" in lines[1], (command, lines)
+    assert list(out.iterdir()) == []
+    assert _postgres_count(postgres_store) == before
+    assert run_cli(capsys, "--store", postgres_store, "verify").code == 0
+
+
+@pytest.mark.postgres
+def test_a_postgres_read_lands_once_the_lock_is_released(postgres_store: str) -> None:
+    """A read held up by an ACCESS EXCLUSIVE lock only waits: the lock is released once the
+    reader has said that it waits, and the reader then answers as usual."""
+    import subprocess
+
+    from commands.store.postgres import connect_direct, postgres_env
+    from tests.clirun import APA_LEDGER
+
+    with connect_direct(postgres_env(postgres_store)) as other:
+        with other.transaction(force_rollback=True):
+            other.execute(f"LOCK TABLE {_postgres_table(postgres_store)} IN ACCESS EXCLUSIVE MODE")
+            reader = subprocess.Popen(
+                [APA_LEDGER, "--store", postgres_store, "state", "APA", "--as-of", "2004-01-31", "--json"],
+                env={**os.environ, "APA_LEDGER_WRITE_TIMEOUT": "60"},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            assert reader.stderr is not None
+            said = reader.stderr.readline().decode()
+        out, err = reader.communicate(timeout=60)
+    assert "waiting up to 60 s" in said, said + err.decode()
+    assert reader.returncode == 0 and err == b"", err.decode()
+    assert b'"agreement_id"' in out
+
+
 def test_opening_a_store_twice_keeps_the_first_connection_current(store: Path, tmp_path: Path) -> None:
     """A process that opens a store it already has open (as `export --follow` or the API may)
     must keep seeing what other processes append: checking the second opening's file must not

@@ -191,6 +191,8 @@ class LedgerStore(Application[UUID]):
                 f"cannot read the events of {agreement_id!r}: {exc.message}; `apa-ledger verify` names every break",
                 "tamper evidence",
             ) from None
+        except StoreError:
+            raise  # already one line (a store that stayed locked ...)
         except Exception as exc:
             hint = (
                 "wrong or missing APA_LEDGER_CIPHER_KEY?" if "MAC" in str(exc) or "decode" in str(exc).lower() else ""

@@ -20,11 +20,19 @@ in docs/benchmarks.md ("Profile notes").
   lock, so it is not used. A store made before the function existed gets it at its
   first append; where the role may not create functions, appends take the library's
   transaction as before.
+- Every connection of the pool starts with the session's ``lock_timeout`` set to the same
+  ``waiting.LOCK_POLL`` (libpq's ``options``, no round trip), and every read is
+  ``waiting.while_locked``: a read waits for a lock as an append does (another session's
+  ``LOCK TABLE ... ACCESS EXCLUSIVE`` blocks even a SELECT, which would otherwise wait for
+  ever), announced once, then one line. No ``statement_timeout`` is set: a lock wait is all
+  a statement here can be held up by, and an append is one statement as long as its batch
+  (``copy`` writes a whole store in one), which a time limit would refuse.
 
 Of the library's private methods, only the ones that transaction reaches stay: its
 ``_insert_stored_events`` is overridden to write the seal rows under the table lock
 (``_lock_table`` and ``_notify_channel`` are the library's own), and its ``insert_events``
-is taken without its retry (``_LibraryInsertTriedOnce``); the reading of the inserted ids
+is taken without its retry (``_LibraryInsertTriedOnce``), as are its ``select_notifications`` and
+``max_notification_id`` (each under ``waits_for_locks``); the reading of the inserted ids
 is the library's (tuple rows saved little, on a path few appends take). pyproject pins
 eventsourcing exactly for these, and tests/test_library_recorder_cases.py runs the
 library's own recorder test cases against this recorder, both ways of appending.
@@ -32,6 +40,7 @@ library's own recorder test cases against this recorder, both ways of appending.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -51,6 +60,24 @@ from commands.store.seals import SUFFIX, Seal, Tail, chained
 from domain.chain import GENESIS
 
 HEAD_MOVED = "apa-ledger: the store head moved"
+
+
+def lock_not_available(exc: Exception) -> bool:
+    """Whether ``exc`` is the library's error for a statement that gave up waiting for a lock
+    (``lock_timeout``): another session holds it, so the statement is tried again."""
+    return isinstance(exc.__cause__, LockNotAvailable)
+
+
+waits_for_locks = waiting.while_locked(lock_not_available)
+"""A read or an append that waits for another session's lock as announced, then gives up in one line."""
+
+
+def session_options(datastore: PostgresDatastore) -> str:
+    """libpq's ``options`` for every connection of the store's pool: ``$PGOPTIONS`` (which an
+    explicit ``options`` would otherwise replace) and the session's ``lock_timeout``, so that no
+    statement, a read's included, waits for a lock longer than one try (``waiting.LOCK_POLL``)."""
+    own = f"-c lock_timeout={int(datastore.lock_timeout * 1000)}ms"
+    return f"{os.environ.get('PGOPTIONS', '').strip()} {own}".strip()
 
 
 def insert_function_name(events_table: str) -> str:
@@ -121,6 +148,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
     and whose insert sends a batch as binary arrays, one per column, to one server-side call."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        datastore.pool.kwargs["options"] = session_options(datastore)  # before the pool's first connection
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements.append(seals_table_sql(datastore, events_table_name))
         self.sql_create_statements.append(insert_function_sql(datastore, events_table_name))
@@ -142,7 +170,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
         self.has_insert_function = True  # until the server says otherwise (a store made before it)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    @waiting.while_locked(lambda exc: isinstance(exc.__cause__, LockNotAvailable))  # inside: never 10 waits
+    @waits_for_locks  # inside the retry: a lock is never waited for 10 times
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """One autocommit call of the server-side insert (see the module's docstring); the
         library's transaction where the function does not exist yet. A duplicate position is
@@ -243,6 +271,18 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
         curs.row_factory = library_rows
         curs.execute(statement, _columns(stored_events), prepare=True)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @waits_for_locks  # inside the library's retry, as the insert's
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        """The library's ``select_notifications``, its lock waits bounded (``waits_for_locks``)."""
+        return PostgresApplicationRecorder.select_notifications.__wrapped__(self, *args, **kwargs)  # type: ignore[attr-defined]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @waits_for_locks
+    def max_notification_id(self) -> int | None:
+        """The library's ``max_notification_id``, its lock waits bounded (``waits_for_locks``)."""
+        return PostgresApplicationRecorder.max_notification_id.__wrapped__(self)  # type: ignore[attr-defined,no-any-return]
+
     def select_events(
         self,
         originator_id: UUID | str,
@@ -260,6 +300,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
         rows = self.select_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
         return [StoredEvent(ident, version, topic, state) for version, topic, state in rows]
 
+    @waits_for_locks
     def select_originators(self, start: int, limit: int) -> list[tuple[int, UUID | str]]:
         """The notification log after ``start``: each notification's id and originator, nothing
         more (``select_notifications`` without the stored state; the read model's paging)."""
@@ -271,6 +312,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
             curs.execute(statement, [start, limit], prepare=True)
             return curs.fetchall()
 
+    @waits_for_locks
     def select_positions(self, start: int, limit: int) -> list[tuple[int, UUID | str, int]]:
         """The notification log after ``start``: each notification's id, originator and position
         (``verify``'s check of the whole log: no row of an unregistered agreement, none out of order)."""
@@ -287,6 +329,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
             schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name), seals=self.seals
         )
 
+    @waits_for_locks
     def _rows(self, statement: Composed, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, params)
@@ -339,6 +382,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
             )
         ]
 
+    @waits_for_locks
     def select_rows(
         self,
         originator_id: UUID | str,

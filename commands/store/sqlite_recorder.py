@@ -18,7 +18,6 @@ contract: tests/test_library_recorder_cases.py).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -29,7 +28,12 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from commands.store import waiting
 from commands.store.recorder_sql import select_params, select_tail
 from commands.store.seals import SUFFIX, Seal, Tail, chained
-from domain.errors import StoreError
+
+
+def locked(exc: Exception) -> bool:
+    """Whether ``exc`` is SQLite's answer to a write while another connection holds the write
+    lock (its busy handler gave up after ``waiting.LOCK_POLL`` seconds)."""
+    return isinstance(exc, OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
 def _stored_id(originator_id: UUID | str) -> str:
@@ -60,28 +64,13 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [self.seals_table])
         return c.fetchone() is not None
 
+    @waiting.while_locked(locked)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """The batch in one of the library's write transactions, tried again while another process
-        holds the write lock, up to ``waiting.write_timeout()``: SQLite's busy handler waits
+        holds the write lock (``waiting.while_locked``): SQLite's busy handler waits
         ``waiting.LOCK_POLL`` seconds at each try, so the writer can say once that it waits."""
-        deadline = timeout = None
-        while True:
-            try:
-                with self.datastore.transaction(commit=True) as c:
-                    return self._append(c, stored_events, **kwargs)
-            except OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-            if deadline is None or timeout is None:
-                timeout = waiting.write_timeout()
-                deadline = time.monotonic() + timeout - waiting.LOCK_POLL
-                waiting.notice(f"the store is locked by another process; waiting up to {timeout:g} s")
-            if time.monotonic() >= deadline:
-                raise StoreError(
-                    f"the store stayed locked by another process for {timeout:g} s "
-                    f"(${waiting.WRITE_TIMEOUT_ENV}); nothing was appended",
-                    "store",
-                )
+        with self.datastore.transaction(commit=True) as c:
+            return self._append(c, stored_events, **kwargs)
 
     def _append(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], seals: Sequence[Tail] = (), **_: Any
