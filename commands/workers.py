@@ -28,6 +28,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from commands.runtime import set_gc_and_malloc
+from commands.store import waiting
 from commands.store.application import LedgerStore
 
 
@@ -38,15 +39,30 @@ def worker_count(pending: int, threshold: int) -> int:
     return cores if cores > 1 and pending >= threshold else 0
 
 
-def store_pool(store: LedgerStore, workers: int, **state: Any) -> ProcessPoolExecutor:
+@contextlib.contextmanager
+def store_pool(store: LedgerStore, workers: int, **state: Any) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes, each with the store open (``worker_state()["store"]``)
-    and ``state`` beside it."""
+    and ``state`` beside it, sharing with this process one count of those waiting for the store's
+    lock (``waiting.together``: one line per wait, not one per process). A failure cancels the
+    tasks not yet started, so the command ends with its first fault, not after every task has
+    met it too."""
     context = multiprocessing.get_context("spawn")
     # The store is open here, so its tables exist: a worker must not run the library's DDL,
     # which on PostgreSQL collides with another worker's ("tuple concurrently updated").
     env = {**store.env, "CREATE_TABLE": "n"}
-    initargs = (env, state, os.getpid())
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=initargs)
+    waits = context.Value("i", waiting.IDLE)
+    initargs = (env, state, os.getpid(), waits)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=initargs)
+    before, waiting.together = waiting.together, waits
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        waiting.together = before
 
 
 Chunk = TypeVar("Chunk")
@@ -162,8 +178,9 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _start(env: dict[str, str], state: dict[str, Any], parent: int) -> None:
+def _start(env: dict[str, str], state: dict[str, Any], parent: int, waits: Any) -> None:
     _die_with(parent)
+    waiting.together = waits
     set_gc_and_malloc()
     _state["parent"] = parent
     _state["store"] = LedgerStore(env=env)

@@ -33,7 +33,7 @@ def _parts(calendar: str) -> tuple[str, str | None]:
 def check_calendar(calendar: str) -> str:
     """``calendar`` if the ``holidays`` package knows its country and subdivision, else ValueError."""
     country, subdiv = _parts(calendar)
-    import holidays  # deferred: a 50 ms import, paid only where a calendar other than the default is named
+    import holidays  # deferred: a large package, loaded only where a calendar other than the default is named
 
     supported = holidays.list_supported_countries()
     if country not in supported:

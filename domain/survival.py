@@ -31,6 +31,14 @@ def tax_claim_tail(terms: Terms, resolved_on: date) -> date:
     return add_months(resolved_on, terms.tax_claim_tail_months)
 
 
+def tax_expiry(statute: date) -> date:
+    """7.3(ii), readings 6: the first day on which 2.11 (Taxes) no longer survives by its own term,
+    the day after the recorded statute of limitations date: 2.11 "shall continue through the
+    expiration of the applicable statute of limitations", so it survives on that day itself (a
+    claim then is timely). The state's row, the check on a new claim and the calendar read it."""
+    return add_days(statute, 1)
+
+
 def tax_survival_end(terms: Terms, statute: date, claims: Iterable[tuple[date, date | None]]) -> date | None:
     """7.3(ii), readings 6: the first day on which 2.11 (Taxes) no longer survives - for the state's
     row and for a new 2.11 claim alike - or None while a timely 2.11 claim is pending.
@@ -40,7 +48,7 @@ def tax_survival_end(terms: Terms, statute: date, claims: Iterable[tuple[date, d
     to such expiration, until three months after the date of its final resolution" (on that day it
     has expired). A claim asserted while 2.11 is so extended was asserted before its expiration
     too, and extends it in turn. ``claims``: each 2.11 claim's (asserted_on, closed_on)."""
-    end = add_days(statute, 1)
+    end = tax_expiry(statute)
     for asserted_on, closed_on in sorted(claims):
         if asserted_on >= end:
             continue  # not asserted before the expiration: it keeps nothing alive

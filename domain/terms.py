@@ -128,6 +128,9 @@ class Terms(BaseModel):
     sellers: str = omitted_at_default(
         "I-Link Communications Inc. and I-Link Incorporated", min_length=1, max_length=400
     )
+    # Who delivers the Earnout Shares to the Sellers, by the name the agreement defines (1.1:
+    # ""CRS" is Cohne, Rappaport & Segal, P.C."; 1.5(b): "CRS shall deliver to Sellers ...").
+    earnout_agent: str = omitted_at_default("CRS", min_length=1, max_length=200)
 
     @field_validator("business_calendar")
     @classmethod

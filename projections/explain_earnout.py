@@ -64,7 +64,8 @@ def _released(facts: Facts, state: AgreementState) -> list[Explanation]:
         *_pending(facts, state, f"{pending}{E - total}", positions),
         explained(
             "earnout.delivered_shares",
-            f"delivered = Σ EarnoutSharesDelivered = {delivered} (recorded acts of CRS, reconciled against released)",
+            f"delivered = Σ EarnoutSharesDelivered = {delivered} (recorded acts of {facts.terms.earnout_agent}, "
+            "reconciled against released)",
             "1.5(b)",
             "1.5",
             cite(facts, "delivered"),

@@ -18,7 +18,7 @@ from typing import Literal
 from domain.closing import CLAUSE as CLOSING_CLAUSE
 from domain.dates import add_days
 from domain.notices import effect
-from domain.survival import representation_expiry
+from domain.survival import representation_expiry, tax_expiry
 from domain.values import format_money
 from projections.closing import closing_of, last_conditions_text
 from projections.facts import Facts, Reimbursement
@@ -138,16 +138,18 @@ def earnout_duties(facts: Facts, schedule: Sequence[ScheduleItem], bp: BPEventSt
     """1.5(b)-(c). Deliveries reconcile against EarnoutSharesDelivered once any is recorded;
     a ledger that records no deliveries treats each release as done on its date."""
     tracking = bool(facts.deliveries)
+    agent = facts.terms.earnout_agent  # who delivers, by the agreement's name for it (1.5(b))
     duties, cumulative = [], 0
     for item in schedule:
         if item.kind != "cancellation":
             cumulative += item.shares
         if tracking and item.kind != "cancellation":
-            duties.append(_release(item.kind, item.shares, item.on, "timed", facts.delivered_shares >= cumulative))
+            delivered = facts.delivered_shares >= cumulative
+            duties.append(_release(agent, item.kind, item.shares, item.on, "timed", delivered))
         else:  # done on its date: before it, upcoming (so is the cancellation, a date that passes)
-            duties.append(_release(item.kind, item.shares, item.on, "lapse", False))
+            duties.append(_release(agent, item.kind, item.shares, item.on, "lapse", False))
     if bp is not None and bp.settlement_shares is None:
-        duties += _settlement_pending(bp.settlement_due_by, bp.cancellation_on, bp.missing_months)
+        duties += _settlement_pending(agent, bp.settlement_due_by, bp.cancellation_on, bp.missing_months)
     return duties
 
 
@@ -155,21 +157,22 @@ _RELEASED = {"catch-up": "catch-up at Closing", "installment": "installment", "s
 
 
 @lru_cache(maxsize=16384)
-def _release(kind: str, shares: int, on: date, rule: Rule, done: bool) -> Duty:
+def _release(agent: str, kind: str, shares: int, on: date, rule: Rule, done: bool) -> Duty:
     """One release (or the cancellation) of the schedule as a duty; equal inputs give the same
     duty (a timeline works the schedule's duties out again at every delivery)."""
     if kind == "cancellation":
         text = f"{shares:,} undelivered Earnout Shares returned and cancelled"
         return Duty("1.5(c)", text, on, "1.5(c):cancellation", rule, done)
     ref = "1.5(b):settlement" if kind == "settlement" else f"1.5(b):{kind}:{on}"
-    return Duty("1.5(b)", f"CRS delivers {shares:,} Earnout Shares to Sellers ({_RELEASED[kind]})", on, ref, rule, done)
+    text = f"{agent} delivers {shares:,} Earnout Shares to Sellers ({_RELEASED[kind]})"
+    return Duty("1.5(b)", text, on, ref, rule, done)
 
 
-def _settlement_pending(due: date, cancel_on: date, missing: list[str]) -> list[Duty]:
+def _settlement_pending(agent: str, due: date, cancel_on: date, missing: list[str]) -> list[Duty]:
     """1.5(b)-(c): after a BP Event the settlement date and the cancellation are fixed even
     while M cannot be computed yet (Gross Margin not reported for every month)."""
     lacking = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
-    text = f"CRS delivers M Earnout Shares to Sellers (BP settlement; M awaits Gross Margin: {lacking})"
+    text = f"{agent} delivers M Earnout Shares to Sellers (BP settlement; M awaits Gross Margin: {lacking})"
     cancelled = "Earnout Shares not delivered as M returned and cancelled"
     return [
         Duty("1.5(b)", text, due, "1.5(b):settlement", "timed"),
@@ -178,15 +181,16 @@ def _settlement_pending(due: date, cancel_on: date, missing: list[str]) -> list[
 
 
 def survival_duties(facts: Facts) -> list[Duty]:
-    """7.3 and 7.3(ii): the dates the representations, and 2.11, stop surviving."""
+    """7.3 and 7.3(ii): the first days on which the representations, and 2.11, no longer survive
+    (each row is done from that day, when the state's row says "expired")."""
     duties = []
     if facts.closing_date is not None:
         expiry = representation_expiry(facts.terms, facts.closing_date)
         text = "Representations in Articles II and III expire; claims must be asserted before"
         duties.append(Duty("7.3", text, expiry, "7.3:representations", "lapse"))
-    if facts.tax_statute is not None:
-        text = "2.11 (Taxes) survives to the statute of limitations"
-        duties.append(Duty("7.3(ii)", text, facts.tax_statute, "7.3(ii):2.11", "lapse"))
+    if facts.tax_statute is not None:  # lapses the day after the statute date, as the state's row
+        text = f"2.11 (Taxes) expires, having survived through the statute of limitations ({facts.tax_statute})"
+        duties.append(Duty("7.3(ii)", text, tax_expiry(facts.tax_statute), "7.3(ii):2.11", "lapse"))
     return duties
 
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from domain.dates import add_days
 from domain.events import LedgerEvent, TaxLimitationPeriodRecorded, base_section
-from domain.survival import is_indefinite, representation_expiry, tax_claim_tail, tax_survival_end
+from domain.survival import is_indefinite, representation_expiry, tax_claim_tail, tax_expiry, tax_survival_end
 from domain.terms import SURVIVAL_NOTES
 from projections.checks import Handler
 from projections.cited import Cited
@@ -124,7 +123,7 @@ def survival_of(facts: Facts, section: str, title: str, citing: dict[str, list[C
             return Survival(section, title, note, "until-statute-of-limitations")
         claims = [(c.asserted_on, c.closed_on) for c in citing.get(section, ())]
         end = tax_survival_end(terms, statute, claims)
-        expiry = add_days(statute, 1)
+        expiry = tax_expiry(statute)
         return Survival(section, title, note, "after-expiry", expiry, end or expiry, end is None, statute, tax=True)
     if facts.closing_date is None:
         return Survival(section, title, note, "not-started")
@@ -177,7 +176,7 @@ def _bounds(facts: Facts) -> tuple[date, ...]:
     dates = {c.closed_on for c in facts.claims.values() if c.closed_on is not None}
     dates |= {tax_claim_tail(terms, d) for d in dates}
     if facts.tax_statute is not None:
-        dates |= {facts.tax_statute, add_days(facts.tax_statute, 1)}  # 7.3(ii): surviving through that day
+        dates |= {facts.tax_statute, tax_expiry(facts.tax_statute)}  # 7.3(ii): surviving through that day
     if facts.closing_date is not None:
         dates.add(representation_expiry(terms, facts.closing_date))
     return tuple(sorted(dates))

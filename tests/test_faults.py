@@ -201,6 +201,89 @@ def test_a_full_disk_under_export_is_one_line(
     assert one_clear_line(run) and "full" in run.err, run
 
 
+class _NoRoom:
+    """A file opened for writing on a full disk: every write fails with ENOSPC, nothing lands."""
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+
+    def write(self, data: bytes) -> int:
+        import errno
+
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.file, name)
+
+    def __enter__(self) -> _NoRoom:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+
+def _fill(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on ``directory`` is on a disk that is full: a file opened for writing there (by
+    ``open`` or ``Path.write_bytes`` alike) may be created, but every write to it fails with ENOSPC."""
+    import builtins
+    import io
+
+    real_open = io.open
+
+    def open_on_a_full_disk(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        opened = real_open(file, mode, *args, **kwargs)
+        writes = any(letter in mode for letter in "wxa+")
+        inside = isinstance(file, str | os.PathLike) and Path(file).parent == directory
+        return _NoRoom(opened) if writes and inside else opened
+
+    monkeypatch.setattr(io, "open", open_on_a_full_disk)
+    monkeypatch.setattr(builtins, "open", open_on_a_full_disk)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["calendar", "APA", "--remind", "{n}", "--out", "{out}/duties.ics"],
+        ["report", "APA", "--as-of", "2004-0{n}-30", "--out", "{out}/report.html"],
+        ["checkpoint", "--out", "{out}/heads.json"],
+    ],
+)
+def test_a_full_disk_leaves_the_previous_output_file_as_it_was(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file a command writes (`calendar --out`, `report --out`, `checkpoint --out`) on a disk
+    that fills up is one line and exit 2, and the file written before is neither emptied nor
+    cut short: the new one is written beside it and renamed over it only once whole."""
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run_cli(capsys, "--store", str(store), *[part.format(n=3, out=out) for part in command]).code == 0
+    [written] = out.iterdir()
+    before = written.read_bytes()
+    if command[0] == "checkpoint":  # a new checkpoint of a store that moved on
+        source = tmp_path / "more.jsonl"
+        source.write_bytes(MORE)
+        assert run_cli(capsys, "--store", str(store), "apply", "APA", str(source)).code == 0
+    _fill(out, monkeypatch)
+    run = run_cli(capsys, "--store", str(store), *[part.format(n=4, out=out) for part in command])
+    monkeypatch.undo()
+    assert one_clear_line(run) and "No space left on device" in run.err and "is as it was" in run.err, run
+    assert list(out.iterdir()) == [written]
+    assert written.read_bytes() == before
+
+
+def test_a_full_disk_under_a_first_calendar_leaves_no_file(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first `calendar --out` on a full disk leaves no file (an empty .ics is not a calendar)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    _fill(out, monkeypatch)
+    run = run_cli(capsys, "--store", str(store), "calendar", "APA", "--out", str(out / "duties.ics"))
+    monkeypatch.undo()
+    assert one_clear_line(run) and "No space left on device" in run.err and "nothing was written" in run.err, run
+    assert list(out.iterdir()) == []
+
+
 def _hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
@@ -257,6 +340,101 @@ def test_a_writer_lands_once_the_lock_is_released(store: Path, tmp_path: Path) -
     assert "waiting up to 60 s" in said, said + err.decode()
     assert writer.returncode == 0, err.decode()
     assert stored_count(store) == before + 1
+
+
+def _portfolio(tmp_path: Path, count: int = 24) -> Path:
+    from tests.ledger import write_portfolio
+
+    return write_portfolio(
+        tmp_path / "portfolio", {f"A{n:02d}": [fact("EffectiveDateReached", "2002-12-06")] for n in range(count)}
+    )
+
+
+def test_import_workers_say_once_that_they_wait_then_give_up_together(store: Path, tmp_path: Path) -> None:
+    """readings 20. The processes of one `import --workers` wait for the same lock: the user is
+    told once (not once per worker), and when the wait runs out the command ends in one line,
+    exit 2, nothing appended."""
+    portfolio = _portfolio(tmp_path)
+    before = stored_count(store)
+    db = sqlite3.connect(store, isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")  # held until every process of the import has ended
+    run = run_process(
+        "--store", str(store), "import", str(portfolio), "--workers", "3", env={"APA_LEDGER_WRITE_TIMEOUT": "2"}
+    )
+    db.execute("ROLLBACK")
+    db.close()
+    lines = run.err.splitlines()
+    assert run.code == 2 and "Traceback" not in run.err, run
+    assert [line for line in lines if "waiting up to 2 s" in line] == [lines[0]], lines
+    assert len(lines) == 2 and "stayed locked" in lines[1], lines
+    assert stored_count(store) == before
+
+
+def test_import_workers_say_once_that_they_wait_then_all_land(store: Path, tmp_path: Path) -> None:
+    """A lock released in time: the import's processes said once that they wait, and every file
+    then lands, each once."""
+    import subprocess
+
+    from tests.clirun import APA_LEDGER
+
+    portfolio = _portfolio(tmp_path)
+    before = stored_count(store)
+    db = sqlite3.connect(store, isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    importer = subprocess.Popen(
+        [APA_LEDGER, "--store", str(store), "import", str(portfolio), "--workers", "3"],
+        env={**os.environ, "APA_LEDGER_WRITE_TIMEOUT": "60"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert importer.stderr is not None
+    said = importer.stderr.readline().decode()
+    time.sleep(1)  # the workers find the lock held too (they wait in silence)
+    db.execute("ROLLBACK")
+    db.close()
+    _, err = importer.communicate(timeout=60)
+    assert "waiting up to 60 s" in said and err == b"", said + err.decode()
+    assert importer.returncode == 0
+    assert stored_count(store) == before + 2 * 24  # each agreement registered, then its one fact
+
+
+def test_processes_waiting_together_say_it_once_and_give_up_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """readings 20 (``waiting.together``). Of the processes of one command waiting for one lock
+    only the first says so; one giving up ends the others' wait at their next try; a process that
+    gets past the lock ends the wait, so the next is said again."""
+    import multiprocessing
+
+    from commands.store import waiting
+    from domain.errors import StoreError
+
+    said: list[str] = []
+    monkeypatch.setattr(waiting, "notice", said.append)
+    monkeypatch.setattr(waiting, "together", multiprocessing.get_context("spawn").Value("i", waiting.IDLE))
+    monkeypatch.setattr(waiting, "LOCK_POLL", 0)
+    monkeypatch.setenv("APA_LEDGER_WRITE_TIMEOUT", "3600")
+    held = {"lock": True}
+
+    @waiting.while_locked(lambda exc: isinstance(exc, TimeoutError))
+    def write(tries: list[int], limit: int) -> str:
+        tries.append(1)
+        if held["lock"] and len(tries) < limit:
+            raise TimeoutError
+        return "landed"
+
+    first: list[int] = []
+    assert write(first, 3) == "landed" and len(said) == 1  # waited, said once, got past the lock
+    assert waiting.together.value == waiting.IDLE
+    waiting.together.value = waiting.WAITING  # another process is waiting for the lock now
+    assert write([], 3) == "landed" and len(said) == 1  # waits in silence
+    waiting.together.value = waiting.GAVE_UP  # ... and has given up
+    tries: list[int] = []
+    with pytest.raises(StoreError, match="stayed locked"):
+        write(tries, 10**6)
+    assert len(tries) == 1 and len(said) == 1
+    held["lock"] = False
+    assert write([], 1) == "landed" and waiting.together.value == waiting.IDLE  # got past: a new wait is said
+    held["lock"] = True
+    assert write([], 2) == "landed" and len(said) == 2
 
 
 def test_a_bad_write_timeout_is_one_line(store: Path, tmp_path: Path) -> None:

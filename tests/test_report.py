@@ -238,15 +238,16 @@ OTHER_TERMS = {
     "buyer": "Acme Holdings Ltd.",
     "sellers": "Widget Works LLC and Widget Parts Inc.",
     "liquidation_value": "8.00",
+    "earnout_agent": "Widget Escrow LLP",
 }
-THIS_AGREEMENT = ("Buyers United", "I-Link", "December 6, 2002", "$10.00")
+THIS_AGREEMENT = ("Buyers United", "I-Link", "December 6, 2002", "$10.00", "CRS")
 
 
 def test_another_agreements_terms_name_it_everywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Preamble: the outputs name the agreement from its terms, never this one's: a store made
     with `new --terms` for another agreement shows that agreement's title, date and Parties in
     the report, the calendar and the Datasette metadata, and nothing of the December 6, 2002
-    APA (its Parties, its date, its $10 liquidation value, 3.2)."""
+    APA (its Parties, its date, its $10 liquidation value, 3.2, CRS who delivers, 1.5(b))."""
     from commands.reporting.datasette_metadata import metadata, model_terms
 
     store, terms = str(tmp_path / "other.sqlite"), tmp_path / "terms.json"
@@ -256,6 +257,7 @@ def test_another_agreements_terms_name_it_everywhere(tmp_path: Path, capsys: pyt
     facts.write_text(
         '{"type": "EffectiveDateReached", "occurred_on": "2002-11-15"}\n'
         '{"type": "EscrowDeposited", "occurred_on": "2002-11-15", "shares": 25000}\n'
+        '{"type": "ClosingOccurred", "occurred_on": "2003-01-10"}\n'
     )
     assert run_cli(capsys, "--store", store, "apply", "SPA-1", str(facts)).code == 0
     page, ics, model = tmp_path / "r.html", tmp_path / "c.ics", tmp_path / "m.sqlite"
@@ -278,6 +280,8 @@ def test_another_agreements_terms_name_it_everywhere(tmp_path: Path, capsys: pyt
     for output in ("report", "datasette"):
         assert "Acme Holdings Ltd. (Buyer); Widget Works LLC and Widget Parts Inc. (Sellers)" in shown[output]
     assert "Value at $8.00 liquidation value" in shown["report"]
+    assert "delivered by Widget Escrow LLP" in shown["report"]  # 1.5(b): who delivers, from the terms
+    assert "Widget Escrow LLP delivers" in shown["calendar"]
     assert described == (
         "Read model of the Share Purchase Agreement of November 15, 2002 among Acme Holdings Ltd. (Buyer); "
         "Widget Works LLC and Widget Parts Inc. (Sellers)."

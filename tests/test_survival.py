@@ -90,6 +90,28 @@ def test_taxes_run_to_the_statute_of_limitations(book: OneAgreement) -> None:
     assert row(book, "2.11", "2008-04-16") == ("expired", "2008-04-15")
 
 
+@pytest.mark.parametrize(
+    ("on", "surviving", "calendar"),
+    [
+        ("2008-04-14", "surviving", "upcoming"),
+        ("2008-04-15", "surviving", "upcoming"),
+        ("2008-04-16", "expired", "done"),
+    ],
+)
+def test_the_calendar_lapses_taxes_on_the_day_the_state_expires_them(
+    book: OneAgreement, on: str, surviving: str, calendar: str
+) -> None:
+    """7.3(ii), readings 6: 2.11 survives on the statute date itself, so the calendar's 2.11 row
+    lapses the day after, when the state's row says expired (one rule: ``tax_expiry``)."""
+    book.apply(*closed("2003-04-10"), fact("TaxLimitationPeriodRecorded", "2006-02-01", expires_on="2008-04-15"))
+    from datetime import date
+
+    duty = next(o for o in book.state(on).obligations if o.ref == "7.3(ii):2.11")
+    assert row(book, "2.11", on)[0] == surviving
+    assert (duty.due_on, duty.status) == (date(2008, 4, 16), calendar)
+    assert "through the statute of limitations (2008-04-15)" in duty.description
+
+
 @pytest.mark.parametrize(("on", "accepted"), [("2008-04-14", True), ("2008-04-15", True), ("2008-04-16", False)])
 def test_tax_claim_is_accepted_up_to_and_on_the_statute_date(book: OneAgreement, on: str, accepted: bool) -> None:
     """7.3(ii), readings 6: a 2.11 claim may be asserted up to and on the recorded expires_on day."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from commands.cli.options import ledger_from
+from commands.cli.output import unwritten, write_beside
 
 KEY_HELP = "The signing key's file (default: the file $APA_LEDGER_SIGNING_KEY names)."
 
@@ -36,9 +37,9 @@ def checkpoint(ctx: click.Context, out: str, key_file: str | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        Path(out).write_text(text)
+        write_beside(Path(out), text.encode())  # a full disk leaves the previous checkpoint as it was
     except OSError as exc:
-        raise InvalidInput(f"cannot write the checkpoint {out}: {exc.strerror}", "CLI") from None
+        raise InvalidInput(f"cannot write the checkpoint {out}: {exc.strerror}; {unwritten(out)}", "CLI") from None
     signed = f"signed with key {body['key_id']}" if "key_id" in body else "not signed (no signing key)"
     click.echo(f"checkpoint of {body['agreements']} agreements, {body['events']} events written to {out}, {signed}")
 

@@ -9,9 +9,12 @@ spreadsheet each read them as they are.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -93,7 +96,9 @@ def emit(
 
 
 def write_out(path: str, data: bytes, option: str) -> str:
-    """Write ``data`` to ``path`` (``-``: stdout); the name to report it by."""
+    """Write ``data`` to ``path`` (``-``: stdout) through ``write_beside``; the name to report it by.
+    A file that cannot be written (a full disk, a directory the user may not write) is one line,
+    with the previous file, if any, left as it was."""
     from commands.cli.options import fail
 
     if path == "-":
@@ -102,12 +107,44 @@ def write_out(path: str, data: bytes, option: str) -> str:
         sys.stdout.buffer.flush()
         return "stdout"
     try:
-        Path(path).write_bytes(data)
+        write_beside(Path(path), data)
     except OSError as exc:
-        fail(f"{option}: cannot write {path}: {exc.strerror}")
+        fail(f"{option}: cannot write {path}: {exc.strerror or exc}; {unwritten(path)}")
     except ValueError:  # a NUL byte in the path
         fail(f"{option}: cannot write {path!r}: not a valid file name")
     return path
+
+
+def unwritten(path: str) -> str:
+    """What a failed ``write_beside`` left at ``path``, for its one line."""
+    return f"{path} is as it was" if os.path.lexists(path) else "nothing was written"
+
+
+def write_beside(target: Path, data: bytes) -> None:
+    """Write ``data`` to a new file beside ``target``, flush it to disk, then rename it over
+    ``target`` in one step, as the read model is swapped in: a write cut off by a full disk, an
+    error or a kill leaves ``target`` as it was (never empty or half written), and the file
+    beside it is removed. A ``target`` that is not a regular file (``/dev/stdout``, a pipe) is
+    written in place, since renaming over it would replace the device."""
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as out:
+            out.write(data)
+        return
+    real = Path(os.path.realpath(target))  # a symbolic link keeps pointing at the new file
+    beside = real.with_name(f".{real.name}.{os.getpid()}.writing")
+    mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else None
+    try:
+        with open(beside, "xb") as out:  # a new file, made as any other (the umask applies)
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(beside, mode)  # the file keeps the permissions it had
+        os.replace(beside, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(beside)
+        raise
 
 
 def say_done(message: str, path: str) -> None:

@@ -71,7 +71,7 @@ def render_state(state: AgreementState) -> str:
         _row("cancelled", e["cancelled_shares"], "1.5(c)"),
         _row("pending", e["pending_shares"], "1.5(b)"),
         *([_row("ended by the termination", e["terminated_shares"], "7.2")] if e["terminated_shares"] else []),
-        _row("delivered (recorded by CRS)", e["delivered_shares"], "1.5(b)"),
+        _row("delivered (as recorded)", e["delivered_shares"], "1.5(b)"),
     ]
     bp = e["bp_event"]
     if bp:

@@ -104,7 +104,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "released_shares": "Earnout Shares released to Sellers (1.5(b))",
             "cancelled_shares": "Earnout Shares cancelled, reducing the Purchase Price (1.5(c))",
             "pending_shares": "Earnout Shares neither released nor cancelled (1.5(b))",
-            "delivered_shares": "Earnout Shares CRS is recorded to have delivered (1.5(b))",
+            "delivered_shares": "Earnout Shares recorded as delivered to the Sellers (1.5(b))",
             "escrow_balance_shares": "Shares held in escrow (8.1(c))",
             "escrow_reserved_shares": "Escrow shares reserved for pending Buyer claims (8.1(c), readings 5)",
             "escrow_available_shares": "Escrow balance less reserved shares (8.1(c))",

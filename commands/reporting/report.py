@@ -158,7 +158,7 @@ def claims_table(s: dict[str, Any]) -> str:
     return _table(headers, rows)
 
 
-def _charts(points: list[tuple[date, AgreementState]], state: AgreementState, as_of: date) -> str:
+def _charts(points: list[tuple[date, AgreementState]], state: AgreementState, as_of: date, terms: Terms) -> str:
     start = points[0][0]
     lines = [(d, headline_of(s)) for d, s in points]
     changed = [d for (d, h), (_, prev) in zip(lines[1:], lines, strict=False) if h != prev] or [start]
@@ -168,7 +168,7 @@ def _charts(points: list[tuple[date, AgreementState]], state: AgreementState, as
     earnout_series = [
         Series("released to Sellers (1.5(b))", "#2e7d32", [(d, h["released_shares"]) for d, h in lines], fill=True),
         Series("cancelled (1.5(c))", "#c62828", [(d, h["cancelled_shares"]) for d, h in lines]),
-        Series("delivered by CRS", "#6d4c41", [(d, h["delivered_shares"]) for d, h in lines]),
+        Series(f"delivered by {terms.earnout_agent}", "#6d4c41", [(d, h["delivered_shares"]) for d, h in lines]),
     ]
     marks: list[Marker] = []
     bp = state.earnout.bp_event
@@ -231,7 +231,7 @@ def render_report(
     state = project(events, as_of)
     s = state.model_dump(mode="json")
     terms = registered_terms(events)
-    charts = _charts(points, state, as_of) if points else '<p class="muted">No events by this date.</p>'
+    charts = _charts(points, state, as_of, terms) if points else '<p class="muted">No events by this date.</p>'
     last = events[-1]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

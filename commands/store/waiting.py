@@ -50,11 +50,47 @@ def _to_stderr(message: str) -> None:
 notice: Callable[[str], None] = _to_stderr
 """Where a writer says that it is waiting (once a wait); a caller of the API may replace it."""
 
+IDLE, WAITING, GAVE_UP = 0, 1, 2
+together: Any = None
+"""In the processes of one command that work side by side (``commands.workers``): one wait shared
+by them all (a ``multiprocessing.Value``: IDLE, WAITING or GAVE_UP). They wait for the same lock,
+so the first to find it held says so and the others wait in silence (the user sees one line per
+wait, not one per process), and once one has given up the others give up at their next try
+(the command ends after one bounded wait, not one after another). An operation that gets past
+the lock ends the wait: the next one is said again."""
+
+
+def _wait_begins(message: str) -> None:
+    if together is None:
+        notice(message)
+        return
+    with together.get_lock():
+        first = together.value == IDLE
+        if first:
+            together.value = WAITING
+    if first:
+        notice(message)
+
+
+def _wait_given_up(elsewhere: bool) -> bool:
+    """Whether this wait ends now: its own time is up (``elsewhere`` False) or another process of
+    the command gave up on the same lock."""
+    if together is not None and (not elsewhere or together.value == GAVE_UP):
+        together.value = GAVE_UP
+        return True
+    return not elsewhere
+
+
+def _got_past(waited: bool) -> None:
+    if together is not None and together.value != IDLE and (waited or together.value == GAVE_UP):
+        together.value = IDLE
+
 
 def while_locked(locked: Callable[[Exception], bool]) -> Callable[[F], F]:
-    """An append tried again while ``locked(error)`` says another process holds the store's
-    lock (each try waits ``LOCK_POLL`` seconds for it), up to ``write_timeout()``: said once
-    when the wait begins, then one line (a ``StoreError``) if the lock is still held."""
+    """A store operation (an append, a read) tried again while ``locked(error)`` says another
+    process holds the store's lock (each try waits ``LOCK_POLL`` seconds for it), up to
+    ``write_timeout()``: said once when the wait begins (once for all the processes of a command,
+    ``together``), then one line (a ``StoreError``) if the lock is still held."""
 
     def decorate(append: F) -> F:
         @wraps(append)
@@ -62,15 +98,18 @@ def while_locked(locked: Callable[[Exception], bool]) -> Callable[[F], F]:
             deadline = timeout = None
             while True:
                 try:
-                    return append(*args, **kwargs)
+                    result = append(*args, **kwargs)
                 except Exception as exc:
                     if not locked(exc):
                         raise
+                else:
+                    _got_past(deadline is not None)
+                    return result
                 if deadline is None or timeout is None:
                     timeout = write_timeout()
                     deadline = time.monotonic() + timeout - LOCK_POLL  # the first try waited LOCK_POLL
-                    notice(f"the store is locked by another process; waiting up to {timeout:g} s")
-                if time.monotonic() >= deadline:
+                    _wait_begins(f"the store is locked by another process; waiting up to {timeout:g} s")
+                if _wait_given_up(elsewhere=time.monotonic() < deadline):
                     raise StoreError(
                         f"the store stayed locked by another process for {timeout:g} s "
                         f"(${WRITE_TIMEOUT_ENV}); nothing was appended",
