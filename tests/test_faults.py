@@ -605,18 +605,30 @@ def test_a_locked_postgres_store_is_waited_for_within_the_timeout_then_one_line(
 
 @pytest.mark.postgres
 def test_a_postgres_writer_lands_once_the_lock_is_released(postgres_store: str, tmp_path: Path) -> None:
-    """A table lock held for less than the timeout only delays the batch."""
+    """A table lock held for less than the timeout only delays the batch: the lock is released
+    only after the writer has said that it waits, however slowly the writer's process starts."""
+    import subprocess
+
+    from commands.store.postgres import connect_direct, postgres_env
+    from tests.clirun import APA_LEDGER
+
     source = tmp_path / "more.jsonl"
     source.write_bytes(MORE)
     before = _postgres_count(postgres_store)
-    held = threading.Event()
-    statement = f"LOCK TABLE {_postgres_table(postgres_store)} IN EXCLUSIVE MODE"
-    holder = threading.Thread(target=_hold_postgres_lock, args=(postgres_store, statement, 2.5, held))
-    holder.start()
-    held.wait()
-    run = run_process("--store", postgres_store, "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "20"})
-    holder.join()
-    assert run.code == 0 and "waiting up to 20 s" in run.err, run
+    with connect_direct(postgres_env(postgres_store)) as other:
+        with other.transaction(force_rollback=True):
+            other.execute(f"LOCK TABLE {_postgres_table(postgres_store)} IN EXCLUSIVE MODE")
+            writer = subprocess.Popen(
+                [APA_LEDGER, "--store", postgres_store, "apply", "APA", str(source)],
+                env={**os.environ, "APA_LEDGER_WRITE_TIMEOUT": "60"},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            assert writer.stderr is not None
+            said = writer.stderr.readline().decode()
+        _, err = writer.communicate(timeout=60)
+    assert "waiting up to 60 s" in said, said + err.decode()
+    assert writer.returncode == 0, err.decode()
     assert _postgres_count(postgres_store) == before + 1
 
 
