@@ -215,6 +215,19 @@ def stored_json(event: BaseModel) -> bytes:
 
 
 def payload_json(event: BaseModel, envelope: frozenset[str]) -> str:
-    """The event's own fields (all but ``envelope``) as canonical JSON: sorted keys, no spaces."""
-    values = {k: v for k, v in model_values(event).items() if k not in envelope}
+    """The event's own fields (all but ``envelope``) as canonical JSON: sorted keys, no spaces
+    (``model_values`` less the envelope, whose fields are never converted)."""
+    fields, omitted = _payload_plan(type(event), envelope)
+    attrs = event.__dict__
+    values = {key: attrs[name] if convert is None else convert(attrs[name]) for name, key, convert in fields}
+    for key, default in omitted:
+        if values[key] == default:
+            del values[key]
     return canonical_json(values).decode()
+
+
+@cache
+def _payload_plan(cls: type[BaseModel], envelope: frozenset[str]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """``plan(cls)`` without the fields and defaults of ``envelope`` (by JSON key)."""
+    p = plan(cls)
+    return tuple(f for f in p.fields if f[1] not in envelope), tuple(o for o in p.omitted if o[0] not in envelope)

@@ -57,6 +57,10 @@ MONEY = frozenset({Cited.ESCROW, Cited.OFFSET, Cited.STATUS, Cited.CLOSING_DATE}
 SURVIVAL = frozenset({Cited.CLOSING_DATE})
 """Besides the 7.3(ii) statute date (``Cited.SURVIVAL``), what every survival row reads."""
 SIDES = ("buyer", "sellers")
+_ALL_MONEY = MONEY | {Cited.LOSSES}
+_ALL_SURVIVAL = SURVIVAL | {Cited.SURVIVAL}
+_EARNOUT_ENDED = frozenset({Cited.DELIVERED, Cited.STATUS})  # 7.2: a termination ends what is pending
+_CLOSING = frozenset({Cited.DEADLINE, Cited.CLOSING_DATE, Cited.STATUS, Cited.CONDITIONS})
 
 
 @dataclass
@@ -254,31 +258,35 @@ def changes(events: list[LedgerEvent], since: date | None = None) -> Changes:
     event_days = iter(sorted({start, *(e.occurred_on for e in chosen[applied:])}))
     next_event_day = next(event_days, None)
     representations = facts.terms.representations
-    while next_event_day is not None or walk.queue:
-        day = min(d for d in (next_event_day, walk.queue[0] if walk.queue else None) if d is not None)
-        if next_event_day == day:
+    queue, count = walk.queue, len(chosen)
+    while next_event_day is not None or queue:
+        if not queue or (next_event_day is not None and next_event_day <= queue[0]):
+            day = next_event_day
             next_event_day = next(event_days, None)
-        if walk.queue and walk.queue[0] == day:
-            heapq.heappop(walk.queue)
+        else:
+            day = queue[0]
+        if queue and queue[0] == day:
+            heapq.heappop(queue)
         walk.day = day
-        while applied < len(chosen) and chosen[applied].occurred_on <= day:
+        while applied < count and chosen[applied].occurred_on <= day:
             ledger.apply(chosen[applied], strict=False)
             applied += 1
         touched = facts.drain()
-        due = walk.bounds.pop(day, set())
+        kinds = {key.partition(":")[0] for key in touched}  # each figure, every key of a keyed one together
+        due = walk.bounds.pop(day, None)
         if first:
             _first_point(walk, representations)
             first = False
-        elif due or not _unread(touched, facts):
-            _recompute(walk, touched, due, representations)
+        elif due or not _unread(kinds, facts):
+            _recompute(walk, touched, kinds, due or set(), representations)
     walk.out.schedule = tuple(walk.schedule)
     return walk.out
 
 
 UNREAD = frozenset({Cited.TERMS, Cited.EFFECTIVE_DATE, Cited.REDEMPTION})
 """Figures no part of the timeline reads (5.6's redemptions ...)."""
-_CLAIM, _DERIVED, _MARGIN = Cited.CLAIM.every, Cited.DERIVED.every, Cited.MARGIN.every
-_KEYED_BY_NAME = {figure.value: figure for figure in KEYED}
+_CLAIM = Cited.CLAIM.every
+_UNREAD_ALWAYS = UNREAD | {Cited.DERIVED}
 READ = MONEY | SURVIVAL | EARNOUT_FIGURES | KEYED - {Cited.DERIVED}
 READ |= {Cited.DEADLINE, Cited.DELIVERED, Cited.CONDITIONS}
 """Figures some part reads (``_recompute``); derived records are read through their resolution."""
@@ -286,16 +294,14 @@ _undecided = set(Cited) - READ - UNREAD - {Cited.DERIVED}
 assert not _undecided, f"the timeline neither reads nor ignores {sorted(_undecided)}"
 
 
-def _unread(touched: set[str], facts: Facts) -> bool:
+def _unread(kinds: set[str], facts: Facts) -> bool:
     """True if no part reads any figure cited at this point: besides ``UNREAD``, the derived
     records of a resolution (the fold works them out from the resolution itself) and, while
     there is no BP Event, Gross Margin (1.5(b): it enters the schedule only through M)."""
-    bp = facts.bp_governing_date is not None
-    for key in touched:
-        if key in UNREAD or key.startswith(_DERIVED) or (not bp and key.startswith(_MARGIN)):
-            continue
-        return False
-    return True
+    read = kinds - _UNREAD_ALWAYS
+    if read and facts.bp_governing_date is None:
+        read.discard(Cited.MARGIN)
+    return not read
 
 
 def _first_point(walk: _Walk, representations: dict[str, str]) -> None:
@@ -334,23 +340,26 @@ def _duties(walk: _Walk, area: str) -> list[Duty]:
     return covenant_duties(facts)
 
 
-def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], representations: dict[str, str]) -> None:
+def _recompute(
+    walk: _Walk, touched: set[str], kinds: set[str], due: set[tuple[str, str]], representations: dict[str, str]
+) -> None:
+    """The parts that read a figure cited here (``kinds``: each figure, a keyed one by its kind),
+    and those whose own dates fall here (``due``)."""
     facts = walk.facts
-    claims = {key[len(_CLAIM) :] for key in touched if key.startswith(_CLAIM)}
-    keyed = {_KEYED_BY_NAME[key.partition(":")[0]] for key in touched if ":" in key}
+    claims = [key[len(_CLAIM) :] for key in touched if key.startswith(_CLAIM)] if Cited.CLAIM in kinds else []
     # 1.5(b): Gross Margin enters the schedule only through a BP Event's M
-    margins = Cited.MARGIN in keyed and facts.bp_governing_date is not None
-    schedule_changed = bool(touched & EARNOUT_FIGURES or margins) and walk.release_schedule()
+    margins = Cited.MARGIN in kinds and facts.bp_governing_date is not None
+    schedule_changed = bool(kinds & EARNOUT_FIGURES or margins) and walk.release_schedule()
     # 8.6: the claims bear on the offset only through payments withheld against them
-    offset_touched = Cited.OFFSET in touched or (bool(claims) and any(p.withheld_on for p in facts.payments.values()))
+    offset_touched = Cited.OFFSET in kinds or (bool(claims) and any(p.withheld_on for p in facts.payments.values()))
     if offset_touched:
         walk.offset = None
     headline = False
     # 7.2: a termination ends what is pending even when the schedule was already empty
-    if schedule_changed or touched & {Cited.DELIVERED, Cited.STATUS} or ("earnout", "") in due:
+    if schedule_changed or kinds & _EARNOUT_ENDED or ("earnout", "") in due:
         walk.earnout()
         headline = True
-    if touched & MONEY or Cited.LOSSES in keyed:
+    if kinds & _ALL_MONEY:
         walk.money_figures()
         headline = True
     elif claims:
@@ -360,7 +369,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
         walk.emit_headline()
     dated = [claim_id for claim_id in claims if walk.claim(claim_id)]
     # 7.3: every row after Closing or a statute date; else the rows of the sections the claims cite
-    if touched & SURVIVAL or Cited.SURVIVAL in keyed:
+    if kinds & _ALL_SURVIVAL:
         sections = set(representations)
     else:
         sections = {s for claim_id in dated for s in base_sections(facts.claims[claim_id].sections)}
@@ -369,7 +378,7 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
         citing = claims_citing(facts)
         for section in sections:
             walk.survival_spec(section, representations[section], citing)
-    areas = _touched_areas(touched, keyed, offset_touched, schedule_changed)
+    areas = _touched_areas(kinds, offset_touched, schedule_changed)
     for area in areas:
         walk.area_duties(area, _duties(walk, area))
     for kind, key in due:
@@ -382,26 +391,21 @@ def _recompute(walk: _Walk, touched: set[str], due: set[tuple[str, str]], repres
                 walk.duty_row(duty)
 
 
-def _touched_areas(touched: set[str], keyed: set[Cited], offset_touched: bool, schedule_changed: bool) -> set[str]:
+def _touched_areas(kinds: set[str], offset_touched: bool, schedule_changed: bool) -> set[str]:
     """The calendar's areas whose duties read a figure cited at this point."""
     areas = set()
-    if touched & {
-        Cited.DEADLINE,
-        Cited.CLOSING_DATE,
-        Cited.STATUS,
-        Cited.CONDITIONS,
-    }:  # conditions: the Closing Date (1.1)
+    if kinds & _CLOSING:  # conditions: the Closing Date (1.1)
         areas.add("closing")
-    if schedule_changed or Cited.DELIVERED in touched:
+    if schedule_changed or Cited.DELIVERED in kinds:
         areas.add("earnout")
-    if Cited.CLOSING_DATE in touched or Cited.SURVIVAL in keyed:
+    if Cited.CLOSING_DATE in kinds or Cited.SURVIVAL in kinds:
         areas.add("survival")
     if offset_touched:
         areas.add("offset")
-    if Cited.LOSSES in keyed:  # 8.1(c): Buyer Securities due outside the escrow on a resolution
+    if Cited.LOSSES in kinds:  # 8.1(c): Buyer Securities due outside the escrow on a resolution
         areas.add("indemnity")
-    if Cited.REIMBURSEMENT in keyed:
+    if Cited.REIMBURSEMENT in kinds:
         areas.add("reimbursement")
-    if Cited.STATUS in touched:
+    if Cited.STATUS in kinds:
         areas.add("covenant")
     return areas
