@@ -369,20 +369,33 @@ def trusted_model(cls: type[M], values: dict[str, Any]) -> M:
     a state part at every change point; used only for values the ledger has validated or computed itself:
     a sealed copy of a validated event, a stored event decoded from the ledger's own JSON,
     a figure of the state worked out from checked facts. The instance's four slots are set
-    through their descriptors (a quarter cheaper than ``object.__setattr__`` by name)."""
+    through their descriptors (a quarter cheaper than ``object.__setattr__`` by name); its set
+    of fields set is the class's one set of field names (``field_names``)."""
     model = _new(cls)
     _set_dict(model, values)
-    _set_fields_set(model, set(values))
+    _set_fields_set(model, _field_names.get(cls) or field_names(cls))
     _set_extra(model, None)
     _set_private(model, None)
     return model
 
 
+def field_names(cls: type[BaseModel]) -> set[str]:
+    """The set of ``cls``'s field names, made once and shared by every ``trusted_model`` of the
+    class as its ``__pydantic_fields_set__`` (every field is given). Shared, not one per model,
+    because a replay builds one an event: the models are frozen (no assignment adds to it) and
+    pydantic's ``model_copy`` copies the set before it adds a field to the copy's."""
+    names = _field_names[cls] = set(cls.model_fields)
+    return names
+
+
+_field_names: dict[type[BaseModel], set[str]] = {}
 _new = object.__new__
 _set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+TRUSTED_SETTERS = (_set_dict, _set_fields_set, _set_extra, _set_private)
+"""``trusted_model``'s four slot setters, for a decoder that builds its models in line."""
 
 
 @cache

@@ -161,10 +161,12 @@ def test_the_fast_path_takes_no_value_the_ledger_would_not_have_written(cls_name
 def test_a_money_text_is_taken_exactly_when_format_money_writes_it_for_an_amount_parse_money_takes(
     text: str,
 ) -> None:
-    """Decoding (issue 17): the fast path's one pattern for money (``MONEY_AS_WRITTEN``) takes a
-    stored amount exactly when the ledger could have written it - ``parse_money`` takes the amount
-    unchanged and ``format_money`` gives the same text back - at the bounds of two places, a
-    trillion and the sign, and for texts ``Decimal`` reads that the ledger never writes."""
+    """Decoding (issue 17): the fast path's one pattern for money (``MONEY_AS_WRITTEN``, read in
+    line by the decoders) takes a stored amount exactly when the ledger could have written it -
+    ``parse_money`` takes the amount unchanged and ``format_money`` gives the same text back - at
+    the bounds of two places, a trillion and the sign, and for texts ``Decimal`` reads that the
+    ledger never writes; a Gross Margin (1.5(b), ``Money``: it may be negative) and a claim's
+    resolution (8.3, ``NonNegativeMoney``: -0.00 is not below zero) each as their validators say."""
     from decimal import Decimal, InvalidOperation
 
     from commands.store.decode import NotAsWritten, _money_as_written
@@ -180,3 +182,35 @@ def test_a_money_text_is_taken_exactly_when_format_money_writes_it_for_an_amount
     except NotAsWritten:
         taken = None
     assert taken == (repr(Decimal(text)) if written else None)
+    envelope = {"timestamp": "2026-01-01T00:00:01Z", "occurred_on": "2003-09-05", "prev_hash": "", "hash": ""}
+    envelope |= {"batch": "", "originator_id": UUID("5b0e2a6c-3f8e-5a52-9d1c-8a8f2a9b7c41"), "originator_version": 3}
+    for cls_name, fields, may_be_negative in [
+        ("GrossMarginReported", {"month": "2003-08", "amount": text}, True),
+        ("ClaimResolved", {"claim_id": "C1", "amount": text}, False),
+    ]:
+        fast = trusted_decoder(EVENT_TYPES[cls_name])({**envelope, **fields}, lambda _: None)
+        expected = written and (may_be_negative or Decimal(text) >= 0)
+        assert (None if fast is None else repr(fast.amount)) == (repr(Decimal(text)) if expected else None)
+
+
+def test_a_remembered_value_is_remembered_for_its_json_type_only() -> None:
+    """Decoding (issue 17): the decoders remember a field's checked values (dates, ids, share
+    counts) by value, but a share count 1, once remembered, does not let ``true`` (equal to 1 in
+    Python, a different JSON value the ledger never writes for a count) through, nor the text
+    ``"1"``; the remembered 1 is still taken."""
+    cls = EVENT_TYPES["EscrowDeposited"]  # 1.4, 8.1(c): shares are a positive count
+    state: dict[str, Any] = {
+        "timestamp": "2026-01-01T00:00:01Z",
+        "occurred_on": "2002-12-06",
+        "prev_hash": "",
+        "hash": "",
+        "batch": "",
+        "shares": 1,
+        "originator_id": UUID("5b0e2a6c-3f8e-5a52-9d1c-8a8f2a9b7c41"),
+        "originator_version": 2,
+    }
+    decode = trusted_decoder(cls)
+    assert decode(state, lambda _: None).shares == 1
+    assert decode({**state, "shares": True}, lambda _: None) is None
+    assert decode({**state, "shares": "1"}, lambda _: None) is None
+    assert type(decode(state, lambda _: None).shares) is int

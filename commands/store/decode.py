@@ -28,7 +28,7 @@ import orjson
 from pydantic import AfterValidator, BaseModel, BeforeValidator, PlainSerializer
 
 from domain.event_json import model_values
-from domain.events import LedgerEvent, trusted_model
+from domain.events import TRUSTED_SETTERS, LedgerEvent, field_names
 from domain.stored_form import omitted_fields
 from domain.values import format_money, parse_money
 
@@ -103,10 +103,9 @@ def _money_as_written(value: Any) -> Decimal:
     return Decimal(value)
 
 
-def _checked(convert: Converter, metadata: list[Any]) -> Converter | None:
-    """``convert`` followed by the field's validators and constraints, the value unchanged by
-    them (a validator that would normalise it means it is not as the ledger wrote it); None
-    for metadata this cannot apply."""
+def _steps(metadata: list[Any]) -> list[Converter] | None:
+    """The field's validators and constraints as steps value -> value, in order; None for
+    metadata this cannot apply."""
     steps: list[Converter] = []
     for m in metadata:
         if isinstance(m, BeforeValidator | AfterValidator):
@@ -119,15 +118,37 @@ def _checked(convert: Converter, metadata: list[Any]) -> Converter | None:
             steps.append(_bound(lambda v, n=m.ge: v >= n))
         elif not isinstance(m, PlainSerializer):
             return None
-    if not steps:
-        return convert
+    return steps
 
-    def check(value: Any) -> Any:
-        converted = result = convert(value)
+
+def _unchanged_by(steps: list[Converter]) -> Callable[[Any], bool]:
+    """True if the steps take the value and leave it as it is (a validator that would normalise
+    it means it is not as the ledger wrote it); a refusal raises."""
+
+    def unchanged(converted: Any) -> bool:
+        result = converted
         for step in steps:
             result = step(result)
         if result != converted:
-            raise NotAsWritten(f"{str(value)[:40]!r} is not as the ledger writes it")
+            raise NotAsWritten(f"{str(converted)[:40]!r} is not as the ledger writes it")
+        return True
+
+    return unchanged
+
+
+def _checked(convert: Converter, metadata: list[Any]) -> Converter | None:
+    """``convert`` followed by the field's validators and constraints, the value unchanged by
+    them; None for metadata this cannot apply."""
+    steps = _steps(metadata)
+    if steps is None:
+        return None
+    if not steps:
+        return convert
+    unchanged = _unchanged_by(steps)
+
+    def check(value: Any) -> Any:
+        converted = convert(value)
+        unchanged(converted)
         return converted
 
     return check
@@ -142,11 +163,33 @@ def _bound(holds: Callable[[Any], bool]) -> Converter:
     return check
 
 
-def _remembered(convert: Converter | None) -> Converter | None:
-    """``convert`` of a scalar, remembered by value and JSON type (``typed``: 1 is not True):
-    a portfolio's events repeat the same dates, months, ids and amounts, and every result is
-    immutable. A refusal is not remembered (``lru_cache`` keeps no exceptions)."""
-    return None if convert is None else lru_cache(maxsize=8192, typed=True)(convert)
+MEMO_SIZE = 8192
+
+
+def _remembered(convert: Converter | None, json_type: type) -> Converter | None:
+    """``convert`` of a scalar, remembered for values of the one JSON type the ledger writes for
+    the field (``json_type``: a memo holds values of that exact type only, so 1 is never True):
+    a portfolio's events repeat the same dates, months and ids, and every result is immutable.
+    A refusal is not remembered. The decoder reads ``memo`` in line (a dict lookup, where an
+    ``lru_cache`` with ``typed`` built and hashed a key tuple for every value); emptied when full."""
+    if convert is None:
+        return None
+    memo: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        if type(value) is not json_type:
+            return convert(value)  # refuses it: the converters check the JSON type
+        result = memo.get(value)
+        if result is None:
+            result = convert(value)
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[value] = result
+        return result
+
+    remembered.memo = memo  # type: ignore[attr-defined]
+    remembered.json_type = json_type  # type: ignore[attr-defined]
+    return remembered
 
 
 def _converter(annotation: Any, metadata: list[Any] | None = None) -> Converter | None:
@@ -184,16 +227,27 @@ def _converter(annotation: Any, metadata: list[Any] | None = None) -> Converter 
 
         return _checked(sequence, metadata)
     if annotation in (str, int, bool):
-        return _remembered(_checked(_typed(annotation), metadata))
+        return _remembered(_checked(_typed(annotation), metadata), annotation)
     if annotation is datetime:
-        return _remembered(_checked(_text(datetime, _timestamp), metadata))
+        return _remembered(_checked(_text(datetime, _timestamp), metadata), str)
     if annotation is date:
-        return _remembered(_checked(_text(date, _date), metadata))
+        return _remembered(_checked(_text(date, _date), metadata), str)
     if annotation is Decimal:
         money = [m for m in metadata if isinstance(m, BeforeValidator) and m.func is parse_money]
         if money:  # the pattern stands for parse_money's check (and format_money's form)
-            return _checked(_money_as_written, [m for m in metadata if all(m is not x for x in money)])
-        return _remembered(_checked(_text(Decimal, _money), metadata))
+            steps = _steps([m for m in metadata if all(m is not x for x in money)])
+            if not steps:
+                return None if steps is None else _money_as_written
+            unchanged = _unchanged_by(steps)
+
+            def money_checked(value: Any) -> Decimal:
+                amount = _money_as_written(value)
+                unchanged(amount)
+                return amount
+
+            money_checked.unchanged = unchanged  # type: ignore[attr-defined]  # the decoder's in-line form
+            return money_checked
+        return _remembered(_checked(_text(Decimal, _money), metadata), str)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel) and not metadata:
         return _shared(annotation) if annotation.model_config.get("frozen") else None
     return None
@@ -256,7 +310,9 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
     converter named, a bare str, int or bool checked in line) rather than looping over them,
     because a replay decodes every event and a loop or a call per field would be paid once
     an event."""
-    env: dict[str, Any] = {"trusted_model": trusted_model, "cls": cls, "validate": cls.model_validate}
+    env: dict[str, Any] = {"cls": cls, "validate": cls.model_validate, "new": object.__new__}
+    env |= dict(zip(("set_dict", "set_fields_set", "set_extra", "set_private"), TRUSTED_SETTERS, strict=True))
+    env["fields_set"] = field_names(cls)  # shared by the class's models (domain.events.field_names)
     env["refuse"] = _refuse
     items = []  # in the class's field order, as validation sets them
     omitted = omitted_fields(cls)  # left out of the stored JSON at their default (domain.stored_form)
@@ -281,6 +337,18 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
         plain = None if convert is _same else _plain_type(info.annotation, info.metadata)
         if plain is not None:  # a bare str, int or bool: its type checked in line (a hash is never met twice)
             read = f"(v if type(v := {read}) is {plain.__name__} else refuse())"
+        elif convert is _money_as_written or hasattr(convert, "unchanged"):  # money: its pattern in line
+            env["Decimal"], env["money_text"] = Decimal, MONEY_AS_WRITTEN.fullmatch
+            if convert is _money_as_written:
+                read = f"(Decimal(v) if type(v := {read}) is str and money_text(v) else refuse())"
+            else:  # its validators too (not negative), the value unchanged by them
+                env[f"unchanged_{n}"] = convert.unchanged  # type: ignore[attr-defined]
+                taken = f"type(v := {read}) is str and money_text(v) and unchanged_{n}(d := Decimal(v))"
+                read = f"(d if {taken} else refuse())"
+        elif hasattr(convert, "memo"):  # a remembered value: the memo read in line, computed on a miss
+            env[f"memo_{n}"], env[f"convert_{n}"] = convert.memo, convert  # type: ignore[attr-defined]
+            kind = convert.json_type.__name__  # type: ignore[attr-defined]
+            read = f"(c if type(v := {read}) is {kind} and (c := memo_{n}.get(v)) is not None else convert_{n}(v))"
         elif convert is not _same:
             env[f"convert_{n}"] = convert
             read = f"convert_{n}({read})"
@@ -299,7 +367,12 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
         "    except (KeyError, ValueError, TypeError):  # a key missing, a value not as written\n"
         "        return otherwise(state)\n"
         + (f"    if {' or '.join(checks)}:\n        return otherwise(state)\n" if checks else "")
-        + "    return trusted_model(cls, values)\n"
+        + "    model = new(cls)  # trusted_model, in line: one call fewer an event\n"
+        "    set_dict(model, values)\n"
+        "    set_fields_set(model, fields_set)\n"
+        "    set_extra(model, None)\n"
+        "    set_private(model, None)\n"
+        "    return model\n"
     )
     exec(source, env)  # the source is made here, from the class's own field names
     # ``otherwise``: what to do with a state this cannot take (default: pydantic's validation;
