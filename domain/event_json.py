@@ -153,13 +153,35 @@ def _converter(annotation: Any, metadata: list[Any], where: str) -> Convert | No
 def model_values(model: BaseModel) -> dict[str, Any]:
     """The model's fields as JSON-ready values in declaration order, by JSON key, without the
     fields omitted at their default (``domain.stored_form``)."""
-    p = plan(type(model))
-    attrs = model.__dict__
-    values = {key: attrs[name] if convert is None else convert(attrs[name]) for name, key, convert in p.fields}
-    for key, default in p.omitted:
-        if values[key] == default:
-            del values[key]
-    return values
+    cls = type(model)
+    return (_writers.get(cls) or _writer(cls))(model.__dict__)
+
+
+_writers: dict[type[BaseModel], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _writer(cls: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``model_values`` of a ``cls`` as one function written out from its plan (one dict display,
+    each field's conversion named; then each field omitted at its default left out), rather
+    than a loop over the plan, because every appended event is written twice (its hash and
+    its stored row) and every event of the read model once. Made on first use, kept."""
+    p = plan(cls)
+    env: dict[str, Any] = {}
+    items = []
+    for n, (name, key, convert) in enumerate(p.fields):
+        read = f"attrs[{name!r}]"
+        if convert is not None:
+            env[f"convert_{n}"] = convert
+            read = f"convert_{n}({read})"
+        items.append(f"{key!r}: {read}")
+    lines = [f"    values = {{{', '.join(items)}}}"]
+    for n, (key, default) in enumerate(p.omitted):
+        env[f"default_{n}"] = default
+        lines.append(f"    if values[{key!r}] == default_{n}:\n        del values[{key!r}]")
+    source = "def write(attrs):\n" + "\n".join(lines) + "\n    return values\n"
+    exec(source, env)  # the source is made here, from the class's own field names
+    writer = _writers[cls] = env["write"]
+    return writer  # type: ignore[no-any-return]
 
 
 def _plain(value: Any) -> Any:
