@@ -35,9 +35,25 @@ def buyer_satisfaction(
     As the facts stand, the resolved claims not yet counted (all of them once the Allowance is
     first exceeded) are offset now; with ``hypothetical`` (claim id, amount) pairs - the pending
     claims at their claimed amounts, for the escrow reserve - as if those were resolved too."""
+    resolved_claims = facts.claims_of("buyer", "resolved")
+    return _satisfaction(facts, resolved_claims, _losses_of(resolved_claims), hypothetical)
+
+
+def _losses_of(claims: list[Claim]) -> Decimal:
+    """The claims' resolved Losses, summed in their order as ``Facts.resolved_losses`` sums them
+    (the same exact Decimal) - for the Buyer's resolved claims, that total."""
+    total = ZERO
+    for c in claims:
+        total += c.resolved_amount or ZERO
+    return total
+
+
+def _satisfaction(
+    facts: Facts, resolved_claims: list[Claim], resolved: Decimal, hypothetical: list[tuple[str, Decimal]] | None
+) -> tuple[Satisfaction, list[Decimal]]:
+    """``buyer_satisfaction`` given the Buyer's resolved claims in order and their total."""
     terms = facts.terms
-    resolved = facts.resolved_losses("buyer")
-    unsettled = [c for c in facts.claims_of("buyer", "resolved") if not c.settled]
+    unsettled = [c for c in resolved_claims if not c.settled]
     unsettled.sort(key=lambda c: (c.closed_on, c.positions[-1]))
     claims = [(c.claim_id, c.resolved_amount or ZERO) for c in unsettled]
     if hypothetical is not None:
@@ -55,14 +71,18 @@ def settle_buyer_losses(facts: Facts, claim: Claim) -> None:
     is satisfied in order - offset against the withheld payments, then escrow shares at $10,
     then Buyer Securities due outside the escrow when it holds too few, then cash - and the
     change is the claim's (what its derived SharesSurrendered and CashIndemnityDue record).
-    Nothing is satisfied twice: the figures only grow, from what earlier resolutions took."""
-    if not allowance_exceeded(facts.terms, facts.resolved_losses("buyer")):
+    Nothing is satisfied twice: the figures only grow, from what earlier resolutions took.
+    The Buyer's resolved claims are listed once and read by each step (a resolution is folded
+    for every claim, and each step went over all the claims again)."""
+    resolved_claims = facts.claims_of("buyer", "resolved")
+    resolved = _losses_of(resolved_claims)
+    if not allowance_exceeded(facts.terms, resolved):
         return  # 8.1(b): nothing is payable yet
-    before = _current(facts)
-    now, taken = buyer_satisfaction(facts)
+    before = _current(facts, [c for c in resolved_claims if c.settled])
+    now, taken = _satisfaction(facts, resolved_claims, resolved, None)
     for payment, amount in zip(facts.payments.values(), taken, strict=True):
         payment.offset += amount
-    for c in facts.claims_of("buyer", "resolved"):
+    for c in resolved_claims:
         c.settled = True
     from_escrow, outside = escrow_part(now.shares - before.shares, facts.escrow_balance)
     facts.escrow_surrendered += from_escrow
@@ -72,12 +92,12 @@ def settle_buyer_losses(facts: Facts, claim: Claim) -> None:
     claim.cash_due = now.cash - before.cash
 
 
-def _current(facts: Facts) -> Satisfaction:
-    """What the earlier resolutions satisfied: the offset taken, the shares surrendered in and
-    outside the escrow, and the cash that leaves of the payable amount they counted."""
+def _current(facts: Facts, settled: list[Claim]) -> Satisfaction:
+    """What the earlier resolutions satisfied (``settled``: the Buyer's resolved claims they
+    counted): the offset taken, the shares surrendered in and outside the escrow, and the cash
+    that leaves of the payable amount they counted."""
     terms = facts.terms
-    counted = sum((c.resolved_amount or ZERO for c in facts.claims_of("buyer", "resolved") if c.settled), ZERO)
-    payable = payable_losses(terms, counted)
+    payable = payable_losses(terms, sum((c.resolved_amount or ZERO for c in settled), ZERO))
     offset = sum((p.offset for p in facts.payments.values()), ZERO)
     shares = facts.escrow_surrendered + facts.outside_shares
     return Satisfaction(offset, shares, payable - offset - shares * terms.liquidation_value)
