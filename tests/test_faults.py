@@ -603,32 +603,40 @@ def test_a_locked_postgres_store_is_waited_for_within_the_timeout_then_one_line(
     assert run_cli(capsys, "--store", postgres_store, "verify").code == 0
 
 
-@pytest.mark.postgres
-def test_a_postgres_writer_lands_once_the_lock_is_released(postgres_store: str, tmp_path: Path) -> None:
-    """A table lock held for less than the timeout only delays the batch: the lock is released
-    only after the writer has said that it waits, however slowly the writer's process starts."""
+def _run_behind_postgres_lock(store: str, mode: str, *args: str) -> tuple[str, bytes, bytes, int]:
+    """``apa-ledger --store STORE ARGS`` while another session holds the events table in ``mode``,
+    released once the command has said (its first line on stderr) that it waits: that line, the
+    command's stdout and the rest of its stderr, and its exit code."""
     import subprocess
 
     from commands.store.postgres import connect_direct, postgres_env
     from tests.clirun import APA_LEDGER
 
-    source = tmp_path / "more.jsonl"
-    source.write_bytes(MORE)
-    before = _postgres_count(postgres_store)
-    with connect_direct(postgres_env(postgres_store)) as other:
+    with connect_direct(postgres_env(store)) as other:
         with other.transaction(force_rollback=True):
-            other.execute(f"LOCK TABLE {_postgres_table(postgres_store)} IN EXCLUSIVE MODE")
-            writer = subprocess.Popen(
-                [APA_LEDGER, "--store", postgres_store, "apply", "APA", str(source)],
+            other.execute(f"LOCK TABLE {_postgres_table(store)} IN {mode} MODE")
+            command = subprocess.Popen(
+                [APA_LEDGER, "--store", store, *args],
                 env={**os.environ, "APA_LEDGER_WRITE_TIMEOUT": "60"},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-            assert writer.stderr is not None
-            said = writer.stderr.readline().decode()
-        _, err = writer.communicate(timeout=60)
+            assert command.stderr is not None
+            said = command.stderr.readline().decode()
+        out, err = command.communicate(timeout=60)
+    return said, out, err, command.returncode
+
+
+@pytest.mark.postgres
+def test_a_postgres_writer_lands_once_the_lock_is_released(postgres_store: str, tmp_path: Path) -> None:
+    """A table lock held for less than the timeout only delays the batch: the lock is released
+    only after the writer has said that it waits, however slowly the writer's process starts."""
+    source = tmp_path / "more.jsonl"
+    source.write_bytes(MORE)
+    before = _postgres_count(postgres_store)
+    said, _, err, code = _run_behind_postgres_lock(postgres_store, "EXCLUSIVE", "apply", "APA", str(source))
     assert "waiting up to 60 s" in said, said + err.decode()
-    assert writer.returncode == 0, err.decode()
+    assert code == 0, err.decode()
     assert _postgres_count(postgres_store) == before + 1
 
 
@@ -740,25 +748,11 @@ def test_every_command_waits_for_a_postgres_access_exclusive_lock_as_announced_t
 def test_a_postgres_read_lands_once_the_lock_is_released(postgres_store: str) -> None:
     """A read held up by an ACCESS EXCLUSIVE lock only waits: the lock is released once the
     reader has said that it waits, and the reader then answers as usual."""
-    import subprocess
-
-    from commands.store.postgres import connect_direct, postgres_env
-    from tests.clirun import APA_LEDGER
-
-    with connect_direct(postgres_env(postgres_store)) as other:
-        with other.transaction(force_rollback=True):
-            other.execute(f"LOCK TABLE {_postgres_table(postgres_store)} IN ACCESS EXCLUSIVE MODE")
-            reader = subprocess.Popen(
-                [APA_LEDGER, "--store", postgres_store, "state", "APA", "--as-of", "2004-01-31", "--json"],
-                env={**os.environ, "APA_LEDGER_WRITE_TIMEOUT": "60"},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            assert reader.stderr is not None
-            said = reader.stderr.readline().decode()
-        out, err = reader.communicate(timeout=60)
+    said, out, err, code = _run_behind_postgres_lock(
+        postgres_store, "ACCESS EXCLUSIVE", "state", "APA", "--as-of", "2004-01-31", "--json"
+    )
     assert "waiting up to 60 s" in said, said + err.decode()
-    assert reader.returncode == 0 and err == b"", err.decode()
+    assert code == 0 and err == b"", err.decode()
     assert b'"agreement_id"' in out
 
 
