@@ -710,7 +710,8 @@ def test_every_command_waits_for_a_postgres_access_exclusive_lock_as_announced_t
     """readings 20. Another session's bare `LOCK TABLE ... IN ACCESS EXCLUSIVE MODE` blocks even
     the read before an append: every command, reading or writing, waits for it as an append
     waits (said once), gives up after $APA_LEDGER_WRITE_TIMEOUT with one line and exit 2 while
-    the lock is still held, and nothing is appended or written."""
+    the lock is still held, and nothing is appended or written. The line says what did not
+    happen: a read-only command that the store was not changed, never that nothing was appended."""
     import subprocess
 
     from commands.store.postgres import connect_direct, postgres_env
@@ -739,6 +740,10 @@ def test_every_command_waits_for_a_postgres_access_exclusive_lock_as_announced_t
         lines = err.decode().splitlines()
         assert process.returncode == 2 and len(lines) == 2 and "Traceback" not in err.decode(), (command, lines)
         assert "waiting up to 2 s" in lines[0] and "stayed locked" in lines[1], (command, lines)
+        if command[0] not in ("apply", "new"):  # a read-only command never says it appended nothing
+            assert "; the store was not changed" in lines[1] and "appended" not in lines[1], (command, lines)
+        else:
+            assert "; the store was not changed" in lines[1] or "; nothing was appended" in lines[1], (command, lines)
     assert list(out.iterdir()) == []
     assert _postgres_count(postgres_store) == before
     assert run_cli(capsys, "--store", postgres_store, "verify").code == 0

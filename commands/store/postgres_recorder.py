@@ -32,7 +32,7 @@ Of the library's private methods, only the ones that transaction reaches stay: i
 ``_insert_stored_events`` is overridden to write the seal rows under the table lock
 (``_lock_table`` and ``_notify_channel`` are the library's own), and its ``insert_events``
 is taken without its retry (``_LibraryInsertTriedOnce``), as are its ``select_notifications`` and
-``max_notification_id`` (each under ``waits_for_locks``); the reading of the inserted ids
+``max_notification_id`` (each under ``reads_wait_for_locks``); the reading of the inserted ids
 is the library's (tuple rows saved little, on a path few appends take). pyproject pins
 eventsourcing exactly for these, and tests/test_library_recorder_cases.py runs the
 library's own recorder test cases against this recorder, both ways of appending.
@@ -69,7 +69,10 @@ def lock_not_available(exc: Exception) -> bool:
 
 
 waits_for_locks = waiting.while_locked(lock_not_available)
-"""A read or an append that waits for another session's lock as announced, then gives up in one line."""
+"""An append that waits for another session's lock as announced, then gives up in one line."""
+
+reads_wait_for_locks = waiting.while_locked(lock_not_available, outcome="the store was not changed")
+"""A read that waits for another session's lock as announced, then gives up in one line."""
 
 
 def session_options(datastore: PostgresDatastore) -> str:
@@ -272,15 +275,15 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
         curs.execute(statement, _columns(stored_events), prepare=True)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    @waits_for_locks  # inside the library's retry, as the insert's
+    @reads_wait_for_locks  # inside the library's retry, as the insert's
     def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
-        """The library's ``select_notifications``, its lock waits bounded (``waits_for_locks``)."""
+        """The library's ``select_notifications``, its lock waits bounded (``reads_wait_for_locks``)."""
         return PostgresApplicationRecorder.select_notifications.__wrapped__(self, *args, **kwargs)  # type: ignore[attr-defined]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    @waits_for_locks
+    @reads_wait_for_locks
     def max_notification_id(self) -> int | None:
-        """The library's ``max_notification_id``, its lock waits bounded (``waits_for_locks``)."""
+        """The library's ``max_notification_id``, its lock waits bounded (``reads_wait_for_locks``)."""
         return PostgresApplicationRecorder.max_notification_id.__wrapped__(self)  # type: ignore[attr-defined,no-any-return]
 
     def select_events(
@@ -300,7 +303,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
         rows = self.select_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
         return [StoredEvent(ident, version, topic, state) for version, topic, state in rows]
 
-    @waits_for_locks
+    @reads_wait_for_locks
     def select_originators(self, start: int, limit: int) -> list[tuple[int, UUID | str]]:
         """The notification log after ``start``: each notification's id and originator, nothing
         more (``select_notifications`` without the stored state; the read model's paging)."""
@@ -312,7 +315,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
             curs.execute(statement, [start, limit], prepare=True)
             return curs.fetchall()
 
-    @waits_for_locks
+    @reads_wait_for_locks
     def select_positions(self, start: int, limit: int) -> list[tuple[int, UUID | str, int]]:
         """The notification log after ``start``: each notification's id, originator and position
         (``verify``'s check of the whole log: no row of an unregistered agreement, none out of order)."""
@@ -329,7 +332,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
             schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name), seals=self.seals
         )
 
-    @waits_for_locks
+    @reads_wait_for_locks
     def _rows(self, statement: Composed, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, params)
@@ -382,7 +385,7 @@ class LedgerPostgresRecorder(_LibraryInsertTriedOnce):
             )
         ]
 
-    @waits_for_locks
+    @reads_wait_for_locks
     def select_rows(
         self,
         originator_id: UUID | str,

@@ -86,11 +86,12 @@ def _got_past(waited: bool) -> None:
         together.value = IDLE
 
 
-def while_locked(locked: Callable[[Exception], bool]) -> Callable[[F], F]:
+def while_locked(locked: Callable[[Exception], bool], outcome: str = "nothing was appended") -> Callable[[F], F]:
     """A store operation (an append, a read) tried again while ``locked(error)`` says another
     process holds the store's lock (each try waits ``LOCK_POLL`` seconds for it), up to
     ``write_timeout()``: said once when the wait begins (once for all the processes of a command,
-    ``together``), then one line (a ``StoreError``) if the lock is still held."""
+    ``together``), then one line (a ``StoreError``) ending in ``outcome`` if the lock is still
+    held: a read says the store was not changed, since a read-only command appends nothing."""
 
     def decorate(append: F) -> F:
         @wraps(append)
@@ -112,7 +113,7 @@ def while_locked(locked: Callable[[Exception], bool]) -> Callable[[F], F]:
                 if _wait_given_up(elsewhere=time.monotonic() < deadline):
                     raise StoreError(
                         f"the store stayed locked by another process for {timeout:g} s "
-                        f"(${WRITE_TIMEOUT_ENV}); nothing was appended",
+                        f"(${WRITE_TIMEOUT_ENV}); {outcome}",
                         "store",
                     )
 
