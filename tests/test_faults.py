@@ -284,11 +284,12 @@ def test_a_full_disk_under_a_first_calendar_leaves_no_file(
     assert list(out.iterdir()) == []
 
 
-def _hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
+def _hold_write_lock(path: Path, seconds: float, held: threading.Event, release: threading.Event | None = None) -> None:
+    """Another process's write lock held for ``seconds``, or until ``release`` is set."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
     held.set()
-    time.sleep(seconds)
+    (release or threading.Event()).wait(seconds)
     db.execute("ROLLBACK")
     db.close()
 
@@ -299,18 +300,19 @@ def test_a_locked_store_is_waited_for_within_the_timeout_then_one_line(store: Pa
     source = tmp_path / "more.jsonl"
     source.write_bytes(MORE)
     before = stored_count(store)
-    held = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(store, 6, held))
+    held, released = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(store, 60, held, released))
     holder.start()
     held.wait()
     started = time.monotonic()
     run = run_process("--store", str(store), "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "2"})
     waited = time.monotonic() - started
+    released.set()  # the lock was held until the writer ended: it gave up, it did not land
     holder.join()
     lines = run.err.splitlines()
     assert run.code == 2 and len(lines) == 2 and "Traceback" not in run.err, run
     assert "waiting up to 2 s" in lines[0] and "stayed locked" in lines[1] and "nothing was appended" in lines[1]
-    assert 2 <= waited < 6
+    assert 2 <= waited < 15  # ten waits of the timeout (the library's retry) would be 20 s
     assert stored_count(store) == before
 
 
@@ -534,15 +536,17 @@ def test_a_read_of_an_empty_postgres_database_creates_nothing(
         assert objects == 0
 
 
-def _hold_postgres_lock(url: str, statement: str, seconds: float, held: threading.Event) -> None:
-    """Another session's transaction holding ``statement``'s lock for ``seconds`` (as psql's
-    ``BEGIN; LOCK TABLE ...;`` left open), then rolled back."""
+def _hold_postgres_lock(
+    url: str, statement: str, seconds: float, held: threading.Event, release: threading.Event | None = None
+) -> None:
+    """Another session's transaction holding ``statement``'s lock for ``seconds`` or until
+    ``release`` is set (as psql's ``BEGIN; LOCK TABLE ...;`` left open), then rolled back."""
     from commands.store.postgres import connect_direct, postgres_env
 
     with connect_direct(postgres_env(url)) as other, other.transaction(force_rollback=True):
         other.execute(statement)
         held.set()
-        time.sleep(seconds)
+        (release or threading.Event()).wait(seconds)
 
 
 def _postgres_count(url: str) -> int:
@@ -586,19 +590,20 @@ def test_a_locked_postgres_store_is_waited_for_within_the_timeout_then_one_line(
     source = tmp_path / "more.jsonl"
     source.write_bytes(MORE)
     before = _postgres_count(postgres_store)
-    held = threading.Event()
+    held, released = threading.Event(), threading.Event()
     statement = lock.format(table=_postgres_table(postgres_store))
-    holder = threading.Thread(target=_hold_postgres_lock, args=(postgres_store, statement, 6, held))
+    holder = threading.Thread(target=_hold_postgres_lock, args=(postgres_store, statement, 60, held, released))
     holder.start()
     held.wait()
     started = time.monotonic()
     run = run_process("--store", postgres_store, "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "2"})
     waited = time.monotonic() - started
+    released.set()  # the lock was held until the writer ended: it gave up, it did not land
     holder.join()
     lines = run.err.splitlines()
     assert run.code == 2 and len(lines) == 2 and "Traceback" not in run.err, run
     assert "waiting up to 2 s" in lines[0] and "stayed locked" in lines[1] and "nothing was appended" in lines[1]
-    assert 2 <= waited < 6
+    assert 2 <= waited < 15  # ten waits of the timeout (the library's retry) would be 20 s
     assert _postgres_count(postgres_store) == before
     assert run_cli(capsys, "--store", postgres_store, "verify").code == 0
 
@@ -672,17 +677,18 @@ def test_a_locked_postgres_store_is_waited_for_as_announced_without_the_insert_f
         source = tmp_path / "more.jsonl"
         source.write_bytes(MORE)
         before = _postgres_count(postgres_store)
-        held = threading.Event()
+        held, released = threading.Event(), threading.Event()
         statement = f"LOCK TABLE {_postgres_table(postgres_store)} IN EXCLUSIVE MODE"
-        holder = threading.Thread(target=_hold_postgres_lock, args=(postgres_store, statement, 8, held))
+        holder = threading.Thread(target=_hold_postgres_lock, args=(postgres_store, statement, 60, held, released))
         holder.start()
         held.wait()
         started = time.monotonic()
         run = run_process("--store", clerk, "apply", "APA", str(source), env={"APA_LEDGER_WRITE_TIMEOUT": "2"})
         waited = time.monotonic() - started
+        released.set()  # the lock was held until the writer ended: it gave up, it did not land
         holder.join()
         assert run.code == 2 and "waiting up to 2 s" in run.err and "stayed locked" in run.err, run
-        assert 2 <= waited < 6
+        assert 2 <= waited < 15  # ten waits of the timeout (the library's retry) would be 20 s
         assert _postgres_count(postgres_store) == before
     finally:
         admin.execute(sql.SQL("DROP OWNED BY {}").format(role))
