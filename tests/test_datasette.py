@@ -13,13 +13,14 @@ import socket
 import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from commands.demo import demo_history
 from commands.reporting.datasette_metadata import QUERIES, TABLES, metadata
-from commands.reporting.export import export
+from commands.reporting.export import SCHEMA_VERSION, export
 from tests.clirun import APA_LEDGER, run_cli
 from tests.ledger import OneAgreement, new_ledger
 
@@ -103,6 +104,28 @@ def test_serve_without_a_read_model_says_how_to_make_one(tmp_path: Path, capsys:
     """`serve --db` a missing file: one line naming `apa-ledger export`, exit 2."""
     result = run_cli(capsys, "serve", "--db", str(tmp_path / "missing.sqlite"))
     assert result.code == 2 and "apa-ledger export" in result.err and result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("layout", [None, SCHEMA_VERSION - 1, SCHEMA_VERSION + 1])
+def test_serve_refuses_a_file_that_is_not_a_read_model_of_this_layout(
+    reporting: tuple[Path, OneAgreement], tmp_path: Path, capsys: pytest.CaptureFixture[str], layout: int | None
+) -> None:
+    """`serve --db` a file of another layout (an older version's export, whose columns today's
+    canned queries and notes do not match) or no read model at all: one line saying how to
+    rebuild it with `apa-ledger export`, exit 2, and the file is left as it was."""
+    db = tmp_path / "old.sqlite"
+    if layout is None:
+        db.write_bytes(b"not a database")
+    else:
+        db.write_bytes(reporting[0].read_bytes())
+        with closing(sqlite3.connect(db)) as conn:
+            conn.execute(f"PRAGMA user_version = {layout}")
+    before = db.read_bytes()
+    result = run_cli(capsys, "serve", "--db", str(db))
+    assert result.code == 2 and result.err.count("\n") == 1, result
+    assert f"apa-ledger export --out {db}" in result.err, result
+    assert ("not a read model" if layout is None else f"layout {layout}") in result.err, result
+    assert db.read_bytes() == before
 
 
 @pytest.mark.parametrize("command", ["calendar", "export", "serve", "report"])

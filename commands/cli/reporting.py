@@ -272,6 +272,18 @@ def serve(db: str, port: int, host: str, allow: tuple[str, ...], plaintext: bool
 
     if not Path(db).exists():
         fail(f"--db: no read model at {db} (run `apa-ledger export --out {db}` first)")
+    from commands.reporting.export import SCHEMA_VERSION, schema_version
+
+    # Datasette would serve an older layout's tables under today's canned queries and column
+    # notes, which name columns it lacks: wrong or failing answers with no warning.
+    layout = schema_version(Path(db))
+    if layout is None:
+        fail(f"--db: {db} is not a read model (run `apa-ledger export --out {db}` to write one)")
+    if layout != SCHEMA_VERSION:
+        fail(
+            f"--db: {db} is a read model of layout {layout} and this version reads layout {SCHEMA_VERSION} "
+            f"(run `apa-ledger export --out {db}` to rebuild it)"
+        )
     from commands.reporting.plaintext import from_encrypted_store
 
     if not plaintext and from_encrypted_store(db):
