@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -29,7 +29,7 @@ def offset_interest(terms: Terms, principal: Decimal, withheld_on: date, paid_on
     return exact.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def offsets(claims: Sequence[tuple[str, Decimal]], payments: Sequence[tuple[Decimal, frozenset[str]]]) -> list[Decimal]:
+def offsets(claims: Sequence[tuple[str, Decimal]], payments: Sequence[tuple[Decimal, Set[str]]]) -> list[Decimal]:
     """8.6, readings 5 and 7: how much of each payable claim is offset, and so satisfied, against
     the payments withheld "until such matters are resolved". ``claims``: (claim id, amount) in the
     order they became payable; ``payments``: (what is still withheld and not yet offset, the

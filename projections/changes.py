@@ -33,7 +33,7 @@ from domain.events import LedgerEvent
 from projections.cited import KEYED, Cited
 from projections.earnout import release_schedule, share_counts
 from projections.escrow import escrow_state
-from projections.facts import EARNOUT_FIGURES, Facts
+from projections.facts import EARNOUT_FIGURES, Facts, base_sections
 from projections.headline import PARTS, part_columns, part_values
 from projections.indemnity import claim_state, indemnity_side
 from projections.ledger import Fold, effective_events
@@ -49,7 +49,7 @@ from projections.obligations import (
     survival_duties,
 )
 from projections.offset import offset_state
-from projections.survival import Survival, base_sections, claims_citing, survival_of
+from projections.survival import Survival, claims_citing, survival_of
 
 Row = dict[str, Any]
 MONEY = frozenset({Cited.ESCROW, Cited.OFFSET, Cited.STATUS, Cited.CLOSING_DATE})

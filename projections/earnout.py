@@ -209,7 +209,7 @@ def _margin(facts: Facts, e: GrossMarginReported) -> None:
     if held and held[0] > e.position:
         return  # a report recorded later already governs this month, even if dated earlier
     facts.margins[e.month] = e.amount
-    facts.cite(figure, e.position, replace=True)
+    facts.cite_key(Cited.MARGIN, e.month, e.position, replace=True)
 
 
 def _check_bp_window(facts: Facts, e: LedgerEvent, day: date, what: str) -> None:

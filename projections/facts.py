@@ -10,15 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import wraps
+from functools import lru_cache, wraps
 from operator import attrgetter
 from types import FunctionType
 from typing import Any, TypeVar
 
 from domain import earnout as earnout_rules
+from domain.events import base_section
 from domain.notices import Notice
 from domain.terms import Terms
-from projections.cited import Cited
+from projections.cited import KEYED, Cited
 
 ZERO = Decimal(0)
 EARNOUT_FIGURES = frozenset({Cited.CLOSING_DATE, Cited.STATUS, Cited.BP_EVENT})
@@ -119,6 +120,9 @@ class Facts:
     deemed_on: date | None = None
     delivered_shares: int = 0
     claims: dict[str, Claim] = field(default_factory=dict)
+    citing: dict[str, list[Claim]] = field(default_factory=dict, repr=False, compare=False)
+    """7.3: each numbered section with the claims citing it, in order of assertion; kept by
+    ``add_claim`` so that the survival of a new claim's sections reads their own claims only."""
     escrow_deposited: int = 0
     escrow_surrendered: int = 0
     escrow_released: int = 0
@@ -157,12 +161,20 @@ class Facts:
         Every handler of the fold cites each figure its event changes, after changing it
         (``tests/test_timeline_memo.py`` checks it field by field, ``FIELD_FIGURES``): so a
         ``recalled`` result, and a timeline's ``drain``, see every change."""
+        self._note(figure, figure.partition(":")[0], position, replace)
+
+    def cite_key(self, kind: Cited, key: str, position: int, replace: bool = False) -> None:
+        """``cite(kind.of(key), position, replace)``, the name joined here and its kind known, not
+        split again: a keyed figure (a claim's, a month's) is cited at most of the fold's events."""
+        assert kind in KEYED, f"{kind} is one figure, not one per key"
+        self._note(kind + ":" + key, kind, position, replace)
+
+    def _note(self, figure: str, kind: str, position: int, replace: bool) -> None:
         if replace:
             self.sources[figure] = [position]
         else:
             self.sources.setdefault(figure, []).append(position)
         self.touched.add(figure)
-        kind = figure.partition(":")[0]
         self.revisions[kind] = self.revisions.get(kind, 0) + 1
 
     def drain(self) -> set[str]:
@@ -187,6 +199,12 @@ class Facts:
     @property
     def bp_occurred_on(self) -> date | None:
         return self.bp_declared_on if self.bp_declared_on is not None else self.deemed_on
+
+    def add_claim(self, claim: Claim) -> None:
+        """A newly asserted claim, listed under each numbered section it cites (``citing``)."""
+        self.claims[claim.claim_id] = claim
+        for section in base_sections(claim.sections):
+            self.citing.setdefault(section, []).append(claim)
 
     def claims_of(self, claimant: str, status: str | None = None) -> list[Claim]:
         return [c for c in self.claims.values() if c.claimant == claimant and (status is None or c.status == status)]
@@ -223,6 +241,12 @@ class Facts:
         return self.escrow_deposited - self.escrow_surrendered - self.escrow_released
 
 
+@lru_cache(maxsize=4096)
+def base_sections(sections: tuple[str, ...]) -> tuple[str, ...]:
+    """The numbered sections a claim's citations fall under, each once, in order (pure; cached)."""
+    return tuple(dict.fromkeys(base_section(s) for s in sections))
+
+
 FIELD_FIGURES: dict[str, Cited | None] = {
     "terms": None,  # None: fixed for a fold
     "agreement_id": None,
@@ -243,6 +267,7 @@ FIELD_FIGURES: dict[str, Cited | None] = {
     "delivered_shares": Cited.DELIVERED,
     "deliveries": Cited.DELIVERED,
     "claims": Cited.CLAIM,
+    "citing": Cited.CLAIM,
     "escrow_deposited": Cited.ESCROW,
     "escrow_surrendered": Cited.ESCROW,
     "escrow_released": Cited.ESCROW,

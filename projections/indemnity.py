@@ -20,7 +20,7 @@ from domain.notices import effect
 from domain.offset import offsets
 from projections.checks import Handler, reject, require_effective
 from projections.cited import Cited
-from projections.facts import ZERO, Claim, Facts, Losses, Movement, recalled
+from projections.facts import ZERO, Claim, Facts, Losses, Movement, Payment, recalled
 from projections.models import ClaimState, IndemnitySide, IndemnityState
 from projections.survival import new_claim_refusal
 
@@ -36,7 +36,8 @@ def buyer_satisfaction(
     first exceeded) are offset now; with ``hypothetical`` (claim id, amount) pairs - the pending
     claims at their claimed amounts, for the escrow reserve - as if those were resolved too."""
     resolved_claims = facts.claims_of("buyer", "resolved")
-    return _satisfaction(facts, resolved_claims, _losses_of(resolved_claims), hypothetical)
+    payments = list(facts.payments.values())
+    return _satisfaction(facts, resolved_claims, _losses_of(resolved_claims), hypothetical, payments, _offset(payments))
 
 
 def _losses_of(claims: list[Claim]) -> Decimal:
@@ -48,10 +49,24 @@ def _losses_of(claims: list[Claim]) -> Decimal:
     return total
 
 
+def _offset(payments: list[Payment]) -> Decimal:
+    """8.6: what the payments gave to the offset so far, summed in their order."""
+    total = ZERO
+    for p in payments:
+        total += p.offset
+    return total
+
+
 def _satisfaction(
-    facts: Facts, resolved_claims: list[Claim], resolved: Decimal, hypothetical: list[tuple[str, Decimal]] | None
+    facts: Facts,
+    resolved_claims: list[Claim],
+    resolved: Decimal,
+    hypothetical: list[tuple[str, Decimal]] | None,
+    payments: list[Payment],
+    offset_before: Decimal,
 ) -> tuple[Satisfaction, list[Decimal]]:
-    """``buyer_satisfaction`` given the Buyer's resolved claims in order and their total."""
+    """``buyer_satisfaction`` given the Buyer's resolved claims in order and their total, the
+    payments and what they gave to the offset so far (``_offset``: a resolution reads it twice)."""
     terms = facts.terms
     unsettled = [c for c in resolved_claims if not c.settled]
     unsettled.sort(key=lambda c: (c.closed_on, c.positions[-1]))
@@ -60,9 +75,8 @@ def _satisfaction(
         claims += hypothetical
         resolved += sum((amount for _, amount in hypothetical), ZERO)
     payable = payable_losses(terms, resolved)
-    payments = list(facts.payments.values())
-    taken = offsets(claims, [(p.held, frozenset(p.covers)) for p in payments]) if payable > 0 else []
-    offset = sum((p.offset for p in payments), ZERO) + sum(taken, ZERO)
+    taken = offsets(claims, [(p.held, p.covers) for p in payments]) if payable > 0 else []
+    offset = offset_before + sum(taken, ZERO)
     return satisfaction(terms, payable, offset), taken
 
 
@@ -78,9 +92,11 @@ def settle_buyer_losses(facts: Facts, claim: Claim) -> None:
     resolved = _losses_of(resolved_claims)
     if not allowance_exceeded(facts.terms, resolved):
         return  # 8.1(b): nothing is payable yet
-    before = _current(facts, [c for c in resolved_claims if c.settled])
-    now, taken = _satisfaction(facts, resolved_claims, resolved, None)
-    for payment, amount in zip(facts.payments.values(), taken, strict=True):
+    payments = list(facts.payments.values())
+    offset = _offset(payments)
+    before = _current(facts, [c for c in resolved_claims if c.settled], offset)
+    now, taken = _satisfaction(facts, resolved_claims, resolved, None, payments, offset)
+    for payment, amount in zip(payments, taken, strict=True):
         payment.offset += amount
     for c in resolved_claims:
         c.settled = True
@@ -92,13 +108,13 @@ def settle_buyer_losses(facts: Facts, claim: Claim) -> None:
     claim.cash_due = now.cash - before.cash
 
 
-def _current(facts: Facts, settled: list[Claim]) -> Satisfaction:
+def _current(facts: Facts, settled: list[Claim], offset: Decimal) -> Satisfaction:
     """What the earlier resolutions satisfied (``settled``: the Buyer's resolved claims they
-    counted): the offset taken, the shares surrendered in and outside the escrow, and the cash
-    that leaves of the payable amount they counted."""
+    counted; ``offset``: what the payments gave to the offset): the offset taken, the shares
+    surrendered in and outside the escrow, and the cash that leaves of the payable amount they
+    counted."""
     terms = facts.terms
-    payable = payable_losses(terms, sum((c.resolved_amount or ZERO for c in settled), ZERO))
-    offset = sum((p.offset for p in facts.payments.values()), ZERO)
+    payable = payable_losses(terms, _losses_of(settled))
     shares = facts.escrow_surrendered + facts.outside_shares
     return Satisfaction(offset, shares, payable - offset - shares * terms.liquidation_value)
 
@@ -193,17 +209,19 @@ def _asserted(facts: Facts, e: ClaimAsserted) -> None:
             given = f"; the claim's notice is effective on {e.occurred_on}: {effect(e.notice)}" if e.notice else ""
             clause = "7.3(ii)" if section == terms.tax_section else "7.3"
             raise reject(e, f"{late}{given}", f"{clause}, 9.11" if given else clause)
-    facts.claims[e.claim_id] = Claim(
-        claim_id=e.claim_id,
-        claimant=e.claimant,
-        sections=tuple(e.sections),
-        basis=e.basis,
-        asserted_on=e.occurred_on,
-        amount=e.amount,
-        positions=[e.position],
-        notice=e.notice,
+    facts.add_claim(
+        Claim(
+            claim_id=e.claim_id,
+            claimant=e.claimant,
+            sections=tuple(e.sections),
+            basis=e.basis,
+            asserted_on=e.occurred_on,
+            amount=e.amount,
+            positions=[e.position],
+            notice=e.notice,
+        )
     )
-    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
+    facts.cite_key(Cited.CLAIM, e.claim_id, e.position)
 
 
 def _pending_claim(facts: Facts, e: ClaimRevised | ClaimResolved | ClaimWithdrawn) -> Claim:
@@ -220,7 +238,7 @@ def _revised(facts: Facts, e: ClaimRevised) -> None:
     claim = _pending_claim(facts, e)
     claim.amount = e.amount
     claim.positions.append(e.position)
-    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
+    facts.cite_key(Cited.CLAIM, e.claim_id, e.position)
 
 
 def _resolved(facts: Facts, e: ClaimResolved) -> None:
@@ -232,8 +250,8 @@ def _resolved(facts: Facts, e: ClaimResolved) -> None:
     sellers_before = payable_losses(terms, facts.resolved_losses("sellers")) if claim.claimant == "sellers" else ZERO
     claim.status, claim.resolved_amount, claim.closed_on = "resolved", e.amount, e.occurred_on
     claim.positions.append(e.position)
-    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
-    facts.cite(Cited.LOSSES.of(claim.claimant), e.position)
+    facts.cite_key(Cited.CLAIM, e.claim_id, e.position)
+    facts.cite_key(Cited.LOSSES, claim.claimant, e.position)
     if claim.claimant != "buyer":
         claim.cash_due = payable_losses(terms, facts.resolved_losses("sellers")) - sellers_before
         return
@@ -253,12 +271,12 @@ def _withdrawn(facts: Facts, e: ClaimWithdrawn) -> None:
     claim = _pending_claim(facts, e)
     claim.status, claim.closed_on = "withdrawn", e.occurred_on
     claim.positions.append(e.position)
-    facts.cite(Cited.CLAIM.of(e.claim_id), e.position)
+    facts.cite_key(Cited.CLAIM, e.claim_id, e.position)
 
 
 def _derived(facts: Facts, e: SharesSurrendered | CashIndemnityDue) -> None:
     """Derived records of a resolution: the fold recomputes them from ClaimResolved."""
-    facts.cite(Cited.DERIVED.of(e.claim_id), e.position)
+    facts.cite_key(Cited.DERIVED, e.claim_id, e.position)
 
 
 CLAIM_HANDLERS: dict[type[LedgerEvent], Handler] = {  # type: ignore[dict-item]

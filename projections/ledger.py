@@ -59,19 +59,22 @@ class Fold:
         handler = self._handlers.get(type(event))
         if handler is None:
             return
+        facts = self.facts
         try:
-            handler(self.facts, event)
+            handler(facts, event)
         except RuleViolation as violation:
             if strict:
                 raise
             self.anomalies.append((event.position, str(violation)))
             return
-        if self.facts.last_date is None or event.occurred_on > self.facts.last_date:
-            self.facts.last_date = event.occurred_on
+        last, on = facts.last_date, event.occurred_on
+        if last is None or on > last:
+            facts.last_date = on
 
     def apply_all(self, events: Iterable[LedgerEvent], strict: bool = False) -> Fold:
+        apply = self.apply
         for event in events:
-            self.apply(event, strict=strict)
+            apply(event, strict)
         return self
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
-from domain.events import LedgerEvent, TaxLimitationPeriodRecorded, base_section
+from domain.events import LedgerEvent, TaxLimitationPeriodRecorded
 from domain.survival import is_indefinite, representation_expiry, tax_claim_tail, tax_expiry, tax_survival_end
 from domain.terms import SURVIVAL_NOTES
 from projections.checks import Handler
@@ -22,20 +22,9 @@ def _row(*, section: str, title: str, expires_on: date | None, status: str, note
     return SurvivalRow(section=section, title=title, expires_on=expires_on, status=status, note=note)  # type: ignore
 
 
-@recalled
 def claims_citing(facts: Facts) -> dict[str, list[Claim]]:
-    """Each numbered section with the claims citing it (shared: never changed by its callers)."""
-    by_section: dict[str, list[Claim]] = {}
-    for claim in facts.claims.values():
-        for section in base_sections(claim.sections):
-            by_section.setdefault(section, []).append(claim)
-    return by_section
-
-
-@lru_cache(maxsize=4096)
-def base_sections(sections: tuple[str, ...]) -> tuple[str, ...]:
-    """The numbered sections a claim's citations fall under, each once, in order (pure; cached)."""
-    return tuple(dict.fromkeys(base_section(s) for s in sections))
+    """Each numbered section with the claims citing it (``Facts.citing``; never changed by its callers)."""
+    return facts.citing
 
 
 def _timely(citing: dict[str, list[Claim]], section: str, asserted_before: date) -> list[Claim]:
@@ -43,11 +32,12 @@ def _timely(citing: dict[str, list[Claim]], section: str, asserted_before: date)
     return [c for c in citing.get(section, ()) if c.asserted_on < asserted_before]
 
 
-@dataclass(frozen=True, slots=True)
-class Survival:
+class Survival(NamedTuple):
     """A representation's survival from the facts, before the date: its row on any date
     (``at``), the dates on which that row can change (``bounds``) and the first day a new claim
-    citing it is refused (``new_claims_until``) - the state and the check on a claim read this one rule."""
+    citing it is refused (``new_claims_until``) - the state and the check on a claim read this one rule.
+    Immutable as a named tuple, because a frozen dataclass sets each field through
+    ``object.__setattr__`` and one is built for every section a new claim cites."""
 
     section: str
     title: str
@@ -104,7 +94,7 @@ class Survival:
 
 
 def _after_expiry(section: str, title: str, note: str | None, expiry: date, end: date, claims: list[Claim]) -> Survival:
-    pending = any(c.status == "pending" for c in claims)
+    pending = "pending" in [c.status for c in claims]
     return Survival(section, title, note, "after-expiry", expiry, end, pending)
 
 
@@ -189,7 +179,7 @@ def _statute(facts: Facts, e: TaxLimitationPeriodRecorded) -> None:
     """7.3(ii): 2.11 survives through the applicable statute of limitations "as the same may
     be extended"; the latest recorded date governs."""
     facts.tax_statute = e.expires_on
-    facts.cite(Cited.SURVIVAL.of("2.11"), e.position, replace=True)
+    facts.cite_key(Cited.SURVIVAL, "2.11", e.position, replace=True)
 
 
 SURVIVAL_HANDLERS: dict[type[LedgerEvent], Handler] = {  # type: ignore[dict-item]

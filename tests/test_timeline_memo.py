@@ -87,7 +87,6 @@ def test_the_memo_keeps_one_entry_per_function_and_reuses_it(tmp_path: Path) -> 
         "projections.earnout._installment_schedule",
         "projections.earnout._bp_event",
         "projections.earnout._release_schedule",
-        "projections.survival.claims_citing",
         "projections.indemnity._claims_state",
         "projections.survival._bounds",
         "projections.survival._rows",
