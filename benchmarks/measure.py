@@ -69,7 +69,7 @@ def replay(store: LedgerStore) -> tuple[float, int, int]:
     for agreement_id in store.agreement_ids():
         events = store.load(agreement_id).events
         count += len(events)
-        anomalies += len(fold(events).anomalies)
+        anomalies += len(fold(events, remember=False).anomalies)
     return time.perf_counter() - start, count, anomalies
 
 

@@ -44,7 +44,7 @@ def check_agreement(store: LedgerStore, agreement_id: str) -> tuple[int, str | N
             f"position {not_as_written}: the stored record is not in the form the ledger writes "
             "(its values read differently from what was sealed)"
         )
-    anomalies = fold(events).anomalies
+    anomalies = fold(events, remember=False).anomalies
     if anomalies:
         position, reason = anomalies[0]
         return len(events), f"position {position}: replay rejects the stored event: {reason}"

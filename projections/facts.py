@@ -140,10 +140,12 @@ class Facts:
     """Per figure (a ``Cited`` member, every key of a keyed one together): how many times it was cited."""
     touched: set[str] = field(default_factory=set, repr=False, compare=False)
     """Every figure an event was cited for since the last ``drain`` (what a timeline recomputes)."""
-    memo: dict[str, tuple[tuple[object, ...], tuple[tuple[str, int], ...], object]] = field(
+    memo: dict[str, tuple[tuple[object, ...], tuple[tuple[str, int], ...], object]] | None = field(
         default_factory=dict, repr=False, compare=False
     )
-    """Per ``recalled`` function: its arguments, the revision of each figure it read, its result."""
+    """Per ``recalled`` function: its arguments, the revision of each figure it read, its result;
+    None for a fold asked for one state (``fold(..., remember=False)``), where noting every read
+    costs more than the few results asked twice would save."""
     claimable: frozenset[str] = field(init=False, repr=False, compare=False)
     """8.1, 8.2: the sections a claim may cite (the terms' representations and the other sections)."""
     margin_months: tuple[str, str] = field(init=False, repr=False, compare=False)
@@ -339,10 +341,11 @@ def recalled(function: Callable[..., T]) -> Callable[..., T]:
         outer = None
         if type(facts) is _Reading:  # called by another recalled function: it read what this one reads
             outer, facts = facts, facts._facts
-        if not MEMOISE:
+        memo = facts.memo  # type: ignore[union-attr]
+        if memo is None or not MEMOISE:
             return function(facts, *args)
         revisions = facts.revisions  # type: ignore[union-attr]
-        held = facts.memo.get(slot)  # type: ignore[union-attr]
+        held = memo.get(slot)
         if held is not None and held[0] == args:
             for figure, revision in held[1]:
                 if revisions.get(figure, 0) != revision:
@@ -353,7 +356,7 @@ def recalled(function: Callable[..., T]) -> Callable[..., T]:
         if held is None:
             reading = _Reading(facts)  # type: ignore[arg-type]
             value = function(reading, *args)
-            held = facts.memo[slot] = (args, tuple((f, revisions.get(f, 0)) for f in reading._read), value)  # type: ignore[union-attr]
+            held = memo[slot] = (args, tuple((f, revisions.get(f, 0)) for f in reading._read), value)
         if outer is not None:
             outer._read.update(f for f, _ in held[1])
         return held[2]  # type: ignore[return-value]

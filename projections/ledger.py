@@ -46,10 +46,12 @@ def order_key(event: LedgerEvent) -> tuple[date, int]:
 class Fold:
     """The fold's state: accumulates the Facts of one agreement, checking each event as it comes."""
 
-    def __init__(self, registered: AgreementRegistered) -> None:
+    def __init__(self, registered: AgreementRegistered, remember: bool = True) -> None:
         self.facts = Facts(
             terms=registered.terms, agreement_id=registered.agreement_id, deadline=registered.terms.closing_deadline
         )
+        if not remember:  # asked for one state or its anomalies: recalled results are not kept
+            self.facts.memo = None
         self.facts.cite(Cited.TERMS, registered.position)
         self.anomalies: list[tuple[int, str]] = []
         self._handlers: dict[type[LedgerEvent], Callable[[Facts, LedgerEvent], None]] = HANDLERS
@@ -191,10 +193,13 @@ def effective_events(
     return known[0], chosen
 
 
-def fold(events: Iterable[LedgerEvent], as_of: date | None = None, known_at: object = None) -> Fold:
-    """Fold an agreement's events up to (as_of, known_at), leniently."""
+def fold(
+    events: Iterable[LedgerEvent], as_of: date | None = None, known_at: object = None, *, remember: bool = True
+) -> Fold:
+    """Fold an agreement's events up to (as_of, known_at), leniently; ``remember=False`` for a fold
+    read once (one state, the anomalies), which the memo's bookkeeping would only slow."""
     registered, chosen = effective_events(events, as_of, known_at)
-    return Fold(registered).apply_all(chosen, strict=False)
+    return Fold(registered, remember).apply_all(chosen, strict=False)
 
 
 __all__ = ["Fold", "effective_events", "fold", "order_key"]

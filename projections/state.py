@@ -59,5 +59,6 @@ def _as_of_free(facts: Facts) -> tuple[EscrowState, IndemnityState, OffsetState]
 
 
 def project(events: Iterable[LedgerEvent], as_of: date, known_at: datetime | None = None) -> AgreementState:
-    """readings 9: fold the events recorded by ``known_at`` that occurred by ``as_of``."""
-    return state_of(fold(events, as_of, known_at), as_of, known_at)
+    """readings 9: fold the events recorded by ``known_at`` that occurred by ``as_of`` (one state
+    asked of the fold: nothing to remember)."""
+    return state_of(fold(events, as_of, known_at, remember=False), as_of, known_at)

@@ -183,3 +183,16 @@ def test_the_tables_and_states_are_the_same_without_the_memo(candidates) -> None
     with _no_memo():
         assert agreement_tables("A", events) == tables
         assert list(change_points(events)) == points
+
+
+def test_a_fold_read_once_remembers_nothing_and_gives_the_same_state(tmp_path: Path) -> None:
+    """readings 9: ``project`` folds with ``remember=False`` (one state asked: the memo is left
+    out); its fold keeps no result, and the state and anomalies are those of a remembering fold,
+    with a BP Event (index 0) and without (index 1), at dates before, inside and after the claims."""
+    for index in (0, 1):
+        events = _events(tmp_path, index)
+        for day in (date(2003, 3, 1), date(2004, 6, 30), date(2009, 1, 1)):
+            once, kept = fold(events, day, remember=False), fold(events, day)
+            assert state_of(once, day) == state_of(kept, day) == project(events, day)
+            assert once.facts.memo is None and kept.facts.memo
+            assert once.anomalies == kept.anomalies
