@@ -22,7 +22,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
-from commands.store.decode import key_orders, trusted_decoder
+from commands.store.decode import key_orders, trusted_decoder, usual_order
 from commands.store.postgres import (
     check_postgres,
     construct_postgres,
@@ -44,16 +44,18 @@ STORE_ENV = "APA_LEDGER_STORE"
 CIPHER_ENV = "APA_LEDGER_CIPHER_KEY"
 TOPIC_PREFIX = "domain.events:"
 TOPICS = {TOPIC_PREFIX + name: cls for name, cls in EVENT_TYPES.items()}  # stored topic -> event class
-READERS: dict[str, tuple[Callable[..., Any], frozenset[tuple[str, ...]]]] = {}
-"""Stored topic -> its fast decoder and its rows' key orders, each made the first time a row of
-that topic is read (a command reads a few of the event types; a worker starts sooner)."""
+Reader = tuple[Callable[..., Any], tuple[str, ...], frozenset[tuple[str, ...]]]
+READERS: dict[str, Reader] = {}
+"""Stored topic -> its fast decoder, its rows' usual key order and all their key orders, each made
+the first time a row of that topic is read (a command reads a few of the event types; a worker
+starts sooner)."""
 
 
-def _reader(topic: str, version: int) -> tuple[Callable[..., Any], frozenset[tuple[str, ...]]]:
+def _reader(topic: str, version: int) -> Reader:
     cls = TOPICS.get(topic)
     if cls is None:
         raise NotAsStored(f"position {version}: unknown event topic {topic[:60]!r}", parsed=False)
-    reader = READERS[topic] = (trusted_decoder(cls), key_orders(cls))
+    reader = READERS[topic] = (trusted_decoder(cls), usual_order(cls), key_orders(cls))
     return reader
 
 
@@ -85,7 +87,7 @@ class PydanticMapper(Mapper[UUID]):
         The event is read only if the stored bytes are exactly ``stored_json`` of it, the one
         form the ledger writes (``verify`` requires the same): a record edited behind the
         ledger's back is refused with its position, never read as something else."""
-        decode, key_orders_of_topic = READERS.get(topic) or _reader(topic, version)
+        decode, usual, key_orders_of_topic = READERS.get(topic) or _reader(topic, version)
         if self.cipher or self.compressor or type(data) is not bytes:
             data = self._plain(data)
         try:
@@ -96,7 +98,8 @@ class PydanticMapper(Mapper[UUID]):
             raise NotAsStored(f"position {version}: the stored record is not a JSON object", parsed=False)
         # The converters check every value's text; what is left of the form is the spacing,
         # escapes and key order: the same bytes again, the keys in an order stored_json writes.
-        as_written = tuple(state) in key_orders_of_topic and orjson.dumps(state) == data
+        keys = tuple(state)
+        as_written = (keys == usual or keys in key_orders_of_topic) and orjson.dumps(state) == data
         state["originator_id"] = originator_id
         state["originator_version"] = version
         event = decode(state, _not_taken) if as_written else None
