@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 from pydantic import BaseModel, ConfigDict
 
 from domain.chain import GENESIS, seal
-from domain.events import AgreementRegistered, LedgerEvent
+from domain.events import AgreementRegistered, LedgerEvent, trusted_model
 from domain.terms import Terms
 
 NAMESPACE = UUID("5b0e2a6c-3f8e-5a52-9d1c-8a8f2a9b7c41")
@@ -103,4 +103,6 @@ def project_agreement(agreement: Agreement | None, events: Iterable[LedgerEvent]
     first = collected[0]
     if not isinstance(first, AgreementRegistered):
         raise ValueError("an agreement's first event must be AgreementRegistered")
-    return Agreement(id=first.originator_id, agreement_id=first.agreement_id, events=collected)
+    # the ledger's own events, decoded or sealed: validating the tuple would check each one again
+    values = {"id": first.originator_id, "agreement_id": first.agreement_id, "events": collected}
+    return trusted_model(Agreement, values)

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from benchmarks.portfolio import history
-from commands.store.decode import trusted_decoder
+from commands.store.decode import trusted_decoder, usual_decoder, usual_order
 from domain.chain import first_break
 from domain.event_json import stored_json
 from domain.events import EVENT_TYPES
@@ -127,6 +127,15 @@ def test_the_fast_path_takes_no_value_the_ledger_would_not_have_written(cls_name
     decode = trusted_decoder(cls)
     assert decode(state, lambda _: None) is not None
     assert decode({**state, field: value}, lambda _: None) is None
+    row, envelope = _usual_row(cls, state)  # a row with the usual keys: the decoder the store reads it with
+    assert exact(usual_decoder(cls)(row, *envelope)) == exact(decode(state))
+    assert usual_decoder(cls)({**row, field: value}, *envelope) is None
+
+
+def _usual_row(cls: type, state: dict[str, Any]) -> tuple[dict[str, Any], tuple[Any, Any]]:
+    """``state`` as the store's row holds it (the usual keys, in order) and its envelope."""
+    assert set(state) - {"originator_id", "originator_version"} == set(usual_order(cls))
+    return {key: state[key] for key in usual_order(cls)}, (state["originator_id"], state["originator_version"])
 
 
 @pytest.mark.parametrize(
@@ -191,6 +200,9 @@ def test_a_money_text_is_taken_exactly_when_format_money_writes_it_for_an_amount
         fast = trusted_decoder(EVENT_TYPES[cls_name])({**envelope, **fields}, lambda _: None)
         expected = written and (may_be_negative or Decimal(text) >= 0)
         assert (None if fast is None else repr(fast.amount)) == (repr(Decimal(text)) if expected else None)
+        row, ids = _usual_row(EVENT_TYPES[cls_name], {**envelope, **fields})
+        usual = usual_decoder(EVENT_TYPES[cls_name])(row, *ids)
+        assert (None if usual is None else repr(usual.amount)) == (repr(Decimal(text)) if expected else None)
 
 
 def test_a_remembered_value_is_remembered_for_its_json_type_only() -> None:
@@ -214,3 +226,6 @@ def test_a_remembered_value_is_remembered_for_its_json_type_only() -> None:
     assert decode({**state, "shares": True}, lambda _: None) is None
     assert decode({**state, "shares": "1"}, lambda _: None) is None
     assert type(decode(state, lambda _: None).shares) is int
+    row, envelope = _usual_row(cls, state)
+    assert usual_decoder(cls)({**row, "shares": True}, *envelope) is None
+    assert type(usual_decoder(cls)(row, *envelope).shares) is int

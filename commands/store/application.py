@@ -22,7 +22,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
-from commands.store.decode import key_orders, trusted_decoder, usual_order
+from commands.store.decode import key_orders, trusted_decoder, usual_decoder, usual_order
 from commands.store.postgres import (
     check_postgres,
     construct_postgres,
@@ -44,18 +44,18 @@ STORE_ENV = "APA_LEDGER_STORE"
 CIPHER_ENV = "APA_LEDGER_CIPHER_KEY"
 TOPIC_PREFIX = "domain.events:"
 TOPICS = {TOPIC_PREFIX + name: cls for name, cls in EVENT_TYPES.items()}  # stored topic -> event class
-Reader = tuple[Callable[..., Any], tuple[str, ...], frozenset[tuple[str, ...]]]
+Reader = tuple[tuple[str, ...], Callable[..., Any], frozenset[tuple[str, ...]], Callable[..., Any]]
 READERS: dict[str, Reader] = {}
-"""Stored topic -> its fast decoder, its rows' usual key order and all their key orders, each made
-the first time a row of that topic is read (a command reads a few of the event types; a worker
-starts sooner)."""
+"""Stored topic -> its rows' usual key order and their decoder, all their key orders and the
+decoder of any of them, each made the first time a row of that topic is read (a command reads
+a few of the event types; a worker starts sooner)."""
 
 
 def _reader(topic: str, version: int) -> Reader:
     cls = TOPICS.get(topic)
     if cls is None:
         raise NotAsStored(f"position {version}: unknown event topic {topic[:60]!r}", parsed=False)
-    reader = READERS[topic] = (trusted_decoder(cls), usual_order(cls), key_orders(cls))
+    reader = READERS[topic] = (usual_order(cls), usual_decoder(cls), key_orders(cls), trusted_decoder(cls))
     return reader
 
 
@@ -87,7 +87,7 @@ class PydanticMapper(Mapper[UUID]):
         The event is read only if the stored bytes are exactly ``stored_json`` of it, the one
         form the ledger writes (``verify`` requires the same): a record edited behind the
         ledger's back is refused with its position, never read as something else."""
-        decode, usual, key_orders_of_topic = READERS.get(topic) or _reader(topic, version)
+        usual, decode_usual, key_orders_of_topic, decode = READERS.get(topic) or _reader(topic, version)
         if self.cipher or self.compressor or type(data) is not bytes:
             data = self._plain(data)
         try:
@@ -98,13 +98,21 @@ class PydanticMapper(Mapper[UUID]):
             raise NotAsStored(f"position {version}: the stored record is not a JSON object", parsed=False)
         # The converters check every value's text; what is left of the form is the spacing,
         # escapes and key order: the same bytes again, the keys in an order stored_json writes.
+        # A row with the usual keys (none omitted at its default present) is read with the envelope
+        # as arguments and without asking which keys it has.
         keys = tuple(state)
-        as_written = (keys == usual or keys in key_orders_of_topic) and orjson.dumps(state) == data
+        usual_keys = keys == usual
+        as_written = (usual_keys or keys in key_orders_of_topic) and orjson.dumps(state) == data
+        if as_written and usual_keys:
+            event = decode_usual(state, originator_id, version)
+            if event is not None:
+                return event
         state["originator_id"] = originator_id
         state["originator_version"] = version
-        event = decode(state, _not_taken) if as_written else None
-        if event is not None:
-            return event
+        if as_written and not usual_keys:
+            event = decode(state, _not_taken)
+            if event is not None:
+                return event
         try:  # not as the fast path takes it: is it the ledger's form all the same?
             event = TOPICS[topic].model_validate(state)
         except ValueError as exc:  # pydantic's ValidationError: a value the event refuses

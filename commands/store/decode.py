@@ -280,6 +280,10 @@ def _plain_type(annotation: Any, metadata: list[Any]) -> type | None:
     return annotation if annotation in (str, int, bool) and not metadata else None
 
 
+def _none(*args: Any) -> None:
+    return None
+
+
 def _refuse() -> Any:
     raise NotAsWritten("a value of another JSON type than the ledger writes")
 
@@ -310,8 +314,20 @@ def usual_order(cls: type[LedgerEvent]) -> tuple[str, ...]:
     )
 
 
+def trusted_decoder(cls: type[LedgerEvent]) -> Callable[..., LedgerEvent]:
+    """``decode(state, otherwise=validate)`` for stored events of ``cls`` (``_decoders``)."""
+    return _decoders(cls)[0]
+
+
+def usual_decoder(cls: type[LedgerEvent]) -> Callable[..., LedgerEvent | None]:
+    """``decode(state, originator_id, originator_version)`` for a row of ``cls`` whose keys are
+    its ``usual_order``, None for a value not as written (``_decoders``): the same converters, no
+    key's presence asked and no envelope added to the row, because almost every row is so."""
+    return _decoders(cls)[1]
+
+
 @cache
-def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], LedgerEvent]:
+def _decoders(cls: type[LedgerEvent]) -> tuple[Callable[..., LedgerEvent], Callable[..., LedgerEvent | None]]:
     """A decoder for stored events of ``cls`` (state already holds originator_id and _version).
 
     What ``model_construct`` does, without its per-call alias and default search, with every
@@ -334,18 +350,21 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
         field for d in cls.__pydantic_decorators__.field_validators.values() for field in d.info.fields
     }
     if cls.__pydantic_decorators__.model_validators:
-        return cls.model_validate
-    checks = []
+        return cls.model_validate, _none
+    checks, usual_checks = [], []
+    usual = []  # the same fields read from a row with exactly the usual keys
     for n, (name, info) in enumerate(cls.model_fields.items()):
         convert = _same if name in ENVELOPE_SET else _converter(info.annotation, info.metadata)
         if name in validated_by_class:
             env[f"default_of_{n}"] = info.default
             checks.append(f"values[{name!r}] != default_of_{n}")
+            if (info.alias or name) not in omitted:
+                usual_checks.append(f"values[{name!r}] != default_of_{n}")
         if (info.alias or name) in omitted:  # present only when not at its default, as stored_json writes
             env[f"omitted_{n}"] = omitted[info.alias or name]
             checks.append(f"({(info.alias or name)!r} in state and values[{name!r}] == omitted_{n})")
         if convert is None or cls.__pydantic_post_init__ or cls.__pydantic_root_model__:
-            return cls.model_validate
+            return cls.model_validate, _none
         key = info.alias or name
         read = f"state[{key!r}]"
         plain = None if convert is _same else _plain_type(info.annotation, info.metadata)
@@ -370,9 +389,14 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
         elif convert is not _same:
             env[f"convert_{n}"] = convert
             read = f"convert_{n}({read})"
-        if key in omitted:  # the default as it is (a converter checks written values: () is not a list)
+        if name in ENVELOPE_SET:
+            usual.append(f"{name!r}: {name}")
+        elif key in omitted:  # the default as it is (a converter checks written values: () is not a list)
             env[f"default_{n}"] = omitted[key]
+            usual.append(f"{name!r}: default_{n}")
             read = f"({read} if {key!r} in state else default_{n})"
+        else:
+            usual.append(f"{name!r}: {read}")
         items.append(f"{name!r}: {read}")
     # the row holds every field but those omitted at their default: exactly that many keys
     count = " + ".join([str(len(items) - len(omitted)), *(f"({key!r} in state)" for key in omitted)])
@@ -391,8 +415,21 @@ def trusted_decoder(cls: type[LedgerEvent]) -> Callable[[dict[str, Any]], Ledger
         "    set_extra(model, None)\n"
         "    set_private(model, None)\n"
         "    return model\n"
+        # a row whose keys are the usual order: every key there, no field omitted at its default
+        "\n\ndef decode_usual(state, originator_id, originator_version):\n"
+        "    try:\n"
+        f"        values = {{{', '.join(usual)}}}\n"
+        "    except (ValueError, TypeError):  # a value not as written\n"
+        "        return None\n"
+        + (f"    if {' or '.join(usual_checks)}:\n        return None\n" if usual_checks else "")
+        + "    model = new(cls)\n"
+        "    set_dict(model, values)\n"
+        "    set_fields_set(model, fields_set)\n"
+        "    set_extra(model, None)\n"
+        "    set_private(model, None)\n"
+        "    return model\n"
     )
     exec(source, env)  # the source is made here, from the class's own field names
     # ``otherwise``: what to do with a state this cannot take (default: pydantic's validation;
     # the store's mapper passes its own, which also compares the bytes)
-    return env["decode"]  # type: ignore[no-any-return]
+    return env["decode"], env["decode_usual"]
