@@ -15,8 +15,8 @@ def month_start(month: str) -> date:
 
 
 def month_of(day: date) -> str:
-    """The "YYYY-MM" month a date falls in."""
-    return f"{day.year:04d}-{day.month:02d}"
+    """The "YYYY-MM" month a date falls in (the start of its ISO text, written in C)."""
+    return day.isoformat()[:7]
 
 
 @lru_cache(maxsize=8192)  # pure, and called for every installment of every fold

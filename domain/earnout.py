@@ -35,8 +35,15 @@ def catch_up_installments(terms: Terms, closing_date: date) -> int:
     months that have elapsed from and including January 2003 through the calendar month ending
     immediately preceding the calendar month in which the Closing occurs" (0 for a Closing in
     2002 or in January 2003; never more than the fourteen)."""
+    return _catch_up(terms.earnout_first_month, terms.earnout_installments, closing_date)
+
+
+@lru_cache(maxsize=4096)
+def _catch_up(first_month: str, installments: int, closing_date: date) -> int:
+    """``catch_up_installments``, keyed by exactly the terms it reads: every installment's due
+    date asks for it (``installment_due_on``)."""
     before_closing = next_month(month_of(closing_date), -1)
-    return min(terms.earnout_installments, months_through(terms.earnout_first_month, before_closing))
+    return min(installments, months_through(first_month, before_closing))
 
 
 def installment_due_on(terms: Terms, installment: int, closing_date: date) -> date:

@@ -37,6 +37,8 @@ def offsets(claims: Sequence[tuple[str, Decimal]], payments: Sequence[tuple[Deci
     what was withheld while it was pending, up to its amount: a withheld dollar is offset once,
     and a claim is offset at most its amount. Returns what each payment gives, in order."""
     left = [amount for amount, _ in payments]
+    if not any(covers for _, covers in payments):  # nothing withheld for any claim: nothing to take
+        return [amount - amount for amount in left]
     for claim_id, amount in claims:
         for i, (_, covers) in enumerate(payments):
             if amount <= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -82,37 +83,40 @@ def _bp_event(facts: Facts) -> BPEventState | None:
     occurred = facts.bp_occurred_on
     if governing is None or occurred is None:
         return None
-    terms = facts.terms
+    terms, margins = facts.terms, facts.margins  # each read once: a recalled function's read is a call
     installments = _installment_schedule(facts, governing)
     released_by_governing = sum(item.shares for item in installments if item.on <= governing)
     undelivered = terms.earnout_shares - released_by_governing  # A
     months = rules.measurement_months(terms, governing)
     base_months = rules.margin_base_months(terms, governing)
-    missing = sorted({m for m in (*base_months, *months) if m not in facts.margins})
+    missing = sorted({m for m in (*base_months, *months) if m not in margins})
     assumed_total: Decimal | None = None
-    if all(m in facts.margins for m in base_months):
-        base = min(facts.margins[m] for m in base_months)
+    if all(m in margins for m in base_months):
+        base = min(margins[m] for m in base_months)
         assumed_total = rules.assumed_margin_total(terms, base, len(months))  # D
-    actual_total = sum((facts.margins[m] for m in months if m in facts.margins), ZERO)
+    actual_total = sum((margins[m] for m in months if m in margins), ZERO)
     capped = settlement = None
     if not missing and assumed_total is not None:
         capped = rules.capped_margin(actual_total, assumed_total)  # N
         settlement = rules.settlement_shares(undelivered, capped, assumed_total)  # M
-    return BPEventState(
-        clause=facts.bp_clause or "c",
-        occurred_on=occurred,
-        governing_date=governing,
-        undelivered_shares=undelivered,
-        measurement_start=month_start(months[0]) if months else governing,
-        measurement_end=rules.measurement_period_end(terms),
-        months=len(months),
-        assumed_margin_total=assumed_total,
-        actual_margin_total=actual_total,
-        capped_margin=capped,
-        settlement_shares=settlement,
-        missing_months=missing,
-        settlement_due_by=rules.settlement_due_by(terms),
-        cancellation_on=rules.cancellation_on(terms),
+    return trusted_model(  # the values are of the fields' types: worked out above from checked facts
+        BPEventState,
+        dict(
+            clause=facts.bp_clause or "c",
+            occurred_on=occurred,
+            governing_date=governing,
+            undelivered_shares=undelivered,
+            measurement_start=month_start(months[0]) if months else governing,
+            measurement_end=rules.measurement_period_end(terms),
+            months=len(months),
+            assumed_margin_total=assumed_total,
+            actual_margin_total=actual_total,
+            capped_margin=capped,
+            settlement_shares=settlement,
+            missing_months=missing,
+            settlement_due_by=rules.settlement_due_by(terms),
+            cancellation_on=rules.cancellation_on(terms),
+        ),
     )
 
 
@@ -149,9 +153,13 @@ def _release_schedule(facts: Facts) -> tuple[tuple[ScheduleItem, ...], BPEventSt
     return tuple(schedule), bp
 
 
-def released_by(schedule: list[ScheduleItem], as_of: date) -> int:
+def released_by(schedule: Sequence[ScheduleItem], as_of: date) -> int:
     """1.5(b): the Earnout Shares released on or before ``as_of`` (installments and M)."""
-    return sum(i.shares for i in schedule if i.kind != "cancellation" and i.on <= as_of)
+    released = 0  # a loop, not a generator: a fold asks for it at every delivery
+    for i in schedule:
+        if i.kind != "cancellation" and i.on <= as_of:
+            released += i.shares
+    return released
 
 
 def share_counts(
@@ -272,7 +280,7 @@ def _deemed(facts: Facts, e: DeemedEventAgreed) -> None:
 
 def _delivered(facts: Facts, e: EarnoutSharesDelivered) -> None:
     """1.5(b): CRS delivers Earnout Shares; never more than have been released by then."""
-    released = released_by(release_schedule(facts)[0], e.occurred_on)
+    released = released_by(_release_schedule(facts)[0], e.occurred_on)
     if facts.delivered_shares + e.shares > released:
         raise reject(
             e,

@@ -163,19 +163,26 @@ class Facts:
         Every handler of the fold cites each figure its event changes, after changing it
         (``tests/test_timeline_memo.py`` checks it field by field, ``FIELD_FIGURES``): so a
         ``recalled`` result, and a timeline's ``drain``, see every change."""
-        self._note(figure, figure.partition(":")[0], position, replace)
+        held = None if replace else self.sources.get(figure)
+        if held is None:
+            self.sources[figure] = [position]
+        else:
+            held.append(position)
+        self.touched.add(figure)
+        kind = figure.partition(":")[0]
+        self.revisions[kind] = self.revisions.get(kind, 0) + 1
 
     def cite_key(self, kind: Cited, key: str, position: int, replace: bool = False) -> None:
         """``cite(kind.of(key), position, replace)``, the name joined here and its kind known, not
-        split again: a keyed figure (a claim's, a month's) is cited at most of the fold's events."""
+        split again: a keyed figure (a claim's, a month's) is cited at most of the fold's events,
+        and ``cite``'s lines are written out here because a call costs as much as they do."""
         assert kind in KEYED, f"{kind} is one figure, not one per key"
-        self._note(kind + ":" + key, kind, position, replace)
-
-    def _note(self, figure: str, kind: str, position: int, replace: bool) -> None:
-        if replace:
+        figure = kind + ":" + key
+        held = None if replace else self.sources.get(figure)
+        if held is None:
             self.sources[figure] = [position]
         else:
-            self.sources.setdefault(figure, []).append(position)
+            held.append(position)
         self.touched.add(figure)
         self.revisions[kind] = self.revisions.get(kind, 0) + 1
 

@@ -36,8 +36,9 @@ def buyer_satisfaction(
     first exceeded) are offset now; with ``hypothetical`` (claim id, amount) pairs - the pending
     claims at their claimed amounts, for the escrow reserve - as if those were resolved too."""
     resolved_claims = facts.claims_of("buyer", "resolved")
+    unsettled = [c for c in resolved_claims if not c.settled]
     payments = list(facts.payments.values())
-    return _satisfaction(facts, resolved_claims, _losses_of(resolved_claims), hypothetical, payments, _offset(payments))
+    return _satisfaction(facts, unsettled, _losses_of(resolved_claims), hypothetical, payments, _offset(payments))
 
 
 def _losses_of(claims: list[Claim]) -> Decimal:
@@ -59,17 +60,18 @@ def _offset(payments: list[Payment]) -> Decimal:
 
 def _satisfaction(
     facts: Facts,
-    resolved_claims: list[Claim],
+    unsettled: list[Claim],
     resolved: Decimal,
     hypothetical: list[tuple[str, Decimal]] | None,
     payments: list[Payment],
     offset_before: Decimal,
 ) -> tuple[Satisfaction, list[Decimal]]:
-    """``buyer_satisfaction`` given the Buyer's resolved claims in order and their total, the
-    payments and what they gave to the offset so far (``_offset``: a resolution reads it twice)."""
+    """``buyer_satisfaction`` given the Buyer's resolved claims not yet counted (in the order of
+    the claims; sorted here), the total of all its resolved claims, the payments and what they
+    gave to the offset so far (``_offset``: a resolution reads it twice)."""
     terms = facts.terms
-    unsettled = [c for c in resolved_claims if not c.settled]
-    unsettled.sort(key=lambda c: (c.closed_on, c.positions[-1]))
+    if len(unsettled) > 1:  # at most resolutions, the one claim just resolved
+        unsettled.sort(key=lambda c: (c.closed_on, c.positions[-1]))
     claims = [(c.claim_id, c.resolved_amount or ZERO) for c in unsettled]
     if hypothetical is not None:
         claims += hypothetical
@@ -86,19 +88,29 @@ def settle_buyer_losses(facts: Facts, claim: Claim) -> None:
     then Buyer Securities due outside the escrow when it holds too few, then cash - and the
     change is the claim's (what its derived SharesSurrendered and CashIndemnityDue record).
     Nothing is satisfied twice: the figures only grow, from what earlier resolutions took.
-    The Buyer's resolved claims are listed once and read by each step (a resolution is folded
-    for every claim, and each step went over all the claims again)."""
-    resolved_claims = facts.claims_of("buyer", "resolved")
-    resolved = _losses_of(resolved_claims)
-    if not allowance_exceeded(facts.terms, resolved):
+    The Buyer's resolved claims are listed and summed in one pass that every step reads (a
+    resolution is folded for every claim, and each step went over all the claims again)."""
+    resolved = counted = ZERO  # both summed in the claims' order, as _losses_of sums them
+    unsettled = []
+    for c in facts.claims.values():
+        if c.claimant != "buyer" or c.status != "resolved":
+            continue
+        amount = c.resolved_amount or ZERO
+        resolved += amount
+        if c.settled:
+            counted += amount
+        else:
+            unsettled.append(c)
+    terms = facts.terms
+    if not allowance_exceeded(terms, resolved):
         return  # 8.1(b): nothing is payable yet
     payments = list(facts.payments.values())
     offset = _offset(payments)
-    before = _current(facts, [c for c in resolved_claims if c.settled], offset)
-    now, taken = _satisfaction(facts, resolved_claims, resolved, None, payments, offset)
+    before = _current(facts, payable_losses(terms, counted), offset)
+    now, taken = _satisfaction(facts, unsettled, resolved, None, payments, offset)
     for payment, amount in zip(payments, taken, strict=True):
         payment.offset += amount
-    for c in resolved_claims:
+    for c in unsettled:
         c.settled = True
     from_escrow, outside = escrow_part(now.shares - before.shares, facts.escrow_balance)
     facts.escrow_surrendered += from_escrow
@@ -108,15 +120,12 @@ def settle_buyer_losses(facts: Facts, claim: Claim) -> None:
     claim.cash_due = now.cash - before.cash
 
 
-def _current(facts: Facts, settled: list[Claim], offset: Decimal) -> Satisfaction:
-    """What the earlier resolutions satisfied (``settled``: the Buyer's resolved claims they
-    counted; ``offset``: what the payments gave to the offset): the offset taken, the shares
-    surrendered in and outside the escrow, and the cash that leaves of the payable amount they
-    counted."""
-    terms = facts.terms
-    payable = payable_losses(terms, _losses_of(settled))
+def _current(facts: Facts, payable: Decimal, offset: Decimal) -> Satisfaction:
+    """What the earlier resolutions satisfied (``payable``: the payable amount of the Buyer's
+    resolved claims they counted; ``offset``: what the payments gave to the offset): the offset
+    taken, the shares surrendered in and outside the escrow, and the cash that leaves."""
     shares = facts.escrow_surrendered + facts.outside_shares
-    return Satisfaction(offset, shares, payable - offset - shares * terms.liquidation_value)
+    return Satisfaction(offset, shares, payable - offset - shares * facts.terms.liquidation_value)
 
 
 def indemnity_side(facts: Facts, claimant: str, losses: Losses | None = None) -> IndemnitySide:

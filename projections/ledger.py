@@ -58,25 +58,26 @@ class Fold:
 
     def apply(self, event: LedgerEvent, strict: bool = True) -> None:
         """Check ``event`` against the facts so far and apply it; raise (strict) or record."""
-        handler = self._handlers.get(type(event))
-        if handler is None:
-            return
-        facts = self.facts
-        try:
-            handler(facts, event)
-        except RuleViolation as violation:
-            if strict:
-                raise
-            self.anomalies.append((event.position, str(violation)))
-            return
-        last, on = facts.last_date, event.occurred_on
-        if last is None or on > last:
-            facts.last_date = on
+        self.apply_all((event,), strict)
 
     def apply_all(self, events: Iterable[LedgerEvent], strict: bool = False) -> Fold:
-        apply = self.apply
+        """``apply`` each of ``events`` in turn; the loop is here, not a call of ``apply`` an event,
+        because a replay folds every event through it and a call costs as much as its body."""
+        handlers, facts, anomalies = self._handlers, self.facts, self.anomalies
         for event in events:
-            apply(event, strict)
+            handler = handlers.get(type(event))
+            if handler is None:
+                continue
+            try:
+                handler(facts, event)
+            except RuleViolation as violation:
+                if strict:
+                    raise
+                anomalies.append((event.position, str(violation)))
+                continue
+            last, on = facts.last_date, event.occurred_on
+            if last is None or on > last:
+                facts.last_date = on
         return self
 
 

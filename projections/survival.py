@@ -27,11 +27,6 @@ def claims_citing(facts: Facts) -> dict[str, list[Claim]]:
     return facts.citing
 
 
-def _timely(citing: dict[str, list[Claim]], section: str, asserted_before: date) -> list[Claim]:
-    """7.3(iv): claims given under Article VIII for the section before its expiration date."""
-    return [c for c in citing.get(section, ()) if c.asserted_on < asserted_before]
-
-
 class Survival(NamedTuple):
     """A representation's survival from the facts, before the date: its row on any date
     (``at``), the dates on which that row can change (``bounds``) and the first day a new claim
@@ -93,17 +88,12 @@ class Survival(NamedTuple):
         return f"the representation in {self.section} expired on {self.end}, {tail}"
 
 
-def _after_expiry(section: str, title: str, note: str | None, expiry: date, end: date, claims: list[Claim]) -> Survival:
-    pending = "pending" in [c.status for c in claims]
-    return Survival(section, title, note, "after-expiry", expiry, end, pending)
-
-
 def survival_of(facts: Facts, section: str, title: str, citing: dict[str, list[Claim]] | None = None) -> Survival:
     """7.3: two years after Closing; (i) some indefinitely; (ii) 2.11 through the statute of
     limitations, or three months after a timely 2.11 claim's final resolution (``tax_survival_end``);
     (iv) a timely claim keeps its section alive until the claim is finally resolved."""
     terms = facts.terms
-    citing = claims_citing(facts) if citing is None else citing
+    citing = facts.citing if citing is None else citing  # claims_citing(facts), without the call
     note = SURVIVAL_NOTES.get(section)
     if is_indefinite(terms, section):
         return Survival(section, title, note, "indefinite")
@@ -118,9 +108,14 @@ def survival_of(facts: Facts, section: str, title: str, citing: dict[str, list[C
     if facts.closing_date is None:
         return Survival(section, title, note, "not-started")
     expiry = representation_expiry(terms, facts.closing_date)
-    claims = _timely(citing, section, expiry)
-    ends = [c.closed_on for c in claims if c.closed_on is not None]
-    return _after_expiry(section, title, note, expiry, max([expiry, *ends]), claims)
+    end, pending = expiry, False  # one pass over the section's claims (asked for each section a new claim cites)
+    for c in citing.get(section, ()):
+        if c.asserted_on < expiry:  # 7.3(iv): given under Article VIII before the expiration date
+            if c.closed_on is not None and c.closed_on > end:
+                end = c.closed_on
+            if c.status == "pending":
+                pending = True
+    return Survival(section, title, note, "after-expiry", expiry, end, pending)
 
 
 def new_claim_refusal(facts: Facts, section: str, on: date) -> str | None:
