@@ -23,20 +23,20 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from domain.earnout import purchase_price_reduction
-from domain.events import LedgerEvent
+from domain.events import AgreementRegistered, EventRetracted, LedgerEvent
 from projections.cited import KEYED, Cited
 from projections.earnout import release_schedule, share_counts
 from projections.escrow import escrow_state
 from projections.facts import EARNOUT_FIGURES, Facts, base_sections
 from projections.headline import PARTS, part_columns, part_values
 from projections.indemnity import claim_state, indemnity_side
-from projections.ledger import Fold, effective_events
+from projections.ledger import ORDER_KEY, Fold, effective_events
 from projections.models import BPEventState, OffsetState, ScheduleItem
 from projections.obligations import (
     Duty,
@@ -99,6 +99,41 @@ class _Walk:
         self.duties: dict[str, dict[str, Duty]] = {}  # area -> ref -> duty
         self.obligation_rows: dict[str, Row] = {}
         self.dumped: dict[tuple[int, str | None], tuple[object, Row]] = {}  # (id, drop) -> (row, its JSON)
+        self.again = False  # the day is walked a second time (``Walker.resume``): its points are replaced
+
+    _KEPT = ("parts", "part_figures", "claims", "claim_dates", "survival", "survival_rows", "duties")
+    _KEPT += ("obligation_rows",)
+    _HELD = ("day", "schedule", "bp", "offset_in_part", "headline_changed", "offset")
+
+    def saved(self) -> tuple[Any, ...]:
+        """The walk's state now, for ``restore``: the values it holds are never changed in place
+        (each is replaced), so a copy of each mapping keeps them; the points so far by count."""
+        return (
+            [dict(getattr(self, name)) for name in self._KEPT],
+            [getattr(self, name) for name in self._HELD],
+            {day: set(parts) for day, parts in self.bounds.items()},
+            list(self.queue),
+            *(_counts(table) for table in self._tables()),
+        )
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        """Back to the state ``saved`` held: the points walked since it are dropped."""
+        kept, held, bounds, queue, *counts = saved
+        for name, value in zip(self._KEPT, kept, strict=True):
+            setattr(self, name, dict(value))
+        for name, value in zip(self._HELD, held, strict=True):
+            setattr(self, name, value)
+        self.bounds = defaultdict(set, {day: set(parts) for day, parts in bounds.items()})
+        self.queue[:] = queue
+        for table, table_counts in zip(self._tables(), counts, strict=True):
+            for key in [key for key in table if key not in table_counts]:
+                del table[key]
+            for key, count in table_counts.items():
+                del table[key][count:]
+
+    def _tables(self) -> tuple[dict[str, list[tuple[date, Row | None]]], ...]:
+        """The points of each table by key (the headline's under "")."""
+        return ({"": self.out.headline}, self.out.claims, self.out.survival, self.out.obligations)
 
     def expect(self, days: tuple[date, ...] | list[date], part: tuple[str, str]) -> None:
         """Re-read ``part`` on each of ``days`` still to come."""
@@ -183,7 +218,12 @@ class _Walk:
             headline: Row = {}
             for part in PARTS:
                 headline.update(self.parts[part])
-            self.out.headline.append((self.day, headline))
+            points = self.out.headline
+            if self.again and points and points[-1][0] == self.day:  # this day's point, worked out again
+                points.pop()
+                if points and points[-1][1] == headline:
+                    return
+            points.append((self.day, headline))
 
     def claim(self, claim_id: str) -> bool:
         """8.3-8.4: one claim's row; True if what 7.3 reads of it changed (a revision changes
@@ -236,51 +276,146 @@ class _Walk:
             del current[key]
         else:
             current[key] = row
-        changes[key].append((self.day, row))
+        points = changes[key]
+        if self.again and points and points[-1][0] == self.day:  # this day's point, worked out again
+            points.pop()
+            before = points[-1][1] if points else None
+            if before is row or before == row:
+                if not points:
+                    del changes[key]
+                return
+        points.append((self.day, row))
+
+
+def _counts(table: dict[str, list[Any]]) -> dict[str, int]:
+    return {key: len(points) for key, points in table.items()}
 
 
 def changes(events: list[LedgerEvent], since: date | None = None) -> Changes:
     """Walk the change points of an agreement's events (as known now) part by part; ``since``:
     only from that date on (the events before it folded without working out any part, every
     part worked out on it: ``projections.versions`` joins these points to those before it)."""
-    registered, chosen = effective_events(events)
-    ledger = Fold(registered)
-    facts = ledger.facts
-    walk = _Walk(facts)
-    start = min([registered.terms.agreement_date, *(e.occurred_on for e in chosen[:1])])
-    applied, first = 0, True
-    if since is not None and since > start:
-        while applied < len(chosen) and chosen[applied].occurred_on < since:
-            ledger.apply(chosen[applied], strict=False)
-            applied += 1
-        facts.drain()
-        start = since
-    event_days = iter(sorted({start, *(e.occurred_on for e in chosen[applied:])}))
-    next_event_day = next(event_days, None)
-    representations = facts.terms.representations
-    queue, count = walk.queue, len(chosen)
-    while next_event_day is not None or queue:
-        if not queue or (next_event_day is not None and next_event_day <= queue[0]):
-            day = next_event_day
-            next_event_day = next(event_days, None)
-        else:
-            day = queue[0]
-        if queue and queue[0] == day:
-            heapq.heappop(queue)
-        walk.day = day
-        while applied < count and chosen[applied].occurred_on <= day:
-            ledger.apply(chosen[applied], strict=False)
-            applied += 1
-        touched = facts.drain()
-        kinds = {key.partition(":")[0] for key in touched}  # each figure, every key of a keyed one together
-        due = walk.bounds.pop(day, None)
-        if first:
-            _first_point(walk, representations)
-            first = False
-        elif due or not _unread(kinds, facts):
-            _recompute(walk, touched, kinds, due or set(), representations)
-    walk.out.schedule = tuple(walk.schedule)
-    return walk.out
+    return Walker(events, since).to_end()
+
+
+CHANGED = ("state_timeline", "claims", "survival", "obligations")
+"""The tables of a walk's points (``Walker.changed``), the headline's keyed by ""."""
+
+
+class Walker:
+    """``changes`` that can take a later recording's events: a recording whose events all occur
+    after the last day this walk folded an event on changes nothing up to that day, so the walk
+    goes on from its state there (``save``, then ``resume``) instead of folding every event again."""
+
+    def __init__(self, events: list[LedgerEvent], since: date | None = None) -> None:
+        registered, chosen = effective_events(events)
+        self.ledger = Fold(registered)
+        facts = self.ledger.facts
+        self.walk = _Walk(facts)
+        start = min([registered.terms.agreement_date, *(e.occurred_on for e in chosen[:1])])
+        applied = 0
+        if since is not None and since > start:
+            while applied < len(chosen) and chosen[applied].occurred_on < since:
+                self.ledger.apply(chosen[applied], strict=False)
+                applied += 1
+            facts.drain()
+            start = since
+        self.chosen, self.applied, self.first = chosen, applied, True
+        self.retracted = {e.event_id for e in events if type(e) is EventRetracted}
+        self.days = sorted({start, *(e.occurred_on for e in chosen[applied:])})  # the event days, in order
+        self.next_day = 0  # the first of ``days`` not walked yet
+        self.walked_to: date | None = None  # the last day walked
+        self.saved: tuple[Any, ...] | None = None
+        self.changed: dict[str, set[str]] | None = None
+        """After ``resume``: per table (``CHANGED``), the keys whose points differ from the version before."""
+
+    def to_end(self) -> Changes:
+        """The points of every day to come."""
+        self._walk_to(None)
+        self.walk.out.schedule = tuple(self.walk.schedule)
+        return self.walk.out
+
+    def save(self) -> None:
+        """Walk up to the last day an event occurs on and keep the walk's state there (``resume``)."""
+        self._walk_to(self.chosen[-1].occurred_on if self.chosen else self.days[0])
+        self.saved = (self.walk.saved(), self.walked_to)
+
+    def takes(self, batch: Sequence[LedgerEvent]) -> bool:
+        """True if ``batch`` (a recording's events) neither retracts nor is retracted and each of
+        its events occurs on or after the day the walk was saved on (``save``): the fold takes it
+        after every event before it, and no day before is changed."""
+        if self.saved is None or self.saved[1] is None:
+            return False
+        last = self.saved[1]
+        for e in batch:
+            if type(e) is EventRetracted or isinstance(e, AgreementRegistered) or e.position in self.retracted:
+                return False
+            if e.occurred_on < last:
+                return False
+        return True
+
+    def resume(self, batch: Sequence[LedgerEvent]) -> Changes:
+        """The walk of the events so far and ``batch`` (``takes(batch)``): the state saved, the
+        batch's events folded after those before it, its first day's point worked out again if
+        the walk was saved on it (the parts its events cite), then every day to come."""
+        assert self.saved is not None
+        starts = [{key: max(count - 1, 0) for key, count in counts.items()} for counts in self.saved[0][4:]]
+        before = [  # each key's points from its last one saved on: what a version after it may change
+            {key: points[start.get(key, 0) :] for key, points in table.items()}
+            for table, start in zip(self.walk._tables(), starts, strict=True)
+        ]
+        self.walk.restore(self.saved[0])
+        last = self.walked_to = self.saved[1]
+        added = sorted(batch, key=ORDER_KEY)
+        self.chosen.extend(added)
+        self.days.extend(sorted({e.occurred_on for e in added} - {last}))
+        if added and added[0].occurred_on == last:
+            self.walk.again = True
+            self._walk_to(last, again=last)
+            self.walk.again = False
+        self.save()
+        out = self.to_end()
+        self.changed = {}
+        for name, table, was, start in zip(CHANGED, self.walk._tables(), before, starts, strict=True):
+            keys = was.keys() | table.keys()
+            self.changed[name] = {key for key in keys if table.get(key, [])[start.get(key, 0) :] != was.get(key, [])}
+        return out
+
+    def _walk_to(self, last: date | None, again: date | None = None) -> None:
+        """Walk the change points up to ``last`` (None: every one), first ``again`` if given (a day
+        walked before: the events of it not folded yet, then the parts they cite)."""
+        walk, ledger, chosen, days = self.walk, self.ledger, self.chosen, self.days
+        facts, queue, bounds = walk.facts, walk.queue, walk.bounds
+        representations = facts.terms.representations
+        count, ends = len(chosen), len(days)
+        applied, index, day = self.applied, self.next_day, again
+        while True:
+            if day is not None:
+                due = None
+            elif index < ends or queue:
+                day = queue[0] if queue and (index == ends or queue[0] < days[index]) else days[index]
+                if last is not None and day > last:
+                    break
+                if index < ends and days[index] == day:
+                    index += 1
+                if queue and queue[0] == day:
+                    heapq.heappop(queue)
+                due = bounds.pop(day, None)
+            else:
+                break
+            walk.day = day
+            while applied < count and chosen[applied].occurred_on <= day:
+                ledger.apply(chosen[applied], strict=False)
+                applied += 1
+            touched = facts.drain()
+            kinds = {key.partition(":")[0] for key in touched}  # each figure, every key of a keyed one together
+            if self.first:
+                _first_point(walk, representations)
+                self.first = False
+            elif due or not _unread(kinds, facts):
+                _recompute(walk, touched, kinds, due or set(), representations)
+            self.walked_to, day = day, None
+        self.applied, self.next_day = applied, index
 
 
 UNREAD = frozenset({Cited.TERMS, Cited.EFFECTIVE_DATE, Cited.REDEMPTION})

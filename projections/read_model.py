@@ -106,11 +106,15 @@ def _intervals(points: list[tuple[date, Row | None]], since: date | None = None)
 
 
 def _timed(
-    agreement_id: str, changes: dict[str, list[tuple[date, Row | None]]], key: str, since: date | None = None
+    agreement_id: str,
+    changes: dict[str, list[tuple[date, Row | None]]],
+    key: str,
+    since: date | None = None,
+    keys: set[str] | None = None,
 ) -> Rows:
     return [
         {"agreement_id": agreement_id, key: k, "valid_from": _iso(a), "valid_to": _iso(b), **value}
-        for k in sorted(changes)
+        for k in sorted(changes if keys is None else keys & changes.keys())
         for a, b, value in _intervals(changes[k], since)
     ]
 
@@ -169,16 +173,25 @@ def timeline_tables(agreement_id: str, events: list[LedgerEvent]) -> tuple[dict[
     return tables_of(agreement_id, changes(events))
 
 
-def tables_of(agreement_id: str, walked: Changes, since: date | None = None) -> tuple[dict[str, Rows], Facts]:
+def tables_of(
+    agreement_id: str, walked: Changes, since: date | None = None, only: dict[str, set[str]] | None = None
+) -> tuple[dict[str, Rows], Facts]:
     """The timeline tables of a walk of one agreement's change points, and its facts; ``since``:
-    less the rows with a valid time that end before it (``projections.versions``)."""
+    less the rows with a valid time that end before it (``projections.versions``); ``only``: per
+    table of points (``projections.changes.CHANGED``), the keys whose rows to build (the others
+    are those of the version before)."""
     facts = walked.facts
     assert facts is not None
-    timeline = [
-        {"agreement_id": agreement_id, "valid_from": _iso(a), "valid_to": _iso(b), **value}
-        for a, b, value in _intervals(walked.headline, since)  # type: ignore[arg-type]
-    ]
-    claims = _timed(agreement_id, walked.claims, "claim_id", since)
+    keys = only or {}
+    timeline = (
+        []
+        if only is not None and "" not in keys["state_timeline"]
+        else [
+            {"agreement_id": agreement_id, "valid_from": _iso(a), "valid_to": _iso(b), **value}
+            for a, b, value in _intervals(walked.headline, since)  # type: ignore[arg-type]
+        ]
+    )
+    claims = _timed(agreement_id, walked.claims, "claim_id", since, keys.get("claims"))
     for row in claims:
         claim_columns(row, facts.claims[row["claim_id"]].basis)
     tables = {
@@ -186,8 +199,8 @@ def tables_of(agreement_id: str, walked: Changes, since: date | None = None) -> 
         "earnout_schedule": schedule_rows(agreement_id, walked.schedule),
         "escrow_movements": movement_rows(agreement_id, facts),
         "claims": claims,
-        "survival": _timed(agreement_id, walked.survival, "section", since),
-        "obligations": _timed(agreement_id, walked.obligations, "ref", since),
+        "survival": _timed(agreement_id, walked.survival, "section", since, keys.get("survival")),
+        "obligations": _timed(agreement_id, walked.obligations, "ref", since, keys.get("obligations")),
     }
     return tables, facts
 

@@ -28,7 +28,7 @@ from domain.agreement import register
 from domain.event_json import canonical_json
 from domain.events import AgreementRegistered, EventRetracted, LedgerEvent
 from domain.terms import Terms
-from projections.changes import Changes, Row, changes
+from projections.changes import Changes, Row, Walker, changes
 from projections.read_model import Rows, agreement_row, event_rows, tables_of
 
 RECORDED = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -95,7 +95,11 @@ def agreement_versions(agreement_id: str, events: list[LedgerEvent], seen: int =
     by_position = {e.position: e for e in events}
     facts = None
     recordings: Rows = []
-    for moment in moments(events[seen:]):
+    walker: Walker | None = None  # the walk of the version before, if a later recording can resume it
+    before: Changes | None = None  # the version ``walker`` was walked from ``before_since`` after
+    before_since: date | None = None
+    recorded_at = moments(events[seen:])
+    for moment in recorded_at:
         stamp = recorded(moment)
         known = [e for e in events if e.timestamp <= moment]
         batch = [e for e in events if e.timestamp == moment]
@@ -104,19 +108,38 @@ def agreement_versions(agreement_id: str, events: list[LedgerEvent], seen: int =
         since = None if walked is None else earliest_change(batch, by_position)
         if since is not None and since <= min(e.occurred_on for e in known):  # nothing before it to keep
             since = None
-        if walked is None and len(known) == 1:  # the registration alone (`new`, before any fact)
+        only = None  # every row built and compared
+        if walker is not None and walker.takes(batch):  # later than every day walked: the walk goes on
+            walked = walker.resume(batch)
+            only = walker.changed  # the rows of a key whose points are the same are the same
+            if before is not None:
+                walked = joined(before, walked, before_since)  # type: ignore[arg-type]
+        elif walked is None and len(known) == 1:  # the registration alone (`new`, before any fact)
             walked = registered_only(canonical_json(known[0].terms.model_dump(mode="json")).decode())
-        elif walked is None or since is None:
-            walked = changes(known)
         else:
-            walked = joined(walked, changes(known, since=since), since)
+            before, before_since = (None, None) if walked is None or since is None else (walked, since)
+            walker = Walker(known, since=before_since)
+            if moment != recorded_at[-1]:  # a later recording may resume it
+                walker.save()
+            walked = walker.to_end()
+            if before is not None:
+                walked = joined(before, walked, before_since)  # type: ignore[arg-type]
         # the rows that end before ``since`` are the same in both versions: neither worked out nor compared
         after = None if since is None else since.isoformat()
-        tables, facts = tables_of(agreement_id, walked, since)
+        tables, facts = tables_of(agreement_id, walked, since, only)
         for table, key in TIMELINE.items():
+            keys, column = None if only is None else only.get(table), GROUPS.get(table)
+            if keys is not None and column is None:  # the headline: one key
+                if not keys:
+                    continue
+                keys = None
             now = {tuple(row.values()): row for row in tables[table]}
             rows = held[table]
-            for values in [v for v, (_, row) in rows.items() if v not in now and not _ends_before(row, after)]:
+            for values in [
+                v
+                for v, (_, row) in rows.items()
+                if v not in now and not _ends_before(row, after) and (keys is None or row[column] in keys)
+            ]:
                 began, row = rows.pop(values)
                 if began is None:  # held by the model
                     ended[table].append((stamp, agreement_id, *(row[k] for k in key)))
@@ -157,6 +180,10 @@ def _ends_before(row: Row, day: str | None) -> bool:
     """True if the row has a valid time that ends before ``day`` (ISO text; None: no such day)."""
     until = row.get("valid_to")
     return day is not None and until is not None and until < day
+
+
+GROUPS = {"claims": "claim_id", "survival": "section", "obligations": "ref"}
+"""The column whose value is the key of a row's points in a walk (``Walker.changed``)."""
 
 
 def _open(tables: dict[str, Rows], since: str | None) -> dict[str, dict[tuple[Any, ...], tuple[str | None, Any]]]:
