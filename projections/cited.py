@@ -33,10 +33,12 @@ class Cited(StrEnum):
     SURVIVAL = "survival"
     REIMBURSEMENT = "reimbursement"
 
-    def of(self, *keys: str) -> str:
+    def of(self, key: str, *more: str) -> str:
         """The cited name of this figure for one month, claim, side or section: "claim:C1"."""
         assert self in KEYED, f"{self} is one figure, not one per key"
-        return ":".join((self, *keys))  # the member is its value's str (read in C, not through ``.value``)
+        if more:  # the member is its value's str (read in C, not through ``.value``)
+            return ":".join((self, key, *more))
+        return self + ":" + key  # one key, as a fold's Gross Margin reports name theirs: no tuple to join
 
     @property
     def every(self) -> str:
