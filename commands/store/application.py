@@ -81,12 +81,37 @@ class PydanticMapper(Mapper[UUID]):
         s = stored_event
         return self.decode_row(s.originator_id, s.originator_version, s.topic, s.state)  # type: ignore[arg-type]
 
-    def decode_row(self, originator_id: UUID, version: int, topic: str, data: bytes) -> LedgerEvent:
-        """``to_domain_event`` for one stored row given as its columns (``LedgerStore.load``).
+    def decode_rows(self, originator_id: UUID, rows: list[tuple[int, str, bytes]]) -> list[LedgerEvent]:
+        """``to_domain_event`` for each of an aggregate's stored rows given as their columns
+        (``LedgerStore.load``), in one loop rather than a call a row, because a replay reads them all.
 
-        The event is read only if the stored bytes are exactly ``stored_json`` of it, the one
+        An event is read only if the stored bytes are exactly ``stored_json`` of it, the one
         form the ledger writes (``verify`` requires the same): a record edited behind the
-        ledger's back is refused with its position, never read as something else."""
+        ledger's back is refused with its position, never read as something else. The loop
+        takes a plaintext row with its class's usual keys (none omitted at its default present),
+        the same bytes when written again, whose values its decoder takes; ``_read_other`` the rest."""
+        events, loads, dumps, readers = [], orjson.loads, orjson.dumps, READERS
+        plain = not (self.cipher or self.compressor)
+        for version, topic, data in rows:
+            reader = readers.get(topic)
+            event = None
+            if plain and reader is not None and type(data) is bytes:
+                try:
+                    state = loads(data)
+                except orjson.JSONDecodeError:
+                    state = None
+                if type(state) is dict and tuple(state) == reader[0] and dumps(state) == data:
+                    event = reader[1](state, originator_id, version)
+            events.append(self._read_other(originator_id, version, topic, data) if event is None else event)
+        return events
+
+    def decode_row(self, originator_id: UUID, version: int, topic: str, data: bytes) -> LedgerEvent:
+        """``decode_rows`` of one row."""
+        return self.decode_rows(originator_id, [(version, topic, data)])[0]
+
+    def _read_other(self, originator_id: UUID, version: int, topic: str, data: bytes) -> LedgerEvent:
+        """A row ``decode_rows`` does not read in its loop: encrypted or compressed, with a field
+        omitted at its default present, or not as the ledger writes it (then refused)."""
         usual, decode_usual, key_orders_of_topic, decode = READERS.get(topic) or _reader(topic, version)
         if self.cipher or self.compressor or type(data) is not bytes:
             data = self._plain(data)
@@ -220,8 +245,7 @@ class LedgerStore(Application[UUID]):
         """The events of the aggregate ``ident``: the library's ``self.events.get(ident)``, without
         a StoredEvent per row (see commands/store/sqlite_recorder.py): the recorder's rows, decoded by
         the store's mapper."""
-        decode = self.mapper.decode_row  # type: ignore[attr-defined]
-        return [decode(ident, *row) for row in self.recorder.select_rows(ident)]  # type: ignore[attr-defined]
+        return self.mapper.decode_rows(ident, self.recorder.select_rows(ident))  # type: ignore[attr-defined]
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Map ledger events to stored events and insert them through the recorder, in one transaction.
