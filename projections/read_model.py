@@ -95,13 +95,21 @@ def agreement_row(
     }
 
 
-def _intervals(points: list[tuple[date, Row | None]], since: date | None = None) -> list[tuple[date, date | None, Row]]:
+def _intervals(
+    points: list[tuple[date, Row | None]], since: date | None, texts: dict[date | None, str | None]
+) -> list[tuple[str, str | None, Row]]:
     """A row's values between the points where it changed: (valid_from, valid_to or None, value),
-    less those that end before ``since``."""
+    as ISO texts, less those that end before ``since``. ``texts``: each date's text once (the
+    change points of one agreement's rows are a few dates, each met by many rows)."""
     rows = []
     for (day, value), (until, _) in zip(points, [*points[1:], (None, None)], strict=True):
         if value is not None and (since is None or until is None or until >= since):
-            rows.append((day, until, value))
+            begins, ends = texts.get(day), texts.get(until)
+            if begins is None:
+                begins = texts[day] = day.isoformat()
+            if ends is None and until is not None:
+                ends = texts[until] = until.isoformat()
+            rows.append((begins, ends, value))
     return rows
 
 
@@ -109,13 +117,14 @@ def _timed(
     agreement_id: str,
     changes: dict[str, list[tuple[date, Row | None]]],
     key: str,
-    since: date | None = None,
-    keys: set[str] | None = None,
+    since: date | None,
+    keys: set[str] | None,
+    texts: dict[date | None, str | None],
 ) -> Rows:
     return [
-        {"agreement_id": agreement_id, key: k, "valid_from": _iso(a), "valid_to": _iso(b), **value}
+        {"agreement_id": agreement_id, key: k, "valid_from": a, "valid_to": b, **value}
         for k in sorted(changes if keys is None else keys & changes.keys())
-        for a, b, value in _intervals(changes[k], since)
+        for a, b, value in _intervals(changes[k], since, texts)
     ]
 
 
@@ -183,15 +192,16 @@ def tables_of(
     facts = walked.facts
     assert facts is not None
     keys = only or {}
+    texts: dict[date | None, str | None] = {}
     timeline = (
         []
         if only is not None and "" not in keys["state_timeline"]
         else [
-            {"agreement_id": agreement_id, "valid_from": _iso(a), "valid_to": _iso(b), **value}
-            for a, b, value in _intervals(walked.headline, since)  # type: ignore[arg-type]
+            {"agreement_id": agreement_id, "valid_from": a, "valid_to": b, **value}
+            for a, b, value in _intervals(walked.headline, since, texts)  # type: ignore[arg-type]
         ]
     )
-    claims = _timed(agreement_id, walked.claims, "claim_id", since, keys.get("claims"))
+    claims = _timed(agreement_id, walked.claims, "claim_id", since, keys.get("claims"), texts)
     for row in claims:
         claim_columns(row, facts.claims[row["claim_id"]].basis)
     tables = {
@@ -199,8 +209,8 @@ def tables_of(
         "earnout_schedule": schedule_rows(agreement_id, walked.schedule),
         "escrow_movements": movement_rows(agreement_id, facts),
         "claims": claims,
-        "survival": _timed(agreement_id, walked.survival, "section", since, keys.get("survival")),
-        "obligations": _timed(agreement_id, walked.obligations, "ref", since, keys.get("obligations")),
+        "survival": _timed(agreement_id, walked.survival, "section", since, keys.get("survival"), texts),
+        "obligations": _timed(agreement_id, walked.obligations, "ref", since, keys.get("obligations"), texts),
     }
     return tables, facts
 
