@@ -14,7 +14,7 @@ import random
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +28,7 @@ from commands.provenance import UNRECORDED, Provenance
 from commands.store.application import LedgerStore
 from commands.store.waiting import WRITE_TIMEOUT_ENV, write_timeout
 from domain.agreement import Agreement, project_agreement, register
+from domain.chain import Sealed
 from domain.errors import ConcurrentWrite, InvalidInput, RuleViolation
 from domain.events import (
     AgreementRegistered,
@@ -54,6 +55,9 @@ class Outcome:
     already_applied: tuple[int, int] | None = None  # positions of an identical earlier batch (nothing appended)
     batch: str = ""  # the batch id the events were (or are) appended with
     applied_before: int = 0  # facts of a grown file applied by earlier batches (commands.idempotency)
+    rows: tuple[Sealed | LedgerEvent, ...] = field(default=(), repr=False, compare=False)
+    """What ``LedgerStore.save`` appends for ``appended`` (a caller that saves them itself, as
+    import's group commit does): the planned events with their stored JSON, a registration as itself."""
 
 
 def register_agreement(
@@ -68,7 +72,7 @@ def register_agreement(
         store.save(event)
     except IntegrityError:
         raise RuleViolation(f"agreement {agreement_id!r} already exists in this store", "preamble") from None
-    return Outcome(agreement_id, (event,))
+    return Outcome(agreement_id, (event,), rows=(event,))
 
 
 def _registration(store: LedgerStore, agreement_id: str, terms: Terms | None, by: Provenance) -> AgreementRegistered:
@@ -89,6 +93,7 @@ class _Planner:
         self.recorded_at = recorded_at
         self.batch = batch
         self.by = by
+        self.provenance = by.fields()  # of a fact that names no documents of its own
         registered, base = effective_events(agreement.events)
         self.registered = registered
         baseline = Fold(registered).apply_all(base, strict=False)
@@ -98,8 +103,9 @@ class _Planner:
         self.lines: dict[int, Draft] = {}
 
     def _build(self, cls: type[LedgerEvent], fields: dict[str, Any]) -> LedgerEvent:
-        values = {**fields, **self.by.fields(fields.get("evidence") or ())}
-        return self.agreement.draft(cls, values, len(self.accepted) + 1, self.recorded_at, self.batch)
+        own = fields.get("evidence")
+        provenance = self.by.fields(own) if own else self.provenance
+        return self.agreement.draft(cls, fields, len(self.accepted) + 1, self.recorded_at, self.batch, provenance)
 
     def _refold(self, candidate: list[LedgerEvent]) -> Fold:
         """Fold everything again (a back-dated fact or a retraction): new facts must pass,
@@ -204,9 +210,9 @@ def plan(
     recorded_at: datetime,
     batch: str = "",
     by: Provenance = UNRECORDED,
-) -> list[LedgerEvent]:
-    """The sealed events a batch would append, or a LedgerError naming the line and clause;
-    every event carries the batch's provenance ``by``."""
+) -> list[Sealed]:
+    """The sealed events a batch would append, each with the JSON the store keeps for it, or a
+    LedgerError naming the line and clause; every event carries the batch's provenance ``by``."""
     planner = _Planner(agreement, agreement.recording_time(recorded_at), batch, by)
     for draft in drafts:
         planner.add(draft)
@@ -237,12 +243,13 @@ def apply_facts(
         todo = pending(agreement, batch, drafts) if batch else Pending(drafts, batch)
         if todo.already_applied is not None:
             return Outcome(agreement_id, (), already_applied=todo.already_applied, batch=batch)
-        events = plan(agreement, todo.drafts, store.clock(), todo.batch, by)
-        done = Outcome(agreement_id, tuple(events), batch=todo.batch, applied_before=todo.applied_before)
+        rows = tuple(plan(agreement, todo.drafts, store.clock(), todo.batch, by))
+        events = tuple(row.event for row in rows)
+        done = Outcome(agreement_id, events, batch=todo.batch, applied_before=todo.applied_before, rows=rows)
         if dry_run:
             return done
         try:
-            store.save(*events)
+            store.save(*rows)
         except IntegrityError:
             attempt += 1  # another writer appended first: wait, then re-read, re-validate, retry
         else:
@@ -283,13 +290,13 @@ def register_and_apply(
     registered = _registration(store, agreement_id, terms, by)
     agreement = project_agreement(None, [registered])
     assert agreement is not None
-    events = plan(agreement, drafts, store.clock(), batch, by)
+    rows = (registered, *plan(agreement, drafts, store.clock(), batch, by))
     if not dry_run:
         try:
-            store.save(registered, *events)
+            store.save(*rows)
         except IntegrityError:
             return None
-    return Outcome(agreement_id, (registered, *events))
+    return Outcome(agreement_id, (registered, *(row.event for row in rows[1:])), rows=rows)
 
 
 def events_known(events: Sequence[LedgerEvent], as_of: date | None, known_at: datetime | None) -> list[LedgerEvent]:

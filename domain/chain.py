@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import NamedTuple
 
-from domain.event_json import canonical_json, hashed_json, hashed_values
+from domain.event_json import canonical_json, hashed_json, hashed_of, model_values, stored_of
 from domain.events import LedgerEvent
 
 GENESIS = "0" * 64
 
-__all__ = ["GENESIS", "canonical_bytes", "canonical_json", "digest", "first_break", "seal", "store_seal"]
+__all__ = [
+    "GENESIS",
+    "Sealed",
+    "canonical_bytes",
+    "canonical_json",
+    "digest",
+    "first_break",
+    "seal",
+    "seal_row",
+    "store_seal",
+]
 
 
 def canonical_bytes(event: LedgerEvent) -> bytes:
@@ -28,14 +39,30 @@ def digest(event: LedgerEvent) -> str:
     return hashlib.sha256(canonical_bytes(event)).hexdigest()
 
 
-def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
-    """The event with ``prev_hash`` set and its own hash computed over its canonical form.
+class Sealed(NamedTuple):
+    """An event sealed onto its chain and the JSON the store keeps for it (``stored_json`` of
+    ``event``), both written from one reading of its fields (``seal_row``)."""
 
-    What the store then writes for it is ``domain.event_json.stored_json`` of the sealed
-    event, a function of the event alone (``commands.store.application.PydanticMapper``)."""
-    body = hashed_values(event, event.type)
+    event: LedgerEvent
+    stored: bytes
+
+
+def seal(event: LedgerEvent, prev_hash: str) -> LedgerEvent:
+    """The event with ``prev_hash`` set and its own hash computed over its canonical form."""
+    return seal_row(event, prev_hash).event
+
+
+def seal_row(event: LedgerEvent, prev_hash: str) -> Sealed:
+    """``seal``, with the sealed event's stored JSON written from the same field values as its
+    hash (the two forms differ only in ``prev_hash`` and ``hash``), because every appended
+    event is both hashed and stored and writing its fields is most of either."""
+    values = model_values(event)
+    body = hashed_of(dict(values), event.type)
     body["prev_hash"] = prev_hash
-    return event.sealed(prev_hash, hashlib.sha256(canonical_json(body)).hexdigest())
+    own = hashlib.sha256(canonical_json(body)).hexdigest()
+    values["prev_hash"] = prev_hash
+    values["hash"] = own
+    return Sealed(event.sealed(prev_hash, own), stored_of(values))
 
 
 def first_break(events: list[LedgerEvent]) -> tuple[int, str] | None:

@@ -161,25 +161,42 @@ _writers: dict[type[BaseModel], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 def _writer(cls: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """``model_values`` of a ``cls`` as one function written out from its plan (one dict display,
-    each field's conversion named; then each field omitted at its default left out), rather
-    than a loop over the plan, because every appended event is written twice (its hash and
-    its stored row) and every event of the read model once. Made on first use, kept."""
+    """``model_values`` of a ``cls`` as one function written out from its plan (a dict display,
+    each field's conversion named, and each field omitted at its default written only when it
+    does not hold it), rather than a loop over the plan, because every appended event is
+    written once and every event of the read model once. A field omitted at its default is
+    converted only when its value is not the default itself (no event's empty ``evidence`` is
+    made a list to be found empty). Made on first use, kept."""
+    from domain.stored_form import omitted_fields
+
     p = plan(cls)
+    raw = omitted_fields(cls)  # each omitted field's default as the model holds it
+    written = dict(p.omitted)  # and as it is written
     env: dict[str, Any] = {}
-    items = []
+    items: list[str] = []
+    lines: list[str] = []
     for n, (name, key, convert) in enumerate(p.fields):
         read = f"attrs[{name!r}]"
+        if key in written:
+            env[f"default_{n}"] = raw[key]
+            if convert is None:
+                lines.append(f"    if {read} != default_{n}:\n        values[{key!r}] = {read}")
+                continue
+            env[f"convert_{n}"], env[f"written_{n}"] = convert, written[key]
+            lines.append(
+                f"    if (v := {read}) != default_{n} and (w := convert_{n}(v)) != written_{n}:\n"
+                f"        values[{key!r}] = w"
+            )
+            continue
         if convert is not None:
             env[f"convert_{n}"] = convert
             read = f"convert_{n}({read})"
-        items.append(f"{key!r}: {read}")
-    lines = [f"    values = {{{', '.join(items)}}}"]
-    for n, (key, default) in enumerate(p.omitted):
-        env[f"default_{n}"] = default
-        lines.append(f"    if values[{key!r}] == default_{n}:\n        del values[{key!r}]")
-    source = "def write(attrs):\n" + "\n".join(lines) + "\n    return values\n"
-    exec(source, env)  # the source is made here, from the class's own field names
+        if lines:  # after an omitted field: in order, after it
+            lines.append(f"    values[{key!r}] = {read}")
+        else:
+            items.append(f"{key!r}: {read}")
+    source = "def write(attrs):\n" + f"    values = {{{', '.join(items)}}}\n" + "".join(f"{line}\n" for line in lines)
+    exec(source + "    return values\n", env)  # the source is made here, from the class's own field names
     writer = _writers[cls] = env["write"]
     return writer  # type: ignore[no-any-return]
 
@@ -214,7 +231,11 @@ def canonical_json(body: object) -> bytes:
 def hashed_values(event: BaseModel, event_type: str) -> dict[str, Any]:
     """The values the event's hash covers: every field but ``hash``, with its ``type``;
     ``batch`` left out when empty (events recorded before batch ids existed keep their hashes)."""
-    values = model_values(event)
+    return hashed_of(model_values(event), event_type)
+
+
+def hashed_of(values: dict[str, Any], event_type: str) -> dict[str, Any]:
+    """``hashed_values`` from the event's ``model_values`` (changed in place)."""
     del values["hash"]
     values["type"] = event_type
     if not values.get("batch"):
@@ -230,7 +251,11 @@ def hashed_json(event: BaseModel, event_type: str) -> bytes:
 def stored_json(event: BaseModel) -> bytes:
     """The JSON the store keeps for ``event``: every field in declaration order but the row's
     envelope columns. ``verify`` requires every stored record to be exactly these bytes."""
-    values = model_values(event)
+    return stored_of(model_values(event))
+
+
+def stored_of(values: dict[str, Any]) -> bytes:
+    """``stored_json`` from the event's ``model_values`` (changed in place)."""
     for key in ROW_ENVELOPE:
         del values[key]
     return _encode(values, sort=False)

@@ -10,12 +10,13 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.parsing import parse_jsonl
+from commands.parsing import _STRICT, loads_strict, parse_jsonl
 from domain.errors import LedgerError
 from tests.clirun import one_clear_line, run_cli, run_process, stored_count
 from tests.hostile_corpus import HOSTILE, VALID
@@ -247,3 +248,31 @@ def test_fuzzed_argument_lists_never_escape_as_tracebacks(store: Path, capsys, m
     assert run.code in (0, 2), (argv, run)
     assert run.code == 0 or one_clear_line(run), (argv, run)
     assert "internal error" not in run.err
+
+
+def _read(read: Any, text: str) -> tuple[str, object]:
+    """What a JSON reader gives for ``text``: its value with each value's type, or its error."""
+
+    def typed(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: typed(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [typed(item) for item in value]
+        return (type(value).__name__, value)
+
+    try:
+        return "value", typed(read(text))
+    except (ValueError, RecursionError) as error:
+        return type(error).__name__, str(error)
+
+
+EDGES = ['{"a":1}', '{"a": 1} ', ' {"a":1}', '{"a":1}{"b":2}', '{"a":1,"a":2}', '{"a":1.50}', '{"a":NaN}']
+EDGES += ['{"a":[1,{"b":2,"b":3}]}', "\ufeff{}", "{}", "{", '{"a":-Infinity}', '{"a":"\\ud800"}', "{}\r"]
+
+
+@given(text=st.sampled_from(EDGES) | st.builds(json.dumps, JSON_VALUES) | near_valid_lines().map(bytes.decode))
+def test_a_line_scanned_directly_reads_as_the_strict_decoder_reads_it(text: str) -> None:
+    """The JSONL reader: a line that is one object, read by the strict decoder's scanner directly
+    (``loads_strict``), gives what the decoder's ``decode`` gives, value and types or error:
+    floats kept as text, NaN, duplicate keys and trailing data refused alike."""
+    assert _read(loads_strict, text) == _read(_STRICT.decode, text) or text.startswith("\ufeff")

@@ -12,7 +12,9 @@ import itertools
 from pathlib import Path
 
 import orjson
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
 
 from commands.store.application import open_store
 from commands.store.sqlite_recorder import LedgerSQLiteRecorder
@@ -80,6 +82,23 @@ def test_the_store_writes_the_ledgers_one_form_of_each_event(ledger: OneAgreemen
     for event in ledger.events():
         again = event.model_dump(mode="json", exclude={"originator_id", "originator_version"}, by_alias=True)
         assert ledger.store.mapper.to_stored_event(event).state == stored_json(event) == orjson.dumps(again)
+
+
+def test_the_mappers_stored_event_is_the_librarys_of_the_same_fields(ledger: OneAgreement) -> None:
+    """Store: the stored event the mapper builds (its fields written to its ``__dict__``, not
+    through the frozen dataclass's ``__init__``) is the library's ``StoredEvent`` of the same
+    fields, and each row an append stored is those fields (the sealed bytes as they are)."""
+    _history(ledger)
+    rows = {s.originator_version: s for s in ledger.store.iter_stored(ledger.agreement_id)}
+    for event in ledger.events():
+        made = ledger.store.mapper.to_stored_event(event)
+        expected = StoredEvent(
+            event.originator_id, event.originator_version, get_topic(type(event)), stored_json(event)
+        )
+        assert made == expected
+        assert vars(made) == vars(expected)
+        row = rows[event.originator_version]
+        assert (row.originator_id, row.topic, bytes(row.state)) == (event.originator_id, made.topic, made.state)
 
 
 def test_decoded_terms_are_one_shared_value_per_distinct_terms(tmp_path: Path) -> None:

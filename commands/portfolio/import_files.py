@@ -32,6 +32,7 @@ from commands.idempotency import read_batch
 from commands.parsing import read_path, read_terms
 from commands.provenance import provenance
 from commands.store.application import LedgerStore
+from domain.chain import Sealed
 from domain.errors import InvalidInput, LedgerError, RuleViolation, UnknownAgreement
 from domain.events import LedgerEvent
 
@@ -143,10 +144,10 @@ def import_together(store: LedgerStore, files: Sequence[AgreementFile], dry_run:
     another writer appended to any of these agreements meanwhile (the store's conflict), each
     file goes again on its own, re-read and re-checked (``import_file``)."""
     checked = [_import(store, file, dry_run=True) for file in files]
-    events = [event for _, planned in checked for event in planned]
-    if not dry_run and events:
+    rows = [row for _, planned in checked for row in planned]
+    if not dry_run and rows:
         try:
-            store.save(*events)
+            store.save(*rows)
         except IntegrityError:
             return [import_file(store, file) for file in files]
     return [outcome for outcome, _ in checked]
@@ -159,8 +160,11 @@ def import_file(store: LedgerStore, file: AgreementFile, dry_run: bool = False) 
     return _import(store, file, dry_run)[0]
 
 
-def _import(store: LedgerStore, file: AgreementFile, dry_run: bool) -> tuple[FileOutcome, tuple[LedgerEvent, ...]]:
-    """``import_file``, with the events it appended (or, ``dry_run``, would append)."""
+def _import(
+    store: LedgerStore, file: AgreementFile, dry_run: bool
+) -> tuple[FileOutcome, tuple[Sealed | LedgerEvent, ...]]:
+    """``import_file``, with what the store appended (or, ``dry_run``, would append) for it:
+    ``Outcome.rows``, so that the group commit stores each event as it was sealed."""
     try:
         drafts, batch = read_batch(_read(file.path))
         terms = read_terms(_read(file.terms), str(file.terms)) if file.terms else None
@@ -176,11 +180,11 @@ def _import(store: LedgerStore, file: AgreementFile, dry_run: bool) -> tuple[Fil
             if new is None:  # another writer registered it meanwhile
                 outcome = apply_facts(store, file.agreement_id, drafts, dry_run=dry_run, batch=batch, by=by)
             else:
-                return FileOutcome(file, registered=True, appended=len(new.appended) - 1), new.appended
+                return FileOutcome(file, registered=True, appended=len(new.appended) - 1), new.rows
     except LedgerError as exc:
         return FileOutcome(file, error=f"{file.path}: {exc}"), ()
     applied = FileOutcome(file, appended=len(outcome.appended), already_applied=bool(outcome.already_applied))
-    return applied, outcome.appended
+    return applied, outcome.rows
 
 
 def _read(path: Path) -> bytes:

@@ -35,6 +35,7 @@ from commands.store.seals import tails
 from commands.store.sqlite_recorder import LedgerSQLiteRecorder
 from commands.store.waiting import LOCK_POLL
 from domain.agreement import Agreement, agreement_uuid, project_agreement
+from domain.chain import Sealed
 from domain.errors import StoreError, UnknownAgreement
 from domain.event_json import stored_json
 from domain.events import EVENT_TYPES, AgreementRegistered, LedgerEvent
@@ -64,17 +65,24 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: LedgerEvent = domain_event
-        data = stored_json(event)  # the ledger's one form of a stored event (domain.event_json)
+        return self.stored_event(event, stored_json(event))  # the ledger's one form of a stored event
+
+    def stored_event(self, event: LedgerEvent, data: bytes) -> StoredEvent:
+        """The stored event of ``event`` whose JSON is ``data``, its ``stored_json`` (as sealing
+        wrote it: ``domain.chain.seal_row``), compressed, then encrypted."""
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
             data = self.cipher.encrypt(data)
-        return StoredEvent(
-            originator_id=event.originator_id,
-            originator_version=event.originator_version,
-            topic=get_topic(type(event)),
-            state=data,
-        )
+        # StoredEvent(...) with its fields written to its __dict__ as its frozen dataclass's
+        # __init__ writes them, less its four object.__setattr__ calls (one row an event).
+        stored = _new(StoredEvent)
+        fields = stored.__dict__
+        fields["originator_id"] = event.originator_id
+        fields["originator_version"] = event.originator_version
+        fields["topic"] = get_topic(type(event))
+        fields["state"] = data
+        return stored
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Decode trusted stored data fast (commands.store.decode); ``validated`` re-checks every field."""
@@ -183,6 +191,9 @@ class PydanticMapper(Mapper[UUID]):
         return state
 
 
+_new = object.__new__
+
+
 def _not_taken(state: dict[str, Any]) -> None:
     return None
 
@@ -247,16 +258,19 @@ class LedgerStore(Application[UUID]):
         the store's mapper."""
         return self.mapper.decode_rows(ident, self.recorder.select_rows(ident))  # type: ignore[attr-defined]
 
-    def save(self, *objs: Any, **kwargs: Any) -> Any:
+    def save(self, *objs: Sealed | LedgerEvent | None, **kwargs: Any) -> Any:
         """Map ledger events to stored events and insert them through the recorder, in one transaction.
 
         The ledger saves pydantic events, never aggregates, so the library's generic
         collect step (a runtime Protocol check per event) is skipped, and so are the ``Recording`` objects
         ``EventStore.put`` builds for the application's notification hooks, which the
-        ledger does not use. Returns the notification ids the recorder gives."""
-        to_stored = self.mapper.to_stored_event
-        events = [event for event in objs if event is not None]
-        stored = [to_stored(event) for event in events]
+        ledger does not use. An event sealed with its stored JSON (``domain.chain.Sealed``, what
+        the handlers plan) is stored as those bytes, not written again. Returns the notification
+        ids the recorder gives."""
+        to_stored = self.mapper.stored_event  # type: ignore[attr-defined]
+        rows = [obj if type(obj) is Sealed else Sealed(obj, stored_json(obj)) for obj in objs if obj is not None]  # type: ignore[arg-type]
+        events = [event for event, _ in rows]
+        stored = [to_stored(event, data) for event, data in rows]
         try:  # with the store chain's seal of each agreement appended to (commands.store.seals)
             return self.recorder.insert_events(stored, seals=tails(events), **kwargs)
         except IntegrityError:

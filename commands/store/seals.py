@@ -58,12 +58,20 @@ class Seal:
 
 
 def tails(events: Sequence[LedgerEvent]) -> list[Tail]:
-    """Each agreement an append touches, in the order it first appears among ``events``."""
+    """Each agreement an append touches, in the order it first appears among ``events``.
+
+    Counted by runs of the same id object (a batch's events share their agreement's), so a UUID
+    is hashed once a run, not twice an event: its ``__hash__`` is the interpreter's."""
     last: dict[UUID, LedgerEvent] = {}
     counts: dict[UUID, int] = {}
-    for event in events:
-        last[event.originator_id] = event
-        counts[event.originator_id] = counts.get(event.originator_id, 0) + 1
+    ids = [event.originator_id for event in events]
+    start = 0
+    for end in range(1, len(ids) + 1):
+        if end == len(ids) or ids[end] is not ids[start]:
+            ident = ids[start]
+            last[ident] = events[end - 1]
+            counts[ident] = counts.get(ident, 0) + end - start
+            start = end
     return [Tail(ident, e.position, counts[ident], e.hash) for ident, e in last.items()]
 
 
