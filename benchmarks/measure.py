@@ -130,7 +130,7 @@ def rows_by_recordings(facts: Sequence[dict[str, object]], sizes: Sequence[int],
         agreement = Agreement(id=event.originator_id, agreement_id="APA", events=(event,))
         for start in range(0, len(facts), size):
             drafts = [draft_from_mapping(f) for f in facts[start : start + size]]
-            events = [row.event for row in plan(agreement, drafts, agreement.events[-1].timestamp)]
+            events = plan(agreement, drafts, agreement.events[-1].timestamp)
             agreement = agreement.model_copy(update={"events": (*agreement.events, *events)})
         history = list(agreement.events)
         times = []

@@ -71,7 +71,7 @@ def first_underived(events: list[LedgerEvent]) -> str | None:
         if any(e.derived for e in batch) or any(isinstance(e, DERIVING) for e in batch):
             drafts = [Draft(type(e), {**e.payload(), "occurred_on": e.occurred_on}) for e in batch if not e.derived]
             try:
-                planned = [row.event for row in plan(agreement, drafts, batch[0].timestamp, batch[0].batch)]
+                planned = plan(agreement, drafts, batch[0].timestamp, batch[0].batch)
             except LedgerError as rejected:
                 return f"position {batch[0].position}: replay rejects the batch: {rejected.message}"
             problem = _compare_derived(batch, planned)

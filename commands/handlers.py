@@ -210,9 +210,21 @@ def plan(
     recorded_at: datetime,
     batch: str = "",
     by: Provenance = UNRECORDED,
+) -> list[LedgerEvent]:
+    """The sealed events a batch would append, or a LedgerError naming the line and clause;
+    every event carries the batch's provenance ``by``."""
+    return [row.event for row in plan_rows(agreement, drafts, recorded_at, batch, by)]
+
+
+def plan_rows(
+    agreement: Agreement,
+    drafts: Sequence[Draft],
+    recorded_at: datetime,
+    batch: str = "",
+    by: Provenance = UNRECORDED,
 ) -> list[Sealed]:
-    """The sealed events a batch would append, each with the JSON the store keeps for it, or a
-    LedgerError naming the line and clause; every event carries the batch's provenance ``by``."""
+    """``plan``, each event with the JSON the store keeps for it (``domain.chain.Sealed``): what
+    an append saves, so that the store does not write the events' fields again."""
     planner = _Planner(agreement, agreement.recording_time(recorded_at), batch, by)
     for draft in drafts:
         planner.add(draft)
@@ -243,7 +255,7 @@ def apply_facts(
         todo = pending(agreement, batch, drafts) if batch else Pending(drafts, batch)
         if todo.already_applied is not None:
             return Outcome(agreement_id, (), already_applied=todo.already_applied, batch=batch)
-        rows = tuple(plan(agreement, todo.drafts, store.clock(), todo.batch, by))
+        rows = tuple(plan_rows(agreement, todo.drafts, store.clock(), todo.batch, by))
         events = tuple(row.event for row in rows)
         done = Outcome(agreement_id, events, batch=todo.batch, applied_before=todo.applied_before, rows=rows)
         if dry_run:
@@ -290,7 +302,7 @@ def register_and_apply(
     registered = _registration(store, agreement_id, terms, by)
     agreement = project_agreement(None, [registered])
     assert agreement is not None
-    rows = (registered, *plan(agreement, drafts, store.clock(), batch, by))
+    rows = (registered, *plan_rows(agreement, drafts, store.clock(), batch, by))
     if not dry_run:
         try:
             store.save(*rows)

@@ -180,14 +180,13 @@ def valid_history(candidates: list[dict[str, Any]]) -> History:
     kept, steps, rejected = [], [], []
     for candidate in candidates:
         try:
-            planned = plan(agreement, [draft_from_mapping(candidate)], agreement.events[-1].timestamp)
+            events = plan(agreement, [draft_from_mapping(candidate)], agreement.events[-1].timestamp)
         except LedgerError:
             rejected.append(candidate)
             continue
-        events = tuple(row.event for row in planned)
         agreement = agreement.model_copy(update={"events": (*agreement.events, *events)})
         kept.append(candidate)
-        steps.append(events)
+        steps.append(tuple(events))
     return History(agreement, kept, steps, rejected)
 
 
