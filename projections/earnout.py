@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from domain import earnout as earnout_rules
 from domain import earnout as rules
@@ -35,11 +35,11 @@ def _installment_schedule(facts: Facts, governing: date | None) -> tuple[Schedul
     return _installments(read, facts.closing_date, governing)
 
 
-@dataclass(frozen=True, slots=True)
-class InstallmentTerms:
+class InstallmentTerms(NamedTuple):
     """The terms the installments read (1.5(b)), and nothing else: the rules below are given this
     for their ``terms``, so a rule that came to read another term would fail here, never be
-    shared between agreements whose terms differ in it."""
+    shared between agreements whose terms differ in it. A named tuple: built and hashed in C at
+    every delivery's look-up of ``_installments``, where a frozen dataclass's were Python calls."""
 
     earnout_first_month: str
     earnout_installments: int
