@@ -250,6 +250,28 @@ class Facts:
         return self.escrow_deposited - self.escrow_surrendered - self.escrow_released
 
 
+class ReadOnce(Facts):
+    """The facts of a fold read once (``fold(..., remember=False)``): no ``recalled`` result is kept
+    and no timeline drains them, so a cite notes only its sources (the explanations), not the
+    revisions and touched figures nothing of such a fold reads (about 140 cites an agreement)."""
+
+    def cite(self, figure: str, position: int, replace: bool = False) -> None:
+        held = None if replace else self.sources.get(figure)
+        if held is None:
+            self.sources[figure] = [position]
+        else:
+            held.append(position)
+
+    def cite_key(self, kind: Cited, key: str, position: int, replace: bool = False) -> None:
+        assert kind in KEYED, f"{kind} is one figure, not one per key"
+        figure = kind + ":" + key
+        held = None if replace else self.sources.get(figure)
+        if held is None:
+            self.sources[figure] = [position]
+        else:
+            held.append(position)
+
+
 @lru_cache(maxsize=4096)
 def base_sections(sections: tuple[str, ...]) -> tuple[str, ...]:
     """The numbered sections a claim's citations fall under, each once, in order (pure; cached)."""

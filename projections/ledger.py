@@ -29,7 +29,7 @@ from projections.checks import reject, require_open
 from projections.cited import Cited
 from projections.earnout import EARNOUT_HANDLERS
 from projections.escrow import ESCROW_HANDLERS
-from projections.facts import EFFECTIVE_DATE_MISSING, Facts, Movement
+from projections.facts import EFFECTIVE_DATE_MISSING, Facts, Movement, ReadOnce
 from projections.indemnity import CLAIM_HANDLERS
 from projections.offset import OFFSET_HANDLERS
 from projections.reimbursements import REIMBURSEMENT_HANDLERS
@@ -47,10 +47,11 @@ class Fold:
     """The fold's state: accumulates the Facts of one agreement, checking each event as it comes."""
 
     def __init__(self, registered: AgreementRegistered, remember: bool = True) -> None:
-        self.facts = Facts(
+        kind = Facts if remember else ReadOnce  # asked for one state or its anomalies: nothing is recalled
+        self.facts = kind(
             terms=registered.terms, agreement_id=registered.agreement_id, deadline=registered.terms.closing_deadline
         )
-        if not remember:  # asked for one state or its anomalies: recalled results are not kept
+        if not remember:
             self.facts.memo = None
         self.facts.cite(Cited.TERMS, registered.position)
         self.anomalies: list[tuple[int, str]] = []
