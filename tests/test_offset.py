@@ -78,3 +78,29 @@ def test_claims_resolved_within_the_allowance_cover_nothing(book: OneAgreement) 
     book.apply(resolve("C1", "2004-03-01", "20000.00"))
     payment = book.json("2004-03-01")["offset"]["payments"][0]
     assert (payment["offset"], payment["outstanding_withheld"]) == ("0.00", "30000.00")
+
+
+@pytest.mark.parametrize("release", [None, "0.00"])
+def test_a_resolution_offsets_the_same_digits_whether_or_not_anything_was_withheld(
+    book: OneAgreement, monkeypatch: pytest.MonkeyPatch, release: str | None
+) -> None:
+    """8.6: a resolution's offset, when no payment was ever withheld, is the Decimal the full
+    ``offsets`` path gives, exponent included (a release of 0.00 changes a zero's exponent)."""
+    from projections import indemnity
+    from projections.ledger import fold
+
+    withheld_against(book, "30000.00")
+    book.apply(fact("PaymentDue", "2004-02-01", payment_id="P2", amount="10000.00"))
+    if release is not None:
+        book.apply(fact("WithheldPaymentReleased", "2004-02-01", payment_id="P1", amount=release))
+    book.apply(resolve("C1", "2004-03-01", "27500.00"), claim("C2", "2004-03-02", "100.50"))
+    book.apply(resolve("C2", "2004-03-03", "100.50"))
+
+    def facts() -> str:
+        folded = fold(book.events(), remember=False).facts
+        return repr((folded.payments, folded.claims, folded.escrow_surrendered, folded.outside_shares))
+
+    fast = facts()
+    monkeypatch.setattr(indemnity, "_never_withheld", lambda payments: False)
+    assert facts() == fast
+    assert ("offset=Decimal('0.00')" in fast) == (release is not None)
