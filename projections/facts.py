@@ -264,12 +264,7 @@ class ReadOnce(Facts):
 
     def cite_key(self, kind: Cited, key: str, position: int, replace: bool = False) -> None:
         assert kind in KEYED, f"{kind} is one figure, not one per key"
-        figure = kind + ":" + key
-        held = None if replace else self.sources.get(figure)
-        if held is None:
-            self.sources[figure] = [position]
-        else:
-            held.append(position)
+        self.cite(kind + ":" + key, position, replace)
 
 
 @lru_cache(maxsize=4096)
